@@ -1,0 +1,1 @@
+"""hemekb's HTTP API: a thin FastAPI layer over kb.service."""

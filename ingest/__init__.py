@@ -1,0 +1,1 @@
+"""Turning paper files into facts: reading, normalizing, segmenting and extracting outcome records."""

@@ -1,0 +1,13 @@
+"""Outcome-result extraction: sentences in, contract records out."""
+
+from __future__ import annotations
+
+from ingest.document import PaperDocument
+from kb.records import OutcomeRecord
+
+
+def extract_records(document: PaperDocument) -> list[OutcomeRecord]:
+    """Every outcome result the paper reports, one record per result, with evidence offsets."""
+    from ingest.extract.assemble import assemble_records
+
+    return assemble_records(document)

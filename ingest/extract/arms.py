@@ -1,0 +1,41 @@
+"""Arm phrases: the group a number belongs to ('в группе с блинатумомабом', 'kemoterapi grubunda',
+'自体细胞来源组', 'InO群', 'на протоколе ALL-REZ 2016', 'blinatumomab arm')."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ARM_PATTERNS = [
+    re.compile(r"(?:в|на|у)\s+групп\w*\s+(?:с\s+)?(?P<label>(?:риска\s+)?[\w/+-]+)", re.I),
+    re.compile(r"(?:на|по)\s+протокол\w*\s+(?P<label>[A-Z][\w-]*(?:\s+[A-Z]{2})?\s+\d{4})", re.I),
+    re.compile(
+        r"(?P<label>[\w+'-]+(?:\s+\w+)?)\s+(?:grubu|grubunda|grubuna|grubunun|kollar[ıi]nda|kolunda)\b", re.I
+    ),
+    re.compile(r"(?P<label>[\u4e00-\u9fffA-Za-z0-9+/≤>-]{2,14}?)组(?![成织])"),
+    re.compile(r"(?P<label>[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9+/-]{2,12}?)群"),
+    re.compile(r"(?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
+    re.compile(r"(?P<label>(?:ALL-REZ|AIEOP-BFM|COG|Interfant)[\w -]*?\d{2,4})(?=\D)"),
+]
+_NOISE = re.compile(r"^(?:the|this|each|both|two|a|an|в|и|bu|her|iki|两|該|该|其中|各|本)$", re.I)
+
+
+@dataclass(frozen=True)
+class ArmPhrase:
+    start: int
+    end: int
+    label: str
+
+
+def find_arm_phrases(text: str) -> list[ArmPhrase]:
+    found: list[ArmPhrase] = []
+    for pattern in _ARM_PATTERNS:
+        for m in pattern.finditer(text):
+            label = m["label"].strip(" ,的之")
+            label = re.sub(r"^(?:其中|与|和|及|对|在|的)", "", label)
+            if not label or _NOISE.match(label) or label.isdigit():
+                continue
+            if any(not (m.end() <= a.start or m.start() >= a.end) for a in found):
+                continue
+            found.append(ArmPhrase(m.start(), m.end(), label))
+    return sorted(found, key=lambda a: a.start)

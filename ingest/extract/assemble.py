@@ -1,0 +1,258 @@
+"""A paper's text in, its outcome records out: sentences, tables and captions, merged."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from ingest.document import PaperDocument
+from ingest.extract.context import Pico, paper_pico, pico_of, split_arms
+from ingest.extract.draft import ResultDraft
+from ingest.extract.merge import merge_restatements
+from ingest.extract.sentences import Draft, extract_sentence
+from ingest.extract.studies import StudyContext, StudyTracker
+from ingest.extract.tables import TableCell, parse_captions, parse_tables
+from ingest.normalize import NormalizedText, normalize
+from ingest.segment import Sentence, split_sentences
+from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
+from kb.vocab import cue
+
+_COHORT_SIZE = re.compile(
+    r"(?<![\d.,])(\d{2,5})\s*(?:例|名|пациент\w*|больн\w*|дет\w*|patients|children|hasta\w*|çocu\w*|infant\w*)"
+)
+_N_EQUALS = re.compile(r"\bn\s*=\s*(\d+)", re.I)
+
+
+def _statistic(d: Draft) -> tuple[str, str, float | None, bool]:
+    v = d.value
+    if v.kind == "rate":
+        return "rate", "%", v.value, False
+    if v.kind == "not_reached":
+        return "median", "months", None, True
+    if v.kind == "ratio":
+        return "hazard_ratio", "ratio", v.value, False
+    return "median", v.unit, v.value, False
+
+
+def _cohort_size(text: str, before: int) -> int | None:
+    sizes = [int(m.group(1)) for m in _N_EQUALS.finditer(text, 0, before)]
+    sizes += [int(m.group(1)) for m in _COHORT_SIZE.finditer(text, 0, before)]
+    return max(sizes) if sizes else None
+
+
+class PaperExtractor:
+    """Walks one paper: attributes each sentence to a study and turns its numbers into drafts."""
+
+    def __init__(self, document: PaperDocument) -> None:
+        self.document = document
+        self.norm: NormalizedText = normalize(document.text, cjk=document.language in ("zh", "ja"))
+        self.sentences: list[Sentence] = split_sentences(self.norm.text)
+        self.paper_context: Pico = paper_pico([s.text for s in self.sentences])
+        self.study_context: dict[str, Pico] = {}
+        self.tracker = StudyTracker(self.norm.text, own_label=f"{document.id} (own cohort)")
+
+    def drafts(self) -> list[ResultDraft]:
+        cells, regions = parse_tables(self.document.text)
+        captions = parse_captions(self.document.text)
+        self.consumed = regions + [c.evidence for c in captions]
+        out: list[ResultDraft] = []
+        if self.tracker.has_own_cohort:
+            out += [self._cell_draft(c, 0.75) for c in cells]
+            out += [self._cell_draft(c, 0.7) for c in captions]
+        for sentence in self.sentences:
+            study = self.tracker.attribute(sentence.text)
+            pico = pico_of(sentence.text)
+            known = self.study_context.setdefault(study.key, pico)
+            if study.is_primary:
+                known = known.filled_from(self.paper_context)
+            if cue("background").search(sentence.text) and not pico.interventions:
+                continue
+            if study.key == "unspecified":
+                continue  # a review's own statements without a source are background, not results
+            for group in _by_group(extract_sentence(sentence.text)):
+                out.extend(self._to_drafts(sentence, study, pico.filled_from(known), group))
+        return out
+
+    def _cell_draft(self, c: TableCell, confidence: float) -> ResultDraft:
+        pico = self.paper_context
+        return ResultDraft(
+            endpoint=c.endpoint,
+            statistic="rate",
+            unit="%",
+            value=c.value,
+            decimals=c.decimals,
+            study=self.tracker.own,
+            evidence=c.evidence,
+            pm=c.pm,
+            n=c.n,
+            count=c.count,
+            p_value=c.p_value,
+            p_operator=c.p_operator,
+            arm=c.arm,
+            interventions=list(pico.interventions),
+            disease=pico.disease,
+            line=pico.line,
+            population=pico.population,
+            comparison_key=c.group,
+            confidence=confidence,
+            mentions=[c.evidence],
+        )
+
+    def _in_consumed(self, source_pos: int) -> bool:
+        return any(a <= source_pos < b for a, b in self.consumed)
+
+    def _to_drafts(
+        self, sentence: Sentence, study: StudyContext, pico: Pico, group: list[Draft]
+    ) -> list[ResultDraft]:
+        evidence = self.norm.source_span(sentence.start, sentence.end)
+        group = [d for d in group if not self._in_consumed(self.norm.offsets[sentence.start + d.start])]
+        experimental, comparator = split_arms(pico.interventions)
+        result = []
+        for k, d in enumerate(group):
+            statistic, unit, value, not_reached = _statistic(d)
+            interventions = pico.interventions
+            arm = d.arm
+            if len(group) > 1:
+                arm_drugs = [c for c in pico.interventions if arm and any(p.search(arm) for p in c.patterns)]
+                if arm_drugs:
+                    interventions = (
+                        arm_drugs if arm_drugs[0] not in experimental or not comparator else experimental
+                    )
+                    if arm_drugs[0] in comparator:
+                        interventions = comparator
+                elif comparator or (k > 0 and len(experimental) > 1):
+                    interventions = experimental if k == 0 else (comparator or experimental[1:])
+                if arm is None or (k > 0 and arm == group[0].arm):
+                    arm = " + ".join(c.label for c in interventions) or None
+            n = d.value.n or (
+                _cohort_size(sentence.text, d.start) if study.is_primary or len(group) == 1 else None
+            )
+            draft = ResultDraft(
+                endpoint=d.endpoint,
+                statistic=statistic,
+                unit=unit,
+                value=value,
+                decimals=d.value.decimals,
+                study=study,
+                evidence=evidence,
+                not_reached=not_reached,
+                time_months=d.time_months,
+                pm=d.value.pm,
+                ci_low=d.value.ci_low,
+                ci_high=d.value.ci_high,
+                n=n,
+                count=d.value.count,
+                p_value=d.p_value.value if d.p_value else None,
+                p_operator=d.p_value.operator if d.p_value else None,
+                hazard_ratio=d.value.value if statistic == "hazard_ratio" else None,
+                arm=arm,
+                interventions=list(interventions),
+                disease=pico.disease,
+                line=pico.line,
+                population=pico.population,
+                grade=d.grade,
+                event=d.event,
+                comparison_key=f"{sentence.start}:{d.group}" if d.group is not None else None,
+                confidence=0.85 if d.group is None else 0.8,
+                mentions=[evidence],
+            )
+            result.append(draft)
+        return result
+
+
+def _by_group(drafts: list[Draft]) -> list[list[Draft]]:
+    groups: dict[object, list[Draft]] = {}
+    for i, d in enumerate(drafts):
+        groups.setdefault(d.group if d.group is not None else f"single-{i}", []).append(d)
+    return list(groups.values())
+
+
+def assemble_records(document: PaperDocument) -> list[OutcomeRecord]:
+    extractor = PaperExtractor(document)
+    drafts = merge_restatements(extractor.drafts())
+    return to_records(document, drafts)
+
+
+def _record_id(document: PaperDocument, d: ResultDraft) -> str:
+    key = "|".join(
+        str(x)
+        for x in (
+            document.id,
+            d.study.key,
+            d.endpoint,
+            d.statistic,
+            d.time_months,
+            d.value,
+            d.not_reached,
+            d.arm_key,
+            d.event,
+            d.grade,
+            d.pm,
+        )
+    )
+    return f"{document.id}-r-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
+
+
+def to_records(document: PaperDocument, drafts: list[ResultDraft]) -> list[OutcomeRecord]:
+    source = document.text
+    paper = PaperRef(id=document.id, file=document.file, title=document.title, language=document.language)
+    ids: dict[str, int] = {}
+    records: list[tuple[ResultDraft, str]] = []
+    for d in sorted(drafts, key=lambda d: (d.evidence[0], d.endpoint, d.value or 0)):
+        rid = _record_id(document, d)
+        ids[rid] = ids.get(rid, 0) + 1
+        records.append((d, rid if ids[rid] == 1 else f"{rid}-{ids[rid]}"))
+    comparison_ids: dict[str, str] = {}
+    for d, rid in records:
+        if d.comparison_key and d.comparison_key not in comparison_ids:
+            comparison_ids[d.comparison_key] = rid.replace("-r-", "-cmp-")
+    out = []
+    for d, rid in records:
+        s, e = d.evidence
+        antigens: list[str] = []
+        for c in d.interventions:
+            for a in c.antigens:
+                if a not in antigens:
+                    antigens.append(a)
+        mentions = sorted(set(d.mentions))
+        out.append(
+            OutcomeRecord(
+                id=rid,
+                paper=paper,
+                study=StudyRef(
+                    id=f"{document.id}-study-{re.sub(r'[^A-Za-z0-9]+', '-', d.study.key).strip('-').lower()}",
+                    label=d.study.label,
+                    registry_ids=d.study.registry_ids,
+                    is_primary=d.study.is_primary,
+                    design=d.study.design,
+                ),
+                arm=d.arm,
+                interventions=[ConceptRef(id=c.id, label=c.label) for c in d.interventions],
+                antigens=antigens,
+                disease=ConceptRef(id=d.disease.id, label=d.disease.label) if d.disease else None,
+                line_of_therapy=d.line.label if d.line else None,
+                population=d.population.label if d.population else None,
+                endpoint=d.endpoint,
+                statistic=d.statistic,
+                time_months=d.time_months,
+                value=d.value,
+                unit=d.unit,
+                not_reached=d.not_reached,
+                ci_low=d.ci_low,
+                ci_high=d.ci_high,
+                ci_level=0.95 if d.ci_low is not None or d.ci_high is not None else None,
+                pm=d.pm,
+                n=d.n,
+                count=d.count,
+                p_value=d.p_value,
+                p_operator=d.p_operator,
+                hazard_ratio=d.hazard_ratio,
+                comparison=comparison_ids.get(d.comparison_key) if d.comparison_key else None,
+                grade=d.grade,
+                event=d.event,
+                confidence=d.confidence,
+                evidence=Span(text=source[s:e], char_start=s, char_end=e),
+                mentions=[Span(text=source[a:b], char_start=a, char_end=b) for a, b in mentions],
+            )
+        )
+    return out

@@ -1,0 +1,120 @@
+"""PICO context of a result: interventions, antigens, disease, line of therapy, population.
+
+A sentence names some of them; what it leaves out comes from the study it reports (as first
+described) and, for the paper's own cohort, from the paper as a whole.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingest.extract.lexicon import find_concepts
+from kb.vocab import Concept
+
+COMPARATOR_CLASSES = {"chemotherapy"}
+BACKGROUND_CLASSES = {"chemotherapy", "transplant", "corticosteroid", "cellular therapy"}
+
+
+@dataclass
+class Pico:
+    interventions: list[Concept] = field(default_factory=list)
+    disease: Concept | None = None
+    line: Concept | None = None
+    population: Concept | None = None
+
+    def filled_from(self, other: Pico) -> Pico:
+        return Pico(
+            interventions=self.interventions or list(other.interventions),
+            disease=self.disease or other.disease,
+            line=self.line or other.line,
+            population=self.population or other.population,
+        )
+
+
+def _unique(concepts: list[Concept]) -> list[Concept]:
+    seen: dict[str, Concept] = {}
+    for c in concepts:
+        seen.setdefault(c.id, c)
+    return list(seen.values())
+
+
+def _specific_interventions(found: list[Concept]) -> list[Concept]:
+    """Drop the generic CAR-T concept when a targeted CAR-T is named."""
+    ids = {c.id for c in found}
+    if ids & {"cd19-car-t", "cd22-car-t", "bcma-car-t"}:
+        found = [c for c in found if c.id != "car-t"]
+    return found
+
+
+def pico_of(text: str) -> Pico:
+    interventions = _specific_interventions(
+        _unique([m.concept for m in find_concepts(text, "interventions")])
+    )
+    diseases = [m.concept for m in find_concepts(text, "diseases")]
+    lines = [m.concept for m in find_concepts(text, "lines")]
+    populations = [m.concept for m in find_concepts(text, "populations")]
+    return Pico(
+        interventions=interventions,
+        disease=_most_specific(diseases),
+        line=lines[0] if lines else None,
+        population=populations[0] if populations else None,
+    )
+
+
+def _most_specific(diseases: list[Concept]) -> Concept | None:
+    if not diseases:
+        return None
+    parents = {d.extra.get("parent") for d in diseases}
+    leaves = [d for d in diseases if d.id not in parents]
+    return (leaves or diseases)[0]
+
+
+def paper_pico(sentences: list[str]) -> Pico:
+    """The paper's dominant intervention(s), disease, line and population."""
+    drug_counts: Counter[str] = Counter()
+    by_id: dict[str, Concept] = {}
+    disease_counts: Counter[str] = Counter()
+    line_counts: Counter[str] = Counter()
+    population_counts: Counter[str] = Counter()
+    for s in sentences:
+        p = pico_of(s)
+        for c in p.interventions:
+            by_id[c.id] = c
+            if c.extra.get("drug_class") not in BACKGROUND_CLASSES:
+                drug_counts[c.id] += 1
+        for kind, counter in (
+            ("diseases", disease_counts),
+            ("lines", line_counts),
+            ("populations", population_counts),
+        ):
+            for m in find_concepts(s, kind):
+                by_id[f"{kind}:{m.concept.id}"] = m.concept
+                counter[m.concept.id] += 1
+    top = [by_id[i] for i, _ in drug_counts.most_common(1)]
+    disease = _dominant(disease_counts, by_id, "diseases")
+    return Pico(
+        interventions=top,
+        disease=disease,
+        line=_dominant(line_counts, by_id, "lines"),
+        population=_dominant(population_counts, by_id, "populations"),
+    )
+
+
+def _dominant(counts: Counter[str], by_id: dict[str, Concept], kind: str) -> Concept | None:
+    if not counts:
+        return None
+    return by_id[f"{kind}:{counts.most_common(1)[0][0]}"]
+
+
+def split_arms(interventions: list[Concept]) -> tuple[list[Concept], list[Concept]]:
+    """(experimental, comparator) interventions of a two-arm comparison."""
+    comparators = [c for c in interventions if c.extra.get("drug_class") in COMPARATOR_CLASSES]
+    experimental = [c for c in interventions if c not in comparators]
+    if comparators and experimental:
+        return experimental, comparators
+    targeted = [c for c in interventions if c.antigens]
+    backbone = [c for c in interventions if not c.antigens]
+    if targeted and backbone:
+        return targeted + backbone, backbone
+    return interventions, []

@@ -1,0 +1,302 @@
+"""One sentence in, result drafts out: numbers paired with endpoints, time points, arms, p-values.
+
+Pairing rules, shared by every language:
+- "respectively" lists (соответственно, sırasıyla, 分别) zip endpoints with numbers; one endpoint
+  with several numbers means one result per arm, compared with each other;
+- otherwise a number takes the nearest endpoint before it, unless it is the subject of its clause
+  ("у 47,7% пациентов удалось достичь ППР", "%39'unda ... tam remisyon"), when it takes the next;
+- consecutive numbers of one endpoint joined by a comparison word (vs, против, 对, 比, karşı,
+  に比して) or naming different arms form a comparison and share the p-value that follows them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from ingest.extract.arms import ArmPhrase, find_arm_phrases
+from ingest.extract.lexicon import Mention, find_concepts
+from ingest.extract.timepoints import TimePoint, find_time_points
+from ingest.extract.values import PValue, Value, find_p_values, find_values
+from kb.vocab import Concept, concept, cue
+
+_PATIENT_AFTER = re.compile(
+    r"^\s*(?:\)\s*)?(?:пациент\w*|больн\w*|дет\w*|человек|"
+    r"of (?:the )?(?:patients|children|cases)|的?患者|の患者|例)",
+    re.I,
+)
+_PATIENT_BEFORE = re.compile(r"(?:\bу|\bв)\s*$", re.I)
+_CLAUSE_BREAK = re.compile(r"[;。]|, (?:а|но|while|whereas|ancak)\b")
+_GRADE = re.compile(
+    r"(?:grade\s*(?P<a>≥\s*\d|\d(?:-\d)?)|(?P<b>\d)\s*级及以上|(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|"
+    r"herhangi bir grade|any grade|(?P<e>广泛型))",
+    re.I,
+)
+
+
+@dataclass
+class Draft:
+    endpoint: str
+    value: Value
+    start: int  # sentence-local span of the number
+    end: int
+    time_months: float | None = None
+    arm: str | None = None
+    interventions: list[Concept] = field(default_factory=list)
+    group: int | None = None
+    p_value: PValue | None = None
+    grade: str | None = None
+    event: str | None = None
+
+
+def _top_level_breaks(text: str) -> list[int]:
+    depth, out = 0, []
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif depth == 0 and ch in ",;、":
+            out.append(i)
+    return out
+
+
+def _clause_bounds(breaks: list[int], pos: int, length: int) -> tuple[int, int]:
+    left = max((b for b in breaks if b < pos), default=-1) + 1
+    right = min((b for b in breaks if b >= pos), default=length)
+    return left, right
+
+
+def _respectively_groups(
+    text: str, values: list[Value], eps: list[Mention]
+) -> list[tuple[list[int], list[Mention]]]:
+    groups = []
+    for r in cue("respectively").finditer(text):
+        after = [i for i, v in enumerate(values) if v.start >= r.end()]
+        before = [i for i, v in enumerate(values) if v.end <= r.start()]
+        if after and values[after[0]].start - r.end() <= 12:
+            run = [after[0]]
+            for i in after[1:]:
+                gap = text[values[run[-1]].end : values[i].start]
+                if (
+                    len(gap) > 40
+                    or any(values[run[-1]].end <= e.start < values[i].start for e in eps)
+                    or "。" in gap
+                ):
+                    break
+                run.append(i)
+            prev_end = values[before[-1]].end if before else 0
+            names = [e for e in eps if prev_end <= e.start < r.start()]
+        elif before:
+            run = [before[-1]]
+            for i in reversed(before[:-1]):
+                gap = text[values[i].end : values[run[0]].start]
+                if len(gap) > 40 or any(values[i].end <= e.start < values[run[0]].start for e in eps):
+                    break
+                run.insert(0, i)
+            prev_end = values[run[0] - 1].end if run[0] > 0 else 0
+            names = [e for e in eps if prev_end <= e.start < values[run[0]].start]
+        else:
+            continue
+        groups.append((run, names))
+    return groups
+
+
+def _endpoint_for(text: str, v: Value, eps: list[Mention], breaks: list[int]) -> Mention | None:
+    left, right = _clause_bounds(breaks, v.start, len(text))
+    subject = (
+        v.subject_suffix
+        or bool(_PATIENT_AFTER.match(text[v.end : v.end + 20]))
+        or bool(_PATIENT_BEFORE.search(text[max(0, v.start - 4) : v.start]))
+        or (v.count is not None and not re.match(r"\s*\)?\s*[,;、。]", text[v.end : v.end + 3]))
+    )
+    following = [e for e in eps if v.end <= e.start < right]
+    preceding = [e for e in eps if e.end <= v.start]
+    in_clause = [e for e in preceding if e.start >= left]
+    if subject and following and not in_clause:
+        return following[0]
+    if preceding:
+        return preceding[-1]
+    return following[0] if following else None
+
+
+def _fits(endpoint: Concept, v: Value) -> bool:
+    if v.kind in ("time", "not_reached"):
+        return bool(endpoint.extra.get("time_to_event"))
+    return True
+
+
+def extract_sentence(text: str) -> list[Draft]:
+    """Result drafts of one sentence, in order of the numbers."""
+    values = find_values(text)
+    if not values:
+        return []
+    eps = find_concepts(text, "endpoints")
+    if not eps:
+        return []
+    points = [p for p in find_time_points(text) if _is_landmark(text, p, eps, values)]
+    values = [v for v in values if not (v.kind == "time" and _overlaps_point(v, points))]
+    breaks = _top_level_breaks(text)
+    chosen: dict[int, Mention | None] = {}
+    groups: dict[int, int] = {}
+    arms_by_value: dict[int, str] = {}
+    arm_phrases = find_arm_phrases(text)
+    group_id = 0
+    for run, names in _respectively_groups(text, values, eps):
+        if len(names) == len(run):
+            for i, name in zip(run, names, strict=True):
+                chosen[i] = name
+        elif len(names) >= 1 and len(run) > 1:
+            arm_labels = _arm_list(text, arm_phrases, values[run[0]].start, len(run))
+            paired = any(
+                cue("comparison").search(text, values[a].end, values[b].start)
+                for a, b in itertools.pairwise(run)
+            )
+            if paired:
+                # "PFS 分别为 19.4 月 比 14.9 月；10.3 月 比 4.7 月": several comparisons of one endpoint
+                for i in run:
+                    chosen[i] = names[-1]
+                continue
+            if not arm_labels and len(run) > 2:
+                # a list we cannot read (endpoints lost to a column break): better no record
+                for i in run:
+                    chosen[i] = None
+                continue
+            group_id += 1
+            for k, i in enumerate(run):
+                chosen[i] = names[-1]
+                groups[i] = group_id
+                if arm_labels:
+                    arms_by_value[i] = arm_labels[k]
+    for i, v in enumerate(values):
+        if i not in chosen:
+            ep = _endpoint_for(text, v, eps, breaks)
+            if ep is not None:
+                chosen[i] = ep
+    drafts: list[Draft] = []
+    index_of: dict[int, Draft] = {}
+    for i, v in enumerate(values):
+        ep = chosen.get(i)
+        if ep is None or not _fits(ep.concept, v):
+            continue
+        d = Draft(endpoint=ep.concept.id, value=v, start=v.start, end=v.end)
+        if v.kind == "rate":
+            d.time_months = _time_point_for(points, ep, v)
+        d.arm = arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
+        if ep.concept.id == "AE":
+            d.event = text[ep.start : ep.end].lower()
+        d.grade = _grade_for(text, ep)
+        if i in groups:
+            d.group = groups[i]
+        drafts.append(d)
+        index_of[i] = d
+    group_id = _comparisons(text, values, index_of, group_id)
+    _attach_p_values(text, drafts, find_p_values(text))
+    del group_id
+    return drafts
+
+
+def _is_landmark(text: str, p: TimePoint, eps: list[Mention], values: list[Value]) -> bool:
+    """A duration is a landmark when its form says so, when an endpoint follows it closely, or when
+    it qualifies an endpoint whose result is a rate stated after it ('выживаемость (не менее 60 мес)
+    составила 12,4%'); otherwise it is a median ('7,7 мес против 4 мес')."""
+    if p.explicit or any(0 <= e.start - p.end <= 15 for e in eps):
+        return True
+    after_endpoint = any(0 <= p.start - e.end <= 25 for e in eps)
+    rate_later = any(v.kind == "rate" and v.start >= p.end for v in values)
+    return after_endpoint and rate_later and not cue("comparison").search(text[p.end : p.end + 12])
+
+
+def _overlaps_point(v: Value, points: list[TimePoint]) -> bool:
+    return any(not (v.end <= p.start or v.start >= p.end) for p in points)
+
+
+def _time_point_for(points: list[TimePoint], ep: Mention, v: Value) -> float | None:
+    before = [p for p in points if p.end <= v.start]
+    if not before:
+        return None
+    return before[-1].months
+
+
+def _nearest_arm(phrases: list[ArmPhrase], v: Value, text: str) -> str | None:
+    before = [a for a in phrases if a.end <= v.start and v.start - a.end <= 70]
+    if not before:
+        return None
+    gap = text[before[-1].end : v.start]
+    if _CLAUSE_BREAK.search(gap):
+        return None
+    return before[-1].label
+
+
+def _arm_list(text: str, phrases: list[ArmPhrase], before: int, k: int) -> list[str]:
+    """Arms named before a 'respectively' list: group phrases, else interventions in order."""
+    labels = [a.label for a in phrases if a.end <= before]
+    if len(labels) >= k:
+        return labels[-k:]
+    drugs: list[str] = []
+    for m in find_concepts(text, "interventions", 0, before):
+        if m.concept.label not in drugs:
+            drugs.append(m.concept.label)
+    return drugs[-k:] if len(drugs) >= k else []
+
+
+def _grade_for(text: str, ep: Mention) -> str | None:
+    window = text[max(0, ep.start - 20) : ep.start]
+    matches = list(_GRADE.finditer(window))
+    if not matches:
+        return None
+    m = matches[-1]
+    if m["a"]:
+        return m["a"].replace(" ", "")
+    if m["b"]:
+        return f">={m['b']}"
+    if m["c"]:
+        return m["c"].replace("~", "-").replace("Ⅱ", "II").replace("Ⅲ", "III").replace("Ⅳ", "IV")
+    if m["e"]:
+        return "extensive"
+    return "any"
+
+
+def _comparisons(text: str, values: list[Value], drafts: dict[int, Draft], group_id: int) -> int:
+    comparison = cue("comparison")
+    order = sorted(drafts)
+    for a, b in itertools.pairwise(order):
+        da, db = drafts[a], drafts[b]
+        if da.group is not None and da.group == db.group:
+            continue
+        if da.endpoint != db.endpoint or da.value.kind == "ratio" or db.value.kind == "ratio":
+            continue
+        if {da.value.kind, db.value.kind} - {"time", "not_reached"} and da.value.kind != db.value.kind:
+            continue
+        if da.time_months != db.time_months:
+            continue
+        gap = text[values[a].end : values[b].start]
+        explicit = bool(comparison.search(text, values[a].end, values[b].start)) and len(gap) < 60
+        distinct_arms = da.arm is not None and db.arm is not None and da.arm != db.arm and len(gap) < 80
+        if explicit or distinct_arms:
+            if da.group is None:
+                group_id += 1
+                da.group = group_id
+            db.group = da.group
+    return group_id
+
+
+def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue]) -> None:
+    by_group: dict[int, list[Draft]] = {}
+    for d in drafts:
+        if d.group is not None:
+            by_group.setdefault(d.group, []).append(d)
+    starts = sorted(d.start for d in drafts)
+    for members in by_group.values():
+        last = max(d.end for d in members)
+        later_values = [s for s in starts if s > last]
+        limit = later_values[0] if later_values else len(text)
+        candidates = [p for p in p_values if last <= p.start < limit]
+        if candidates:
+            for d in members:
+                d.p_value = candidates[0]
+
+
+def endpoint_label(code: str) -> str:
+    return concept("endpoints", code).label

@@ -1,0 +1,148 @@
+"""Which study a sentence reports: the paper's own cohort, a named trial, or a cited study.
+
+Cues, strongest first: a named trial or registry id; an author citation ("Topp и соавт.",
+"Hua 等", "Gaballa ve ark."); a reference marker ([13], (17), ４）) resolved through the study
+that reference was first named with; an anaphor ("this study") carrying the previous study; an
+own-study cue ("our study", "本研究"); and otherwise the paper's own cohort (original articles)
+or the study of the previous sentence (reviews).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.vocab import concepts, cue
+
+_REGISTRY = re.compile(r"\bNCT\d{8}\b")
+_AUTHOR = re.compile(
+    r"(?P<name>[A-ZА-ЯÇĞİÖŞÜ][a-zа-яёçğıöşü]+(?:-[A-Z][a-z]+)?)\s*"
+    r"(?:(?:et al\.?|и соавт\.?|и др\.|ve ark\.?(?:'?[a-zğışöüç]*)?|ve arkadaşlar[ıi]\w*)|(?=等|ら[はがの]))"
+)
+# Reference markers: [13], [10-11], (17), (3,6) and the Japanese superscript "良好で4)". A number
+# in parentheses right after another number is a "n (%)" cell, not a reference.
+_REF = re.compile(
+    r"\[(?P<a>\d{1,3})(?:\s*[-,]\s*\d{1,3})*\]"
+    r"|(?<![\d%]\s)(?<![\d%])\((?P<b>\d{1,3})(?:\s*,\s*\d{1,3})*\)"
+    r"|(?<=[\u3040-\u30ff])(?P<c>\d{1,2})\)"
+)
+_ANAPHOR = re.compile(
+    r"эт\w+ исследовани\w*|в данном исследовании|this (?:study|trial)|the same study|bu çal[ıi]şma\w*|"
+    r"该研究|此研究|本試験|同試験",
+    re.I,
+)
+_DESIGN = [
+    (
+        re.compile(
+            r"рандомизир\w*.{0,40}?(?:фаз\w* III|III фаз\w*)|randomi[sz]ed.{0,30}phase III|"
+            r"randomize.{0,40}faz III|随机.{0,10}Ⅲ期",
+            re.I,
+        ),
+        "randomized phase III",
+    ),
+    (re.compile(r"faz[- ]?II\b|phase II\b|II фазы|Ⅱ期|第Ⅱ相", re.I), "phase II"),
+    (re.compile(r"faz I/II|phase I/II", re.I), "phase I/II"),
+    (re.compile(r"\bI 期|phase I\b|faz I\b|I фазы|第Ⅰ相", re.I), "phase I"),
+    (re.compile(r"ретроспектив\w*|retrospective|回顾性|geriye dönük", re.I), "retrospective cohort"),
+]
+
+
+@dataclass
+class StudyContext:
+    key: str
+    label: str
+    is_primary: bool
+    registry_ids: list[str] = field(default_factory=list)
+    design: str | None = None
+
+
+def design_of(text: str) -> str | None:
+    for pattern, design in _DESIGN:
+        if pattern.search(text):
+            return design
+    return None
+
+
+def named_trial(text: str) -> StudyContext | None:
+    hits = []
+    for trial in concepts("trials"):
+        for pattern in trial.patterns:
+            m = pattern.search(text)
+            if m:
+                hits.append((m.start(), trial))
+                break
+    if not hits:
+        return None
+    _, trial = min(hits, key=lambda h: h[0])
+    registry = list(trial.extra.get("registry_ids") or [])
+    return StudyContext(trial.label, trial.label, False, registry, trial.extra.get("design"))
+
+
+class StudyTracker:
+    """Walks a paper's sentences in order and attributes each to a study."""
+
+    def __init__(self, paper_text: str, own_label: str) -> None:
+        self.has_own_cohort = _has_own_cohort(paper_text)
+        self.own = StudyContext("own", own_label, True, [], design_of(paper_text[:6000]))
+        self.by_ref: dict[str, StudyContext] = {}
+        self.previous: StudyContext | None = None
+        self.carried = 0
+
+    def attribute(self, sentence: str) -> StudyContext:
+        study = self._explicit(sentence)
+        if study is None and _ANAPHOR.search(sentence) and self.previous and not self.previous.is_primary:
+            study = self.previous
+        refs = [m["a"] or m["b"] or m["c"] for m in _REF.finditer(sentence)]
+        if study is None and refs:
+            study = self._from_ref(refs[0], sentence)
+        elif study is not None and refs:
+            for ref in refs:
+                self.by_ref.setdefault(ref, study)
+        if study is None and cue("own_study").search(sentence):
+            study = self.own
+        if study is None:
+            study = self._default()
+        else:
+            self.carried = 0
+        self.previous = study
+        return study
+
+    def _explicit(self, sentence: str) -> StudyContext | None:
+        trial = named_trial(sentence)
+        registry = _REGISTRY.findall(sentence)
+        if trial:
+            trial.registry_ids = sorted(set(trial.registry_ids) | set(registry))
+            trial.design = design_of(sentence) or trial.design
+            return trial
+        author = _AUTHOR.search(sentence)
+        if author:
+            label = f"{author['name']} et al."
+            return StudyContext(label, label, False, registry, design_of(sentence))
+        if registry:
+            return StudyContext(registry[0], registry[0], False, registry, design_of(sentence))
+        return None
+
+    def _from_ref(self, ref: str, sentence: str) -> StudyContext:
+        if ref in self.by_ref:
+            return self.by_ref[ref]
+        design = design_of(sentence)
+        label = f"{design} (ref {ref})" if design else f"cited study (ref {ref})"
+        study = StudyContext(f"ref-{ref}", label, False, [], design)
+        self.by_ref[ref] = study
+        return study
+
+    def _default(self) -> StudyContext:
+        if self.previous is not None and not self.previous.is_primary and self.carried < 2:
+            self.carried += 1
+            return self.previous
+        self.carried = 0
+        if self.has_own_cohort:
+            return self.own
+        return StudyContext("unspecified", "unspecified cited study", False)
+
+
+def _has_own_cohort(text: str) -> bool:
+    head = text[:8000]
+    if cue("review").search(head) or cue("case_report").search(head[:600]):
+        return False
+    return bool(cue("own_study").search(text))

@@ -1,0 +1,74 @@
+"""Landmark time points of rates: '3-летняя', '3-year', '2 yıllık', '12 ayda', '3年', '100 d内'."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.extract.values import NUM, to_float
+from kb.vocab import cue, cue_group
+
+_DAYS_PER_MONTH = 30.4375
+
+
+@dataclass(frozen=True)
+class TimePoint:
+    start: int
+    end: int
+    months: float
+    explicit: bool = True  # "3-летняя", "2 yıllık", "1-year": a landmark by its very form
+
+
+def _number_word_pattern() -> str:
+    words = [p.pattern for p in cue_group("number_words").values()]
+    return "|".join(words)
+
+
+_WORD_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+_LANDMARK = re.compile(
+    rf"(?P<num>{NUM})\s*\.?\s*(?:-\s*)?(?P<unit>"
+    r"летн\w*|-?year\b|-?month\b|y[ıi]ll[ıi]k|y[ıi]lda|y[ıi]l\b|aylık|ayda|"
+    r"个?月|年|ヵ月|か月|d(?=\s*内)|天(?=内)|years?|months?|лет|года?|мес\w*)",
+    re.I,
+)
+
+
+def _word_landmarks(text: str) -> list[TimePoint]:
+    out = []
+    table = cue_group("number_words")
+    for m in re.finditer(r"(?P<w>\w+?)(?:-?\s?)(?P<unit>летн\w*|y[ıi]ll[ıi]k|year|年)", text, re.I):
+        for key, pattern in table.items():
+            if pattern.fullmatch(m["w"]):
+                months = _WORD_VALUES[key] * 12
+                out.append(TimePoint(m.start(), m.end(), months))
+    return out
+
+
+def find_time_points(text: str) -> list[TimePoint]:
+    """Landmarks stated in a sentence; follow-up durations and calendar dates are left out."""
+    out: list[TimePoint] = []
+    follow_up = cue("follow_up")
+    for m in _LANDMARK.finditer(text):
+        if re.fullmatch(r"(?:19|20)\d\d", m["num"]) or re.search(
+            r"(?:19|20)\d\d\s*年\s*$", text[: m.start()][-8:]
+        ):
+            continue
+        around = text[max(0, m.start() - 24) : m.end() + 14]
+        if follow_up.search(around):
+            continue
+        if re.search(r"[<>≤≥]\s*$", text[max(0, m.start() - 3) : m.start()]) or re.match(
+            r"\s*(?:组|群|group)", text[m.end() :]
+        ):
+            continue  # "relapse ≤6 months", "6个月组": a subgroup definition, not a landmark
+        unit = m["unit"].lower()
+        value = to_float(m["num"])
+        if unit.startswith(("лет", "year", "-year", "y", "年", "год")) or "летн" in unit:
+            months = value * 12
+        elif unit.startswith(("d", "天")):
+            months = round(value / _DAYS_PER_MONTH, 1)
+        else:
+            months = value
+        explicit = bool(re.match(r"летн|-year|-month|y[ıi]ll[ıi]k|y[ıi]lda|ayda|aylık", unit))
+        out.append(TimePoint(m.start(), m.end(), months, explicit or m.group(0).count("-") > 0))
+    out += _word_landmarks(text)
+    return sorted(out, key=lambda t: t.start)

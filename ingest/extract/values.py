@@ -1,0 +1,223 @@
+"""The number grammar shared by every language: rates, ± errors, CIs, medians, counts, p-values, HRs.
+
+Works on normalized text (ASCII digits, "%", "~", "-", "(", "="). Decimal commas ("45,5"),
+Turkish prefix percent ("%54,4"), "not reached" medians and "N of M" counts are understood here
+so that the per-sentence logic only sees typed values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.vocab import cue
+
+NUM = r"\d+(?:[.,]\d+)?"
+_UNIT_WORDS = {
+    "months": r"(?:мес\w*|months?|mo\b|ay(?:l[ıi]k|da|d[ıi]r)?\b|个月|ヵ月|か月|ケ月|月)",
+    "years": r"(?:лет\b|года?\b|years?\b|y[ıi]l(?:l[ıi]k|da)?\b|年)",
+    "days": r"(?:дн\w*|сут\w*|days?\b|d\b|gün\w*|天)",
+}
+_CI_WORDS = r"(?:CI|ДИ|GA|güven aral[ıi][ğg][ıi]|置信区间|信頼区間)"
+_CI = re.compile(
+    rf"\s*[(\[]?\s*(?:95\s*%\s*{_CI_WORDS}|{_CI_WORDS}\s*95\s*%)\s*[:,]?\s*(?P<lo>-?{NUM})\s*%?\s*"
+    rf"(?:-|~|to|до|,)\s*(?P<hi>-?{NUM})\s*%?\s*[)\]]?",
+    re.I,
+)
+_PM_PERCENT = re.compile(rf"\(?\s*(?P<v>{NUM})\s*±\s*(?P<pm>{NUM})\s*\)?\s*%")
+_PERCENT_SUFFIX = re.compile(rf"(?<![\d%])(?<!\d[.,])(?P<v>{NUM})\s?%(?!\s*(?:{_CI_WORDS}))", re.I)
+_PERCENT_PREFIX = re.compile(rf"(?<![\d%])%\s?(?P<v>{NUM})(?P<suffix>'?[a-zçğıöşü]*)", re.I)
+_TIME_VALUE = re.compile(
+    rf"(?<![\d])(?<!\d[.,])(?P<v>{NUM})\s*(?:(?P<paren>\((?P<plo>{NUM})\s*(?P<psep>,|~|-)\s*(?P<phi>{NUM}|NE)\))|"
+    rf"(?P<brack>\[\s*(?P<blo>{NUM})\s*,\s*(?P<bhi>{NUM}|[^\]]{{0,40}})\]))?\s*"
+    rf"(?P<unit>{'|'.join(f'(?P<{k}>{v})' for k, v in _UNIT_WORDS.items())})",
+    re.I,
+)
+_P_VALUE = re.compile(
+    r"(?<![A-Za-zА-Яа-я])[pPрР]\s*(?:-?value\s*)?(?P<op><=|>=|≤|≥|<|>|=)\s*(?P<v>\d*[.,]\d+|\d+)"
+)
+_HR = re.compile(rf"\bHR\s*[=:]?\s*(?P<v>{NUM})", re.I)
+_COUNT_OF = re.compile(r"(?P<count>\d+) (?:of|из) (?P<n>\d+)\b|(?P<n2>\d+) hastadan (?P<count2>\d+)'")
+_COUNT_BEFORE_PERCENT = re.compile(
+    rf"(?P<count>\d+)\s*(?:例|人|名|пациент\w*|человек|hasta)?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
+)
+_RANGE_AFTER = re.compile(rf"^\s*%?\s*(?:-|~|ile|to|до)\s*%?\s*{NUM}\s*%?")
+_RANGE_BEFORE = re.compile(rf"{NUM}\s*%?\s*(?:-|~|ile|to)\s*%?\s*$")
+
+
+def to_float(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def decimals_of(text: str) -> int:
+    m = re.search(r"[.,](\d+)$", text)
+    return len(m.group(1)) if m else 0
+
+
+@dataclass
+class Value:
+    """One reported number with everything attached to it in the text."""
+
+    start: int
+    end: int
+    kind: str  # "rate" | "time" | "not_reached" | "ratio"
+    value: float | None
+    decimals: int = 0
+    unit: str = "%"
+    pm: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    count: int | None = None
+    n: int | None = None
+    subject_suffix: bool = False  # Turkish "%39'unda": the number is the subject, its endpoint follows
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PValue:
+    start: int
+    end: int
+    operator: str
+    value: float
+
+
+_HEDGE = re.compile(
+    r"(?:примерно|около|приблизительно|approximately|about|roughly|yaklaş[ıi]k|约|約)\s*%?\s*$", re.I
+)
+
+
+def _is_threshold(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 12) : start]
+    if _HEDGE.search(text[max(0, start - 16) : start]):
+        return True  # hedged figures ("about 40%") are background, not reported results
+    after = text[end : end + 16]
+    if re.search(r"[<>≤≥]\s*%?\s*$", before):
+        return True
+    threshold_before = cue("threshold_before")
+    if any(m.end() >= len(before) - 1 for m in threshold_before.finditer(before)) and re.search(
+        r"(?:более|менее|свыше|below|above|over|under|than|least|up to|около)\s*$", before, re.I
+    ):
+        return True
+    return bool(re.match(r"\s*(?:" + cue("threshold_after").pattern + ")", after, re.I))
+
+
+def _is_range_part(text: str, start: int, end: int) -> bool:
+    return bool(_RANGE_AFTER.match(text[end : end + 14])) or bool(
+        _RANGE_BEFORE.search(text[max(0, start - 14) : start])
+    )
+
+
+def _attach_ci(text: str, v: Value) -> None:
+    m = _CI.match(text, v.end)
+    if m:
+        v.ci_low, v.ci_high = to_float(m["lo"]), to_float(m["hi"])
+        v.end = m.end()
+
+
+def find_values(text: str) -> list[Value]:
+    """Every result-like number of a sentence, left to right, thresholds and ranges left out."""
+    taken: list[tuple[int, int]] = []
+    out: list[Value] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    def add(v: Value, span: tuple[int, int]) -> None:
+        taken.append(span)
+        out.append(v)
+
+    for m in _CI.finditer(text):
+        taken.append((m.start(), m.end()))  # CI bounds are not values of their own
+    for m in _PM_PERCENT.finditer(text):
+        if free(m.start(), m.end()):
+            v = Value(m.start(), m.end(), "rate", to_float(m["v"]), decimals_of(m["v"]), pm=to_float(m["pm"]))
+            _attach_ci(text, v)
+            add(v, (m.start(), v.end))
+    for m in _PERCENT_SUFFIX.finditer(text):
+        s, e = m.start(), m.end()
+        if not free(s, e) or _is_threshold(text, s, e) or _is_range_part(text, s, e):
+            continue
+        v = Value(s, e, "rate", to_float(m["v"]), decimals_of(m["v"]))
+        _attach_ci(text, v)
+        add(v, (s, v.end))
+    for m in _PERCENT_PREFIX.finditer(text):
+        s, e = m.start(), m.end("v")
+        if not free(s, e) or _is_threshold(text, s, e) or _is_range_part(text, s, e):
+            continue
+        v = Value(s, e, "rate", to_float(m["v"]), decimals_of(m["v"]))
+        v.subject_suffix = bool(
+            re.match(r"'?(?:[ıiuü]n|s[ıiuü]n)?(?:da|de|ın|in|un|ün|ı|i|u|ü)\b", m["suffix"])
+        )
+        v.subject_suffix = v.subject_suffix and not re.match(r"'?[ae] ", m["suffix"] + " ")
+        _attach_ci(text, v)
+        add(v, (s, v.end))
+    for m in _TIME_VALUE.finditer(text):
+        s, e = m.start(), m.end()
+        if not free(s, e) or _is_threshold(text, s, e) or _is_follow_up(text, s):
+            continue
+        if re.fullmatch(r"(?:19|20)\d\d", m["v"]) or (text[e - 1 : e] in "年月" and _is_date(text, s, e)):
+            continue
+        unit = next(k for k in _UNIT_WORDS if m[k])
+        v = Value(s, e, "time", to_float(m["v"]), decimals_of(m["v"]), unit=unit)
+        if m["paren"] and m["psep"] == ",":
+            v.ci_low = to_float(m["plo"])
+            v.ci_high = None if m["phi"] == "NE" else to_float(m["phi"])
+        elif m["brack"]:
+            v.ci_low = to_float(m["blo"])
+            v.ci_high = to_float(m["bhi"]) if re.fullmatch(NUM, m["bhi"].strip()) else None
+        add(v, (s, e))
+    for m in cue("not_reached").finditer(text):
+        if free(m.start(), m.end()):
+            add(Value(m.start(), m.end(), "not_reached", None, unit="months"), (m.start(), m.end()))
+    for m in _HR.finditer(text):
+        if free(m.start(), m.end()):
+            v = Value(m.start(), m.end(), "ratio", to_float(m["v"]), decimals_of(m["v"]), unit="ratio")
+            _attach_ci(text, v)
+            add(v, (m.start(), v.end))
+    for v in out:
+        _attach_count(text, v)
+    out += [c for c in find_counts_of(text) if free(c.start, c.end)]
+    return sorted(out, key=lambda v: v.start)
+
+
+def _is_follow_up(text: str, start: int) -> bool:
+    """'медиана наблюдения ... 1,6 года', '中位随访 17.4 个月': follow-up time, not an outcome."""
+    return bool(cue("follow_up").search(text[max(0, start - 30) : start]))
+
+
+def _is_date(text: str, start: int, end: int) -> bool:
+    """'2015年 10月' and '201X年' are dates, not durations."""
+    around = text[max(0, start - 8) : end + 6]
+    return bool(re.search(r"(?:19|20)[\dX]{2}\s*年", around))
+
+
+_COUNT_PAREN = re.compile(
+    r"(?<![\d.])(?<!\d,)(?P<count>\d+)(?:'[a-zçğıöşü]+)?\s*(?:例|人|名|пациент\w*|человек|hasta)?\s*(?:患者)?\s*[(]\s*%?\s*$"
+)
+
+
+def _attach_count(text: str, v: Value) -> None:
+    """'36 例(87.8%)', '7 (38,9%)', '12'si (%57)': the count stated with a percentage."""
+    if v.kind != "rate" or v.pm is not None:
+        return
+    m = _COUNT_PAREN.search(text[max(0, v.start - 30) : v.start + (1 if text[v.start] == "%" else 0)])
+    if m:
+        v.count = int(m["count"])
+
+
+def find_counts_of(text: str) -> list[Value]:
+    """'69 of 110', '110 hastadan 69'unda': a count with its denominator, as a rate."""
+    out = []
+    for m in _COUNT_OF.finditer(text):
+        count, n = int(m["count"] or m["count2"]), int(m["n"] or m["n2"])
+        if n > 0 and count <= n:
+            out.append(Value(m.start(), m.end(), "rate", round(count / n * 100, 1), 1, count=count, n=n))
+    return out
+
+
+def find_p_values(text: str) -> list[PValue]:
+    ops = {"≤": "<=", "≥": ">="}
+    return [
+        PValue(m.start(), m.end(), ops.get(m["op"], m["op"]), to_float(m["v"]))
+        for m in _P_VALUE.finditer(text)
+    ]

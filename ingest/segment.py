@@ -1,0 +1,99 @@
+"""Sentences of a normalized text, robust to PDF layout (CJK and Latin/Cyrillic punctuation)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Tokens after which a period does not end a sentence (abbreviations in the corpus languages).
+_ABBREVIATIONS = {
+    "al",
+    "vs",
+    "et",
+    "fig",
+    "figs",
+    "e.g",
+    "i.e",
+    "no",
+    "dr",
+    "prof",
+    "approx",
+    "ref",
+    "refs",
+    "соавт",
+    "г",
+    "гг",
+    "т",
+    "е",
+    "мес",
+    "нед",
+    "см",
+    "рис",
+    "табл",
+    "им",
+    "др",
+    "ок",
+    "сут",
+    "т.е",
+    "ark",
+    "bkz",
+    "vb",
+    "yy",
+    "örn",
+    "ст",
+    "стр",
+    "pp",
+    "vol",
+}
+_MAX_SENTENCE = 1200
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+def _ends_sentence(text: str, i: int) -> bool:
+    ch = text[i]
+    if ch in "。!?！？":
+        return True
+    if ch != ".":
+        return False
+    before = text[max(0, i - 12) : i]
+    nxt = text[i + 1 : i + 3]
+    if i + 1 < len(text) and text[i + 1].isdigit():
+        return False  # decimal point
+    token = re.split(r"[\s(\[]", before)[-1].lower()
+    if token in _ABBREVIATIONS or re.fullmatch(r"[a-zа-яё]", token, re.I):
+        return False  # "et al.", "т. е.", initials "L. A."
+    if not nxt:
+        return True
+    first = nxt.lstrip()[:1]
+    if not first:
+        return True
+    if re.match(r"[\u3040-\u30ff\u3400-\u9fff]", text[i + 1 : i + 2]):
+        return True  # Japanese full stop folded to "."
+    return nxt[0] == " " and (first.isupper() or first.isdigit() or first in '«"([' or ord(first) > 0x3000)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences as spans of `text`; very long runs (tables, lists) are cut at the cap."""
+    out: list[Sentence] = []
+    start = 0
+    for i in range(len(text)):
+        if _ends_sentence(text, i) or i - start >= _MAX_SENTENCE:
+            _emit(text, start, i + 1, out)
+            start = i + 1
+    _emit(text, start, len(text), out)
+    return out
+
+
+def _emit(text: str, start: int, end: int, out: list[Sentence]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        out.append(Sentence(start, end, text[start:end]))

@@ -1,0 +1,80 @@
+"""The outcome record: the contract between the extractor, the store, the API and the evaluation.
+
+The shape follows ../shared/CONTRACT.md. Pydantic models so the API can use them as its response
+contract and the CLI can print them unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PValueOperator = Literal["=", "<", "<=", ">", ">="]
+Statistic = Literal["rate", "median", "count", "hazard_ratio", "odds_ratio", "mean"]
+Unit = Literal["%", "months", "years", "days", "ratio", "n"]
+
+
+class Span(BaseModel):
+    """A piece of the paper's text: `text == source[char_start:char_end]`."""
+
+    text: str
+    char_start: int
+    char_end: int
+
+
+class PaperRef(BaseModel):
+    id: str
+    file: str
+    title: str | None = None
+    language: str | None = None
+
+
+class StudyRef(BaseModel):
+    id: str
+    label: str
+    registry_ids: list[str] = Field(default_factory=list)
+    is_primary: bool
+    design: str | None = None
+
+
+class ConceptRef(BaseModel):
+    id: str
+    label: str
+
+
+class OutcomeRecord(BaseModel):
+    """One numeric result of one arm (or whole cohort) of one study, as reported in one paper."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    paper: PaperRef
+    study: StudyRef
+    arm: str | None = None
+    interventions: list[ConceptRef] = Field(default_factory=list)
+    antigens: list[str] = Field(default_factory=list)
+    disease: ConceptRef | None = None
+    line_of_therapy: str | None = None
+    population: str | None = None
+    endpoint: str
+    statistic: Statistic
+    time_months: float | None = None
+    value: float | None = None
+    unit: Unit
+    not_reached: bool = False
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float | None = None
+    pm: float | None = None
+    n: int | None = None
+    count: int | None = None
+    p_value: float | None = None
+    p_operator: PValueOperator | None = None
+    hazard_ratio: float | None = None
+    comparison: str | None = None
+    grade: str | None = None
+    event: str | None = None
+    confidence: float | None = None
+    evidence: Span
+    mentions: list[Span] = Field(default_factory=list)

@@ -1,0 +1,74 @@
+"""The graph store interface: one named graph per paper, replaced whole, queried with SPARQL."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from types import TracebackType
+from typing import ClassVar
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from kb.settings import Settings
+
+Term = NamedNode | BlankNode | Literal
+Row = dict[str, Term | None]
+QueryResult = list[Row] | list[Triple] | bool
+
+
+class GraphStore(ABC):
+    """A quad store holding one named graph per paper.
+
+    Implementations say honestly what they can do (like rdflib stores' `context_aware`):
+    `atomic_replace` is True only when `replace_paper_graph` can never leave a half-written graph.
+    """
+
+    name: ClassVar[str]
+    atomic_replace: ClassVar[bool]
+
+    def __init__(self, *, writable: bool) -> None:
+        self.writable = writable
+
+    @classmethod
+    @abstractmethod
+    def from_settings(cls, settings: Settings, *, writable: bool) -> GraphStore:
+        """Open the store the settings describe: `writable` for ingest, read-only for queries."""
+
+    @abstractmethod
+    def replace_paper_graph(self, paper_id: str, triples: Sequence[Triple]) -> None:
+        """Make `triples` the whole content of the paper's graph, in one transaction."""
+
+    @abstractmethod
+    def remove_paper(self, paper_id: str) -> bool:
+        """Drop the paper's graph; False if there was none."""
+
+    @abstractmethod
+    def paper_ids(self) -> list[str]:
+        """Ids of the papers that have a graph, sorted."""
+
+    @abstractmethod
+    def paper_triples(self, paper_id: str) -> list[Triple]:
+        """The triples of one paper graph ([] for an unknown paper)."""
+
+    @abstractmethod
+    def query(self, sparql: str) -> QueryResult:
+        """Run a SPARQL query: rows for SELECT, triples for CONSTRUCT/DESCRIBE, a bool for ASK."""
+
+    @abstractmethod
+    def triple_count(self) -> int:
+        """Number of triples over all paper graphs."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the store (and, for a writer, its lock)."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,89 @@
+"""Controlled vocabularies: endpoints, interventions, diseases, lines, populations, trials, cues.
+
+The concepts live in YAML files beside this module (one file per kind, labels in every corpus
+language), so that adding a drug or a language is a data change, not a code change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+VOCAB_DIR = Path(__file__).parent
+_FLAGS = re.IGNORECASE | re.UNICODE
+
+
+def _load(name: str) -> Any:
+    with (VOCAB_DIR / f"{name}.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+# "\\b" in a vocabulary pattern means a boundary between alphabetic words only: CJK characters
+# count as \\w for Python, which would hide "RI" in "RI为" or "NRM" in "NRM较高".
+_ALNUM = "A-Za-z0-9À-ɏЀ-ӿ"
+_BOUNDARY = f"(?:(?<![{_ALNUM}])(?=[{_ALNUM}])|(?<=[{_ALNUM}])(?![{_ALNUM}]))"
+
+
+def _word_boundaries(pattern: str) -> str:
+    return pattern.replace("\\b", _BOUNDARY)
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{_word_boundaries(p)})" for p in patterns), _FLAGS)
+
+
+@dataclass(frozen=True)
+class Concept:
+    kind: str
+    id: str
+    label: str
+    patterns: tuple[re.Pattern[str], ...]
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def antigens(self) -> list[str]:
+        return list(self.extra.get("antigens") or [])
+
+
+def _patterns_of(entry: dict[str, Any]) -> tuple[re.Pattern[str], ...]:
+    raw = entry["patterns"]
+    flat = [p for ps in raw.values() for p in ps] if isinstance(raw, dict) else list(raw)
+    return tuple(re.compile(_word_boundaries(p), _FLAGS) for p in flat)
+
+
+@cache
+def concepts(kind: str) -> tuple[Concept, ...]:
+    """All concepts of one kind: endpoints, interventions, diseases, lines, populations, trials."""
+    out = []
+    for entry in _load(kind):
+        ident = entry.get("code") or entry.get("id") or entry["label"]
+        extra = {k: v for k, v in entry.items() if k not in ("patterns", "label")}
+        out.append(
+            Concept(kind=kind, id=ident, label=entry["label"], patterns=_patterns_of(entry), extra=extra)
+        )
+    return tuple(out)
+
+
+def concept(kind: str, ident: str) -> Concept:
+    for c in concepts(kind):
+        if c.id == ident:
+            return c
+    known = ", ".join(c.id for c in concepts(kind))
+    raise KeyError(f"unknown {kind} {ident!r}; known: {known}")
+
+
+@cache
+def cue(name: str) -> re.Pattern[str]:
+    """One compiled cue list of grammar.yaml (e.g. 'respectively', 'comparison')."""
+    return _compile(_load("grammar")[name])
+
+
+@cache
+def cue_group(name: str) -> dict[str, re.Pattern[str]]:
+    """A cue table of grammar.yaml whose entries are lists (e.g. 'time_units')."""
+    return {key: _compile(pats) for key, pats in _load("grammar")[name].items()}

@@ -1,0 +1,59 @@
+"""The whole flow on data/papers with the real extractor: CLI ingest, export, HTTP, idempotence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kb.records import OutcomeRecord
+from tests.conftest import PAPERS, LiveServer, run_kb
+
+
+def source_of(record: OutcomeRecord) -> str:
+    return (PAPERS / record.paper.file).read_bytes().decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def exported(corpus_home: Path) -> list[OutcomeRecord]:
+    result = run_kb(corpus_home, "export", "outcomes", "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    return [OutcomeRecord.model_validate(json.loads(line)) for line in result.stdout.splitlines()]
+
+
+def test_every_paper_gives_records_whose_spans_are_exact(exported):
+    assert {r.paper.file for r in exported} == {p.name for p in PAPERS.glob("*.txt")}
+    for record in exported:
+        source = source_of(record)
+        for span in [record.evidence, *record.mentions]:
+            assert source[span.char_start : span.char_end] == span.text, record.id
+    assert exported == sorted(exported, key=lambda r: (r.paper.file, r.evidence.char_start, r.id))
+
+
+def test_reingesting_the_corpus_changes_nothing(corpus_home, exported):
+    health_before = run_kb(corpus_home, "export", "outcomes").stdout
+    again = run_kb(corpus_home, "ingest", str(PAPERS))
+    assert again.returncode == 0, again.stderr
+    assert all(line.startswith("unchanged") for line in again.stderr.splitlines()), again.stderr
+    assert run_kb(corpus_home, "export", "outcomes").stdout == health_before
+
+
+def test_cd22_over_http_returns_ino_vate_cr_rates_with_exact_evidence(corpus_home):
+    server = LiveServer(corpus_home)
+    try:
+        response = server.client.get("/outcomes", params={"antigen": "CD22", "limit": 500})
+    finally:
+        server.stop()
+    assert response.status_code == 200, response.text
+    records = [OutcomeRecord.model_validate(r) for r in response.json()["results"]]
+    cr = {r.value: r for r in records if r.endpoint == "CR"}
+    assert 80.7 in cr, [(r.endpoint, r.value) for r in records]
+    for record in records:
+        source = source_of(record)
+        assert source[record.evidence.char_start : record.evidence.char_end] == record.evidence.text
+    ino, chemo = cr[80.7], cr.get(29.4)
+    assert chemo is not None, "the chemotherapy comparator (29.4%) must come with the CD22 result"
+    assert ino.comparison is not None and ino.comparison == chemo.comparison
+    for record in (ino, chemo):
+        assert "INO-VATE" in record.study.label.upper() or "NCT01564784" in record.study.registry_ids

@@ -1,0 +1,131 @@
+"""Records -> triples -> records must give back exactly the records that went in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Triple
+
+from kb.rdf_mapping import (
+    Minter,
+    RunInfo,
+    content_digest,
+    read_run,
+    records_to_triples,
+    triples_to_records,
+)
+from kb.records import ConceptRef, StudyRef
+from tests.records_factory import PAPER, full_record, minimal_record
+
+BASE = "https://w3id.org/hemekb/id/"
+RUN = RunInfo(
+    software_version="0.1.0", started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), content_digest="d"
+)
+
+
+def round_trip(records):
+    return triples_to_records(records_to_triples(BASE, PAPER, records, RUN))
+
+
+def test_every_field_survives_the_round_trip():
+    records = [full_record(), minimal_record("003_test/r0", start=0)]
+    back = round_trip(records)
+    expected = sorted(records, key=lambda r: (r.evidence.char_start, r.id))
+    assert back == expected
+    assert [r.model_dump(mode="json") for r in back] == [r.model_dump(mode="json") for r in expected]
+
+
+def test_none_false_and_empty_lists_stay_so():
+    record = minimal_record("r-min")
+    (back,) = round_trip([record])
+    assert back == record
+    assert back.arm is None and back.disease is None and back.value is None
+    assert back.not_reached is False and back.antigens == [] and back.mentions == []
+
+
+@pytest.mark.parametrize("value", [0.1 + 0.2, 1e-300, 123456789.123456789, -0.0, 5e-324, 36])
+def test_floats_are_exact(value):
+    (back,) = round_trip([full_record(value=value)])
+    assert back.value == value and repr(back.value) == repr(float(value))
+
+
+def test_list_order_is_kept():
+    record = full_record(
+        antigens=["CD3", "CD19", "BCMA"],
+        interventions=[ConceptRef(id="z", label="Z"), ConceptRef(id="a", label="A")],
+    )
+    (back,) = round_trip([record])
+    assert back.antigens == ["CD3", "CD19", "BCMA"]
+    assert [i.id for i in back.interventions] == ["z", "a"]
+
+
+def test_shared_concepts_and_studies_are_written_once():
+    triples = records_to_triples(BASE, PAPER, [full_record(), full_record(id="r2", comparison="c1")], RUN)
+    assert len(triples) == len(set(triples))
+    study = NamedNode(BASE + "study/ino-vate-all")
+    label = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    assert [t.object for t in triples if t.subject == study and t.predicate == label] == [
+        Literal("INO-VATE ALL")
+    ]
+
+
+def test_iris_are_stable_and_minted_from_ids():
+    triples = records_to_triples(BASE, PAPER, [full_record()], RUN)
+    subjects = {t.subject.value for t in triples}
+    assert BASE + "result/003_test%2Fr1" in subjects
+    assert BASE + "paper/003_test" in subjects
+    assert Minter(BASE).paper_id_of_graph(Minter(BASE).graph("a/b ü")) == "a/b ü"
+    objects = {t.object.value for t in triples if isinstance(t.object, NamedNode)}
+    assert "https://clinicaltrials.gov/study/NCT01564784" in objects
+
+
+def test_run_is_recorded():
+    run = read_run(records_to_triples(BASE, PAPER, [full_record()], RUN))
+    assert run == RUN
+
+
+def test_digest_changes_with_content_only():
+    assert content_digest(PAPER, [full_record()]) == content_digest(PAPER, [full_record()])
+    assert content_digest(PAPER, [full_record()]) != content_digest(PAPER, [full_record(value=80.8)])
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (full_record(endpoint="SURVIVAL"), "Unexpected endpoint: 'SURVIVAL'"),
+        (full_record(value=float("nan")), "Unexpected non-finite number: nan"),
+        (
+            full_record(study=StudyRef(id="s", label="S", registry_ids=["ChiCTR123"], is_primary=True)),
+            "Unexpected registry id: 'ChiCTR123'",
+        ),
+        (
+            full_record(paper=PAPER.ref().model_copy(update={"file": "other.txt"})),
+            "Unexpected paper reference",
+        ),
+    ],
+)
+def test_unsupported_values_are_refused(record, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        records_to_triples(BASE, PAPER, [record], RUN)
+
+
+def test_conflicting_descriptions_are_refused():
+    other = full_record(id="r2", disease=ConceptRef(id="b-all", label="something else"))
+    with pytest.raises(ValueError, match="Unexpected conflicting descriptions"):
+        records_to_triples(BASE, PAPER, [full_record(), other], RUN)
+
+
+def test_duplicate_ids_are_refused():
+    with pytest.raises(ValueError, match="Unexpected duplicate record id"):
+        records_to_triples(BASE, PAPER, [full_record(), full_record()], RUN)
+
+
+def test_unexpected_literal_on_read_is_refused():
+    triples = records_to_triples(BASE, PAPER, [full_record()], RUN)
+    result = NamedNode(BASE + "result/003_test%2Fr1")
+    value = NamedNode("https://w3id.org/hemekb/ontology#value")
+    bad = [t for t in triples if not (t.subject == result and t.predicate == value)]
+    bad.append(Triple(result, value, Literal("eighty")))
+    with pytest.raises(ValueError, match="Unexpected double literal"):
+        triples_to_records(bad)
