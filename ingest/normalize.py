@@ -99,7 +99,7 @@ def normalize(source: str, cjk: bool = False) -> NormalizedText:
 
 
 _SPACED_DECIMAL = re.compile(
-    r"(?<![\d.])(\d{1,3})\. (\d{1,2})(?=\s*(?:%|月|年|个|ヵ|か|d\b|\)|\(|,|、|;|\]))"
+    r"(?<![\d.])(\d{1,3})\. (\d{1,2})(?=\s*(?:%|月|年|个|ヵ|か|d\b|\)|\(|,|、|;|\]|\[|±|~))"
 )
 
 

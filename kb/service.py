@@ -185,7 +185,7 @@ class KnowledgeBase:
 
     def export_outcomes(self) -> Iterator[OutcomeRecord]:
         """Every stored record, read back from the graph, ordered by paper file, evidence offset, id."""
-        store = self._store()
+        store = self._store().pinned()
         records: list[OutcomeRecord] = []
         for paper_id in store.paper_ids():
             records.extend(triples_to_records(store.paper_triples(paper_id)))
@@ -200,7 +200,7 @@ class KnowledgeBase:
             raise QueryRefused(f"offset must be 0 or more, got {offset}")
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryRefused(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
-        store = self._store()
+        store = self._store().pinned()  # count, page and records must come from one snapshot
         filters = validated(store, filters)
         total = count_outcomes(store, filters)
         page = page_of_outcomes(store, filters, offset, limit)
@@ -215,7 +215,7 @@ class KnowledgeBase:
         return total, [by_graph[graph][record_id] for graph, record_id in page]
 
     def stats(self) -> Stats:
-        store = self._store()
+        store = self._store().pinned()
         return Stats(papers=len(store.paper_ids()), records=result_count(store), triples=store.triple_count())
 
     def close(self) -> None:

@@ -89,3 +89,13 @@ def test_the_installed_command_runs_in_its_own_process(settings, tmp_path):
     missing = run_kb(settings.home, "ingest", str(tmp_path / "nope.txt"))
     assert missing.returncode == 1
     assert missing.stderr.splitlines()[-1].endswith(f"{tmp_path / 'nope.txt'}: no such file or folder")
+
+
+def test_readme_documents_every_command():
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    commands = ["ingest", "serve", *(f"export {name}" for name in main.commands["export"].commands)]
+    assert sorted(main.commands) == ["export", "ingest", "serve"]
+    missing = [name for name in commands if f"kb {name}" not in readme]
+    assert not missing, f"README.md does not show {missing}"

@@ -1,14 +1,17 @@
-"""The whole flow on data/papers with the real extractor: CLI ingest, export, HTTP, idempotence."""
+"""The whole flow on data/papers with the real extractor: CLI, HTTP, idempotence, the scorer gate."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from kb.records import OutcomeRecord
-from tests.conftest import PAPERS, LiveServer, run_kb
+from tests.conftest import PAPERS, REPO, SHARED, LiveServer, run_kb
 
 
 def source_of(record: OutcomeRecord) -> str:
@@ -57,3 +60,41 @@ def test_cd22_over_http_returns_ino_vate_cr_rates_with_exact_evidence(corpus_hom
     assert ino.comparison is not None and ino.comparison == chemo.comparison
     for record in (ino, chemo):
         assert "INO-VATE" in record.study.label.upper() or "NCT01564784" in record.study.registry_ids
+
+
+MIN_RECALL = "0.5"
+MIN_PRECISION = "0.8"
+
+
+def test_scorer_gate(corpus_home: Path, tmp_path: Path):
+    scorer, gold = SHARED / "eval" / "score.py", SHARED / "gold" / "seeds.yaml"
+    if not (scorer.exists() and gold.exists()):
+        message = f"{SHARED} (score.py and gold/seeds.yaml) is not beside the repository"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    # The evaluation's own commands, in fresh processes, into a temp KB_HOME (corpus_home).
+    export = run_kb(corpus_home, "export", "outcomes", "--format", "jsonl")
+    assert export.returncode == 0, export.stderr
+    pred = tmp_path / "out.jsonl"
+    pred.write_text(export.stdout, encoding="utf-8")
+    score = subprocess.run(
+        [
+            sys.executable,
+            str(scorer),
+            "--gold",
+            str(gold),
+            "--pred",
+            str(pred),
+            "--min-recall",
+            MIN_RECALL,
+            "--min-precision",
+            MIN_PRECISION,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(score.stdout)
+    assert score.returncode == 0, score.stdout + score.stderr

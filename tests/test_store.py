@@ -138,3 +138,16 @@ def test_backend_is_chosen_by_name(settings: Settings):
         StoreMisconfigured, match=r"unknown store backend 'fuseki' \(KB_STORE\); available: oxigraph"
     ):
         open_store(settings.model_copy(update={"store": "fuseki"}), writable=False)
+
+
+def test_a_pinned_view_keeps_its_snapshot_while_writers_go_on(settings):
+    reader = open_store(settings, writable=False)
+    with open_store(settings, writable=True) as writer:
+        writer.replace_paper_graph(PAPER.id, triples_of(settings, [full_record()]))
+        view = reader.pinned()
+        writer.remove_paper(PAPER.id)
+        assert view.paper_ids() == [PAPER.id]  # one request, one state
+        assert reader.paper_ids() == []  # the next request sees the change
+    with pytest.raises(KBError, match="read-only"):
+        view.remove_paper(PAPER.id)
+    reader.close()

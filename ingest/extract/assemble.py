@@ -6,7 +6,16 @@ import hashlib
 import re
 
 from ingest.document import PaperDocument
-from ingest.extract.context import Pico, paper_pico, pico_of, split_arms
+from ingest.extract.context import (
+    Pico,
+    car_t_products,
+    combine,
+    paper_pico,
+    pico_of,
+    specific_car_t,
+    split_arms,
+    therapeutic,
+)
 from ingest.extract.draft import ResultDraft
 from ingest.extract.merge import merge_restatements
 from ingest.extract.sentences import Draft, extract_sentence
@@ -48,6 +57,7 @@ class PaperExtractor:
         self.norm: NormalizedText = normalize(document.text, cjk=document.language in ("zh", "ja"))
         self.sentences: list[Sentence] = split_sentences(self.norm.text)
         self.paper_context: Pico = paper_pico([s.text for s in self.sentences])
+        self.paper_car_t = car_t_products([s.text for s in self.sentences])
         self.study_context: dict[str, Pico] = {}
         self.tracker = StudyTracker(self.norm.text, own_label=f"{document.id} (own cohort)")
 
@@ -62,15 +72,19 @@ class PaperExtractor:
         for sentence in self.sentences:
             study = self.tracker.attribute(sentence.text)
             pico = pico_of(sentence.text)
-            known = self.study_context.setdefault(study.key, pico)
+            pico.interventions = specific_car_t(pico.interventions, self.paper_car_t)
+            known = self.study_context.get(study.key)
+            if known is None or (therapeutic(pico.interventions) and not therapeutic(known.interventions)):
+                known = self.study_context[study.key] = pico
             if study.is_primary:
                 known = known.filled_from(self.paper_context)
+            main = self.paper_context.interventions if study.is_primary else None
             if cue("background").search(sentence.text) and not pico.interventions:
                 continue
             if study.key == "unspecified":
                 continue  # a review's own statements without a source are background, not results
             for group in _by_group(extract_sentence(sentence.text)):
-                out.extend(self._to_drafts(sentence, study, pico.filled_from(known), group))
+                out.extend(self._to_drafts(sentence, study, combine(pico, known, main), group))
         return out
 
     def _cell_draft(self, c: TableCell, confidence: float) -> ResultDraft:
@@ -96,6 +110,7 @@ class PaperExtractor:
             comparison_key=c.group,
             confidence=confidence,
             mentions=[c.evidence],
+            tabular=True,
         )
 
     def _in_consumed(self, source_pos: int) -> bool:
@@ -108,6 +123,12 @@ class PaperExtractor:
         group = [d for d in group if not self._in_consumed(self.norm.offsets[sentence.start + d.start])]
         experimental, comparator = split_arms(pico.interventions)
         result = []
+        seen_arms: set[str] = set()
+        for d in group:
+            if d.arm in seen_arms:
+                d.arm = None  # one phrase cannot name two arms of a comparison
+            elif d.arm:
+                seen_arms.add(d.arm)
         for k, d in enumerate(group):
             statistic, unit, value, not_reached = _statistic(d)
             interventions = pico.interventions
@@ -122,7 +143,7 @@ class PaperExtractor:
                         interventions = comparator
                 elif comparator or (k > 0 and len(experimental) > 1):
                     interventions = experimental if k == 0 else (comparator or experimental[1:])
-                if arm is None or (k > 0 and arm == group[0].arm):
+                if arm is None:
                     arm = " + ".join(c.label for c in interventions) or None
             n = d.value.n or (
                 _cohort_size(sentence.text, d.start) if study.is_primary or len(group) == 1 else None

@@ -32,6 +32,37 @@ class Pico:
         )
 
 
+def therapeutic(concepts: list[Concept]) -> list[Concept]:
+    return [c for c in concepts if c.extra.get("drug_class") not in BACKGROUND_CLASSES]
+
+
+def combine(sentence: Pico, study: Pico, paper_main: list[Concept] | None = None) -> Pico:
+    """The PICO of a result: what its sentence names, completed from its study (and, for the
+    paper's own cohort, from the paper). A sentence naming only background treatment
+    ("...after transplant") keeps the study's drugs."""
+    interventions = list(sentence.interventions)
+    if not therapeutic(interventions):
+        interventions = _unique(list(study.interventions) + interventions)
+    if paper_main:
+        interventions = _unique(list(paper_main) + interventions)
+    return Pico(
+        interventions=interventions,
+        disease=sentence.disease or study.disease,
+        line=sentence.line or study.line,
+        population=sentence.population or study.population,
+    )
+
+
+def specific_car_t(interventions: list[Concept], paper_car_t: list[Concept]) -> list[Concept]:
+    """'CART' in a paper about CD19-/CD22-CAR-T cells means those products."""
+    if paper_car_t and any(c.id == "car-t" for c in interventions):
+        out: list[Concept] = []
+        for c in interventions:
+            out.extend(paper_car_t if c.id == "car-t" else [c])
+        return _unique(out)
+    return interventions
+
+
 def _unique(concepts: list[Concept]) -> list[Concept]:
     seen: dict[str, Concept] = {}
     for c in concepts:
@@ -92,6 +123,9 @@ def paper_pico(sentences: list[str]) -> Pico:
                 by_id[f"{kind}:{m.concept.id}"] = m.concept
                 counter[m.concept.id] += 1
     top = [by_id[i] for i, _ in drug_counts.most_common(1)]
+    specific = [by_id[i] for i in drug_counts if by_id[i].extra.get("drug_class") == "CAR-T" and i != "car-t"]
+    if top and top[0].id == "car-t" and specific:
+        top = specific
     disease = _dominant(disease_counts, by_id, "diseases")
     return Pico(
         interventions=top,
@@ -105,6 +139,15 @@ def _dominant(counts: Counter[str], by_id: dict[str, Concept], kind: str) -> Con
     if not counts:
         return None
     return by_id[f"{kind}:{counts.most_common(1)[0][0]}"]
+
+
+def car_t_products(sentences: list[str]) -> list[Concept]:
+    found: dict[str, Concept] = {}
+    for s in sentences:
+        for m in find_concepts(s, "interventions"):
+            if m.concept.extra.get("drug_class") == "CAR-T" and m.concept.id != "car-t":
+                found.setdefault(m.concept.id, m.concept)
+    return list(found.values())
 
 
 def split_arms(interventions: list[Concept]) -> tuple[list[Concept], list[Concept]]:

@@ -36,6 +36,7 @@ class ResultDraft:
     event: str | None = None
     comparison_key: str | None = None
     confidence: float = 0.8
+    tabular: bool = False  # stated in a table or figure legend
     mentions: list[tuple[int, int]] = field(default_factory=list)
 
     @property

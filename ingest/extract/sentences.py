@@ -23,7 +23,7 @@ from kb.vocab import Concept, concept, cue
 
 _PATIENT_AFTER = re.compile(
     r"^\s*(?:\)\s*)?(?:пациент\w*|больн\w*|дет\w*|человек|"
-    r"of (?:the )?(?:patients|children|cases)|的?患者|の患者|例)",
+    r"of (?:the )?(?:patients|children|cases)|of them|из них|的?患者|の患者|例)",
     re.I,
 )
 _PATIENT_BEFORE = re.compile(r"(?:\bу|\bв)\s*$", re.I)
@@ -57,8 +57,12 @@ def _top_level_breaks(text: str) -> list[int]:
             depth += 1
         elif ch in ")]" and depth:
             depth -= 1
-        elif depth == 0 and ch in ",;、":
-            out.append(i)
+        elif (
+            depth == 0
+            and ch in ",;、"
+            and not (0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())
+        ):
+            out.append(i)  # a clause break; "58,8" is a decimal comma
     return out
 
 
@@ -118,7 +122,10 @@ def _endpoint_for(text: str, v: Value, eps: list[Mention], breaks: list[int]) ->
         return following[0]
     if preceding:
         return preceding[-1]
-    return following[0] if following else None
+    if following:
+        return following[0]
+    later = [e for e in eps if e.start >= v.end]
+    return later[0] if later and subject else None
 
 
 def _fits(endpoint: Concept, v: Value) -> bool:
@@ -192,6 +199,7 @@ def extract_sentence(text: str) -> list[Draft]:
         drafts.append(d)
         index_of[i] = d
     group_id = _comparisons(text, values, index_of, group_id)
+    _order_arms(text, drafts, arm_phrases)
     _attach_p_values(text, drafts, find_p_values(text))
     del group_id
     return drafts
@@ -280,6 +288,25 @@ def _comparisons(text: str, values: list[Value], drafts: dict[int, Draft], group
                 da.group = group_id
             db.group = da.group
     return group_id
+
+
+def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> None:
+    """'A grubu ile B grubu arasında ... (%X'e karşı %Y)': arms named before a comparison, in order."""
+    by_group: dict[int, list[Draft]] = {}
+    for d in drafts:
+        if d.group is not None:
+            by_group.setdefault(d.group, []).append(d)
+    for members in by_group.values():
+        if len({d.arm for d in members}) == len(members):
+            continue
+        first = min(d.start for d in members)
+        labels: list[str] = []
+        for a in phrases:
+            if a.end <= first and a.label not in labels:
+                labels.append(a.label)
+        if len(labels) >= len(members):
+            for d, label in zip(members, labels[-len(members) :], strict=True):
+                d.arm = label
 
 
 def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue]) -> None:

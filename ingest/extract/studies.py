@@ -26,6 +26,16 @@ _REF = re.compile(
     r"|(?<![\d%]\s)(?<![\d%])\((?P<b>\d{1,3})(?:\s*,\s*\d{1,3})*\)"
     r"|(?<=[\u3040-\u30ff])(?P<c>\d{1,2})\)"
 )
+# A study named by the group that ran it: "Children's Oncology Group (COG) ... çalışmada",
+# "来自于EBMT的资料", "по данным CIBMTR".
+_ORG_WORDS = (
+    r"(?:Group|Center|Centre|Consortium|Society|Network|Registry|Institute|Foundation|Organi[sz]ation)"
+)
+_ORG_STUDY = re.compile(
+    rf"(?:[A-Z][\w']+\s+){{0,6}}{_ORG_WORDS}(?:\s+[A-Za-z][\w']+){{0,4}}\s*\((?P<acr>[A-Z]{{2,8}})\)"
+    r"|(?:来自于?|from the|по данным|according to)\s*(?P<src>[A-Z]{3,8})\b"
+)
+_STUDY_WORD = re.compile(r"study|trial|çal[ıi]şma|исследован|研究|試験|资料|data|данным", re.I)
 _ANAPHOR = re.compile(
     r"эт\w+ исследовани\w*|в данном исследовании|this (?:study|trial)|the same study|bu çal[ıi]şma\w*|"
     r"该研究|此研究|本試験|同試験",
@@ -93,13 +103,13 @@ class StudyTracker:
         if study is None and _ANAPHOR.search(sentence) and self.previous and not self.previous.is_primary:
             study = self.previous
         refs = [m["a"] or m["b"] or m["c"] for m in _REF.finditer(sentence)]
+        if study is None and cue("own_study").search(sentence):
+            study = self.own  # "в нашей работе также ... [1, 14]": our result, compared with the cited
         if study is None and refs:
             study = self._from_ref(refs[0], sentence)
         elif study is not None and refs:
             for ref in refs:
                 self.by_ref.setdefault(ref, study)
-        if study is None and cue("own_study").search(sentence):
-            study = self.own
         if study is None:
             study = self._default()
         else:
@@ -120,6 +130,12 @@ class StudyTracker:
             return StudyContext(label, label, False, registry, design_of(sentence))
         if registry:
             return StudyContext(registry[0], registry[0], False, registry, design_of(sentence))
+        org = _ORG_STUDY.search(sentence)
+        if org and _STUDY_WORD.search(sentence):
+            name = org["acr"] or org["src"]
+            design = design_of(sentence)
+            label = f"{name} {design}" if design else name
+            return StudyContext(f"org-{name}", label, False, [], design)
         return None
 
     def _from_ref(self, ref: str, sentence: str) -> StudyContext:

@@ -127,6 +127,8 @@ def parse_tables(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
                     p_op, p_val = _p_of(row["p"])
                     row_start = label_lines[0][0] if label_lines else start
                     for k, (count, pct) in enumerate(values):
+                        if not count and p_val is None:
+                            continue  # an empty cell outside a comparison is not a reported result
                         value = to_float(pct) if pct else 0.0
                         decimals = (
                             len(pct.replace(",", ".").split(".")[1]) if pct and re.search(r"[.,]", pct) else 0

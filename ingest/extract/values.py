@@ -16,11 +16,11 @@ NUM = r"\d+(?:[.,]\d+)?"
 _UNIT_WORDS = {
     "months": r"(?:мес\w*|months?|mo\b|ay(?:l[ıi]k|da|d[ıi]r)?\b|个月|ヵ月|か月|ケ月|月)",
     "years": r"(?:лет\b|года?\b|years?\b|y[ıi]l(?:l[ıi]k|da)?\b|年)",
-    "days": r"(?:дн\w*|сут\w*|days?\b|d\b|gün\w*|天)",
+    "days": r"(?:дн\w*|сут\w*|days?\b|(?-i:d)\b|gün\w*|天)",
 }
 _CI_WORDS = r"(?:CI|ДИ|GA|güven aral[ıi][ğg][ıi]|置信区间|信頼区間)"
 _CI = re.compile(
-    rf"\s*[(\[]?\s*(?:95\s*%\s*{_CI_WORDS}|{_CI_WORDS}\s*95\s*%)\s*[:,]?\s*(?P<lo>-?{NUM})\s*%?\s*"
+    rf"\s*[,;]?\s*[(\[]?\s*(?:95\s*%\s*{_CI_WORDS}|{_CI_WORDS}\s*95\s*%)\s*[:,]?\s*(?P<lo>-?{NUM})\s*%?\s*"
     rf"(?:-|~|to|до|,)\s*(?P<hi>-?{NUM})\s*%?\s*[)\]]?",
     re.I,
 )
@@ -28,7 +28,7 @@ _PM_PERCENT = re.compile(rf"\(?\s*(?P<v>{NUM})\s*±\s*(?P<pm>{NUM})\s*\)?\s*%")
 _PERCENT_SUFFIX = re.compile(rf"(?<![\d%])(?<!\d[.,])(?P<v>{NUM})\s?%(?!\s*(?:{_CI_WORDS}))", re.I)
 _PERCENT_PREFIX = re.compile(rf"(?<![\d%])%\s?(?P<v>{NUM})(?P<suffix>'?[a-zçğıöşü]*)", re.I)
 _TIME_VALUE = re.compile(
-    rf"(?<![\d])(?<!\d[.,])(?P<v>{NUM})\s*(?:(?P<paren>\((?P<plo>{NUM})\s*(?P<psep>,|~|-)\s*(?P<phi>{NUM}|NE)\))|"
+    rf"(?<![\dA-Za-z])(?<!\d[.,])(?P<v>{NUM})\s*(?:(?P<paren>\((?P<plo>{NUM})\s*(?P<psep>,|~|-)\s*(?P<phi>{NUM}|NE)\))|"
     rf"(?P<brack>\[\s*(?P<blo>{NUM})\s*,\s*(?P<bhi>{NUM}|[^\]]{{0,40}})\]))?\s*"
     rf"(?P<unit>{'|'.join(f'(?P<{k}>{v})' for k, v in _UNIT_WORDS.items())})",
     re.I,
@@ -153,8 +153,10 @@ def find_values(text: str) -> list[Value]:
         add(v, (s, v.end))
     for m in _TIME_VALUE.finditer(text):
         s, e = m.start(), m.end()
-        if not free(s, e) or _is_threshold(text, s, e) or _is_follow_up(text, s):
+        if not free(s, e) or _is_threshold(text, s, e) or _is_follow_up(text, s, e):
             continue
+        if _RANGE_BEFORE.search(text[max(0, s - 14) : s]):
+            continue  # "5.6~10.4 月": the upper end of a range
         if re.fullmatch(r"(?:19|20)\d\d", m["v"]) or (text[e - 1 : e] in "年月" and _is_date(text, s, e)):
             continue
         unit = next(k for k in _UNIT_WORDS if m[k])
@@ -180,9 +182,22 @@ def find_values(text: str) -> list[Value]:
     return sorted(out, key=lambda v: v.start)
 
 
-def _is_follow_up(text: str, start: int) -> bool:
-    """'медиана наблюдения ... 1,6 года', '中位随访 17.4 个月': follow-up time, not an outcome."""
-    return bool(cue("follow_up").search(text[max(0, start - 30) : start]))
+def _is_follow_up(text: str, start: int, end: int) -> bool:
+    """'медиана наблюдения ... 1,6 года', '中位随访 17.4 个月', '2.9 yıl medyan takip süresi':
+    a follow-up time in the same clause, not an outcome."""
+    follow_up = cue("follow_up")
+    after = follow_up.search(text, end, end + 25)
+    if after and not re.search(r"[,;。]", text[end : after.start()]):
+        return True
+    for m in follow_up.finditer(text, max(0, start - 60), start):
+        between = text[m.end() : start]
+        if not re.search(r"(?<!\d),|[;。]", _strip_parens(between)):
+            return True
+    return False
+
+
+def _strip_parens(text: str) -> str:
+    return re.sub(r"\([^()]*\)", "", text)
 
 
 def _is_date(text: str, start: int, end: int) -> bool:

@@ -58,6 +58,13 @@ class GraphStore(ABC):
     def triple_count(self) -> int:
         """Number of triples over all paper graphs."""
 
+    def pinned(self) -> GraphStore:
+        """A view whose reads all see one state of the store, for answers built from several queries.
+
+        The default is the store itself, right for backends whose state cannot change under a reader.
+        """
+        return self
+
     @abstractmethod
     def close(self) -> None:
         """Release the store (and, for a writer, its lock)."""

@@ -41,7 +41,9 @@ class OxigraphStore(GraphStore):
     name: ClassVar[str] = "oxigraph"
     atomic_replace: ClassVar[bool] = True
 
-    def __init__(self, directory: Path, base_iri: str, *, writable: bool) -> None:
+    def __init__(
+        self, directory: Path, base_iri: str, *, writable: bool, snapshot: Store | None = None
+    ) -> None:
         super().__init__(writable=writable)
         self.directory = directory
         self.minter = Minter(base_iri)
@@ -50,9 +52,10 @@ class OxigraphStore(GraphStore):
         self._current_file = directory / "CURRENT"
         self._unpublished = directory / "UNPUBLISHED"
         self._lock = threading.Lock()
-        self._store: Store | None = None
+        self._store: Store | None = snapshot
         self._snapshot_name: str | None = None
         self._closed = False
+        self._follows_current = not writable and snapshot is None
         if writable:
             self._open_writer()
 
@@ -86,7 +89,7 @@ class OxigraphStore(GraphStore):
     def _active(self) -> Store:
         if self._closed:
             raise KBError("the graph store is closed")
-        if self.writable:
+        if not self._follows_current:
             assert self._store is not None
             return self._store
         with self._lock:
@@ -164,6 +167,11 @@ class OxigraphStore(GraphStore):
         assert isinstance(rows, list)
         count = rows[0]["n"]
         return int(count.value) if count is not None else 0
+
+    def pinned(self) -> GraphStore:
+        if self.writable:
+            return self  # the writer's own state only changes through its own calls
+        return OxigraphStore(self.directory, self.minter.base, writable=False, snapshot=self._active())
 
     def close(self) -> None:
         # pyoxigraph has no close(): RocksDB (and its LOCK) is released when the last reference goes.
