@@ -21,6 +21,7 @@ from ingest.extract.merge import merge_restatements
 from ingest.extract.sentences import Draft, extract_sentence
 from ingest.extract.studies import StudyContext, StudyTracker
 from ingest.extract.tables import TableCell, parse_captions, parse_tables
+from ingest.extract.values import cohort_sizes
 from ingest.normalize import NormalizedText, normalize
 from ingest.segment import Sentence, split_sentences
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
@@ -60,6 +61,8 @@ class PaperExtractor:
         self.paper_car_t = car_t_products([s.text for s in self.sentences])
         self.study_context: dict[str, Pico] = {}
         self.tracker = StudyTracker(self.norm.text, own_label=f"{document.id} (own cohort)")
+        self._prior_cohort: int | None = None
+        self._previous: list[Draft] = []
 
     def drafts(self) -> list[ResultDraft]:
         cells, regions = parse_tables(self.document.text)
@@ -83,9 +86,29 @@ class PaperExtractor:
                 continue
             if study.key == "unspecified":
                 continue  # a review's own statements without a source are background, not results
-            for group in _by_group(extract_sentence(sentence.text)):
+            sentence_drafts = extract_sentence(sentence.text, self._prior_cohort)
+            self._inherit_from_previous(sentence.text, sentence_drafts)
+            sizes = cohort_sizes(sentence.text)
+            self._prior_cohort = sizes[-1][1] if sizes else None
+            for group in _by_group(sentence_drafts):
                 out.extend(self._to_drafts(sentence, study, combine(pico, known, main), group))
         return out
+
+    def _inherit_from_previous(self, text: str, drafts: list[Draft]) -> None:
+        """'Similarly, the corresponding values were ...': the time point and arms of the
+        previous sentence's results carry over to these."""
+        if drafts and cue("corresponding").search(text) and self._previous:
+            times = [d.time_months for d in self._previous if d.time_months is not None]
+            previous_arms = [d.arm for d in self._previous if d.group is not None]
+            members = [d for d in drafts if d.group is not None]
+            for d in drafts:
+                if d.time_months is None and d.value.kind == "rate" and times:
+                    d.time_months = times[-1]
+            if members and len(previous_arms) >= len(members) and all(d.arm is None for d in members):
+                for d, arm in zip(members, previous_arms[-len(members) :], strict=True):
+                    d.arm = arm
+        if drafts:
+            self._previous = drafts
 
     def _cell_draft(self, c: TableCell, confidence: float) -> ResultDraft:
         pico = self.paper_context

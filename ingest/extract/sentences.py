@@ -125,7 +125,9 @@ def _endpoint_for(text: str, v: Value, eps: list[Mention], breaks: list[int]) ->
     if following:
         return following[0]
     later = [e for e in eps if e.start >= v.end]
-    return later[0] if later and subject else None
+    # a stated share of patients ("28 hastanın (%93), ... MKH'sının negatifleştiği") is the subject
+    # of a sentence that names its endpoint later
+    return later[0] if later and (subject or v.count is not None) else None
 
 
 def _fits(endpoint: Concept, v: Value) -> bool:
@@ -134,9 +136,10 @@ def _fits(endpoint: Concept, v: Value) -> bool:
     return True
 
 
-def extract_sentence(text: str) -> list[Draft]:
-    """Result drafts of one sentence, in order of the numbers."""
-    values = find_values(text)
+def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
+    """Result drafts of one sentence, in order of the numbers. `prior_cohort` is the last cohort
+    size the previous sentence stated ('11 hastanın ... . 9 hastada MKH negatif')."""
+    values = find_values(text, prior_cohort)
     if not values:
         return []
     eps = find_concepts(text, "endpoints")
@@ -198,9 +201,10 @@ def extract_sentence(text: str) -> list[Draft]:
             d.group = groups[i]
         drafts.append(d)
         index_of[i] = d
-    group_id = _comparisons(text, values, index_of, group_id)
+    p_values = find_p_values(text)
+    group_id = _comparisons(text, values, index_of, group_id, p_values)
     _order_arms(text, drafts, arm_phrases)
-    _attach_p_values(text, drafts, find_p_values(text))
+    _attach_p_values(text, drafts, p_values)
     del group_id
     return drafts
 
@@ -266,7 +270,11 @@ def _grade_for(text: str, ep: Mention) -> str | None:
     return "any"
 
 
-def _comparisons(text: str, values: list[Value], drafts: dict[int, Draft], group_id: int) -> int:
+def _comparisons(
+    text: str, values: list[Value], drafts: dict[int, Draft], group_id: int, p_values: list[PValue]
+) -> int:
+    """Consecutive results of one endpoint compared with each other: joined by a comparison word,
+    naming different arms, or followed by the p-value of their difference."""
     comparison = cue("comparison")
     order = sorted(drafts)
     for a, b in itertools.pairwise(order):
@@ -280,9 +288,12 @@ def _comparisons(text: str, values: list[Value], drafts: dict[int, Draft], group
         if da.time_months != db.time_months:
             continue
         gap = text[values[a].end : values[b].start]
-        explicit = bool(comparison.search(text, values[a].end, values[b].start)) and len(gap) < 60
+        cue_match = comparison.search(text, values[a].end, values[b].start)
+        # "45% ... , по сравнению с 56%", "%81,6 ... bu oranın %49,4": the cue introduces the second
+        explicit = cue_match is not None and (len(gap) < 60 or values[b].start - cue_match.end() <= 25)
+        p_after = p_values and any(values[b].end <= p.start <= values[b].end + 12 for p in p_values)
         distinct_arms = da.arm is not None and db.arm is not None and da.arm != db.arm and len(gap) < 80
-        if explicit or distinct_arms:
+        if explicit or distinct_arms or (p_after and len(gap) < 80):
             if da.group is None:
                 group_id += 1
                 da.group = group_id
@@ -297,7 +308,8 @@ def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> Non
         if d.group is not None:
             by_group.setdefault(d.group, []).append(d)
     for members in by_group.values():
-        if len({d.arm for d in members}) == len(members):
+        arms = [d.arm for d in members]
+        if None not in arms and len(set(arms)) == len(arms):
             continue
         first = min(d.start for d in members)
         labels: list[str] = []

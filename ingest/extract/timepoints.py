@@ -24,7 +24,6 @@ def _number_word_pattern() -> str:
     return "|".join(words)
 
 
-_WORD_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _LANDMARK = re.compile(
     rf"(?P<num>{NUM})\s*\.?\s*(?:-\s*)?(?P<unit>"
     r"летн\w*|-?year\b|-?month\b|y[ıi]ll[ıi]k|y[ıi]lda|y[ıi]l\b|aylık|ayda|"
@@ -39,7 +38,7 @@ def _word_landmarks(text: str) -> list[TimePoint]:
     for m in re.finditer(r"(?P<w>\w+?)(?:-?\s?)(?P<unit>летн\w*|y[ıi]ll[ıi]k|year|年)", text, re.I):
         for key, pattern in table.items():
             if pattern.fullmatch(m["w"]):
-                months = _WORD_VALUES[key] * 12
+                months = int(key) * 12
                 out.append(TimePoint(m.start(), m.end(), months))
     return out
 

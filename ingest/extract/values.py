@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.vocab import cue
+from kb.vocab import cue, cue_group
 
 NUM = r"\d+(?:[.,]\d+)?"
 _UNIT_WORDS = {
@@ -39,7 +39,7 @@ _P_VALUE = re.compile(
 _HR = re.compile(rf"\bHR\s*[=:]?\s*(?P<v>{NUM})", re.I)
 _COUNT_OF = re.compile(r"(?P<count>\d+) (?:of|из) (?P<n>\d+)\b|(?P<n2>\d+) hastadan (?P<count2>\d+)'")
 _COUNT_BEFORE_PERCENT = re.compile(
-    rf"(?P<count>\d+)\s*(?:例|人|名|пациент\w*|человек|hasta)?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
+    rf"(?P<count>\d+)\s*(?:例|人|名|пациент\w*|больн\w*|человек|hasta\w*|patients?)?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
 )
 _RANGE_AFTER = re.compile(rf"^\s*%?\s*(?:-|~|ile|to|до)\s*%?\s*{NUM}\s*%?")
 _RANGE_BEFORE = re.compile(rf"{NUM}\s*%?\s*(?:-|~|ile|to)\s*%?\s*$")
@@ -95,7 +95,10 @@ def _is_threshold(text: str, start: int, end: int) -> bool:
         return True
     threshold_before = cue("threshold_before")
     if any(m.end() >= len(before) - 1 for m in threshold_before.finditer(before)) and re.search(
-        r"(?:более|менее|свыше|below|above|over|under|than|least|up to|около)\s*$", before, re.I
+        r"(?:более|менее|свыше|below|above|over|under|than|least|up to|около|maksimum|maximum|максимум|"
+        r"minimum|en az|en fazla|最多|至少)\s*%?\s*$",
+        before,
+        re.I,
     ):
         return True
     return bool(re.match(r"\s*(?:" + cue("threshold_after").pattern + ")", after, re.I))
@@ -114,7 +117,7 @@ def _attach_ci(text: str, v: Value) -> None:
         v.end = m.end()
 
 
-def find_values(text: str) -> list[Value]:
+def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
     """Every result-like number of a sentence, left to right, thresholds and ranges left out."""
     taken: list[tuple[int, int]] = []
     out: list[Value] = []
@@ -179,6 +182,7 @@ def find_values(text: str) -> list[Value]:
     for v in out:
         _attach_count(text, v)
     out += [c for c in find_counts_of(text) if free(c.start, c.end)]
+    out += [c for c in find_partitive_counts(text, prior_cohort) if free(c.start, c.end)]
     return sorted(out, key=lambda v: v.start)
 
 
@@ -207,7 +211,7 @@ def _is_date(text: str, start: int, end: int) -> bool:
 
 
 _COUNT_PAREN = re.compile(
-    r"(?<![\d.])(?<!\d,)(?P<count>\d+)(?:'[a-zçğıöşü]+)?\s*(?:例|人|名|пациент\w*|человек|hasta)?\s*(?:患者)?\s*[(]\s*%?\s*$"
+    r"(?<![\d.])(?<!\d,)(?P<count>\d+)(?:'[a-zçğıöşü]+)?\s*(?:例|人|名|пациент\w*|больн\w*|человек|hasta\w*|patients?)?\s*(?:患者)?\s*[(]\s*%?\s*$"
 )
 
 
@@ -227,6 +231,46 @@ def find_counts_of(text: str) -> list[Value]:
         count, n = int(m["count"] or m["count2"]), int(m["n"] or m["n2"])
         if n > 0 and count <= n:
             out.append(Value(m.start(), m.end(), "rate", round(count / n * 100, 1), 1, count=count, n=n))
+    return out
+
+
+_COHORT_WORDS = r"(?:hasta\w*|пациент\w*|больн\w*|дет\w*|patients|children|例(?:患者)?)"
+_PARTITIVE = re.compile(
+    r"(?:bu hastalardan|bunlardan|из них(?:\s+у)?|of (?:them|whom)|其中)\s*(?P<a>\d+)(?!\s*\(|\d|[.,]\d)"
+    r"|(?<![\d.,])(?P<b>\d+)\s*hastada\b(?!\s*\()"
+    r"|(?P<n>\d+)\s*例(?:患者)?中有?\s*(?P<c>\d+)\s*例"
+)
+
+
+def cohort_sizes(text: str) -> list[tuple[int, int]]:
+    """(position, size) of every 'N patients' in a text, number words included ('dokuz hasta')."""
+    out = [(m.start(), int(m.group(1))) for m in re.finditer(rf"(?<![\d.,])(\d+)\s*{_COHORT_WORDS}", text)]
+    for value, pattern in cue_group("number_words").items():
+        for m in re.finditer(rf"(?:{pattern.pattern})\s+{_COHORT_WORDS}", text, re.I):
+            out.append((m.start(), int(value)))
+    return sorted(out)
+
+
+def find_partitive_counts(text: str, prior_cohort: int | None) -> list[Value]:
+    """'bu hastalardan 6'sında', 'из них у 33', '9 hastada', '10 例患者中有 5 例': a count of a
+    cohort stated just before (in this sentence or the previous one), as a rate."""
+    out = []
+    sizes = cohort_sizes(text)
+    for m in _PARTITIVE.finditer(text):
+        if re.match(r"'?\w*\s*\(?\s*%", text[m.end() : m.end() + 12]):
+            continue  # "45'inin (%65)": the rate is stated, the count attaches to it
+        count = int(m["a"] or m["b"] or m["c"])
+        if m["n"]:
+            n: int | None = int(m["n"])
+        else:
+            before = [size for pos, size in sizes if pos < m.start() and size > count]
+            n = before[-1] if before else (prior_cohort if prior_cohort and prior_cohort > count else None)
+        if not n:
+            continue
+        start = m.start("c") if m["c"] else m.start("a") if m["a"] else m.start("b")
+        v = Value(start, m.end(), "rate", round(count / n * 100, 1), 1, count=count, n=n)
+        v.subject_suffix = True
+        out.append(v)
     return out
 
 
