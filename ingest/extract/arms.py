@@ -9,9 +9,8 @@ from dataclasses import dataclass
 _ARM_PATTERNS = [
     re.compile(r"(?:в|на|у)\s+групп\w*\s+(?:с\s+)?(?P<label>(?:риска\s+)?[\w/+-]+)", re.I),
     re.compile(r"(?:на|по)\s+протокол\w*\s+(?P<label>[A-Z][\w-]*(?:\s+[A-Z]{2})?\s+\d{4})", re.I),
-    re.compile(
-        r"(?P<label>[\w+'-]+(?:\s+\w+)?)\s+(?:grubu|grubunda|grubuna|grubunun|kollar[ıi]nda|kolunda)\b", re.I
-    ),
+    re.compile(r"(?P<label>[\w+'-]+)\s+(?:grubu|grubunda|grubuna|grubunun|kollar[ıi]nda|kolunda)\b", re.I),
+    re.compile(r"у (?:пациентов|больных|детей) (?P<label>(?:со?|в|без) [\w-]+ [\w-]+)", re.I),
     re.compile(r"(?P<label>[\u4e00-\u9fffA-Za-z0-9+/≤>-]{2,14}?)组(?![成织])"),
     re.compile(r"(?P<label>[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9+/-]{2,12}?)群"),
     re.compile(r"(?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
