@@ -5,46 +5,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Tokens after which a period does not end a sentence (abbreviations in the corpus languages).
+# Abbreviations after which a period never ends a sentence: what follows is a name or a number.
 _ABBREVIATIONS = {
-    "al",
-    "vs",
-    "et",
-    "fig",
-    "figs",
-    "e.g",
-    "i.e",
-    "no",
-    "dr",
-    "prof",
-    "approx",
-    "ref",
-    "refs",
-    "соавт",
-    "г",
-    "гг",
-    "т",
-    "е",
-    "мес",
-    "нед",
-    "см",
-    "рис",
-    "табл",
-    "им",
-    "др",
-    "ок",
-    "сут",
-    "т.е",
-    "ark",
-    "bkz",
-    "vb",
-    "yy",
-    "örn",
-    "ст",
-    "стр",
-    "pp",
-    "vol",
+    *(
+        "al",
+        "vs",
+        "et",
+        "fig",
+        "figs",
+        "e.g",
+        "i.e",
+        "no",
+        "dr",
+        "prof",
+        "approx",
+        "ref",
+        "refs",
+        "pp",
+        "vol",
+    ),
+    *("соавт", "т", "е", "см", "рис", "табл", "им", "т.е", "стр", "ark", "bkz", "örn"),
 }
+# Unit abbreviations: "3 мес. Их БСВ ..." ends a sentence when a capitalized word follows.
+_UNIT_ABBREVIATIONS = {"г", "гг", "мес", "нед", "сут", "др", "ок", "vb", "yy", "ст", "yrs", "mo"}
 _MAX_SENTENCE = 1200
 
 
@@ -68,6 +51,8 @@ def _ends_sentence(text: str, i: int) -> bool:
     token = re.split(r"[\s(\[]", before)[-1].lower()
     if token in _ABBREVIATIONS or re.fullmatch(r"[a-zа-яё]", token, re.I):
         return False  # "et al.", "т. е.", initials "L. A."
+    if token in _UNIT_ABBREVIATIONS:
+        return bool(re.match(r" [A-ZА-ЯЁ][a-zа-яё]", text[i + 1 : i + 4]))
     if not nxt:
         return True
     first = nxt.lstrip()[:1]

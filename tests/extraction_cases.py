@@ -27,6 +27,9 @@ class R:
     unit: "%" (a rate), "months" / "years" / "days" (a median time), "ratio" (a hazard ratio).
     p: the p-value as written with its operator, e.g. "<0.001", "=0.017".
     cmp: results sharing a letter are one comparison; letters are named in order of appearance.
+    count / n: a count stated with the rate ("7 (38,9%)") and a denominator written with it
+    ("27 из 30", "110 hastadan 69'u"); a group size stated elsewhere ("(n = 21)") is the
+    assembler's business, not the sentence's.
     """
 
     endpoint: str

@@ -13,6 +13,7 @@ _ARM_PATTERNS = [
     re.compile(r"у (?:пациентов|больных|детей) (?P<label>(?:со?|в|без) [\w-]+ [\w-]+)", re.I),
     re.compile(r"(?P<label>[\u4e00-\u9fffA-Za-z0-9+/≤>-]{2,14}?)组(?![成织])"),
     re.compile(r"(?P<label>[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9+/-]{2,12}?)群"),
+    re.compile(r"(?:in|of) the (?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(r"(?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(r"(?P<label>(?:ALL-REZ|AIEOP-BFM|COG|Interfant)[\w -]*?\d{2,4})(?=\D)"),
 ]

@@ -29,8 +29,9 @@ _PATIENT_AFTER = re.compile(
 _PATIENT_BEFORE = re.compile(r"(?:\bу|\bв)\s*$", re.I)
 _CLAUSE_BREAK = re.compile(r"[;。]|, (?:а|но|while|whereas|ancak)\b")
 _GRADE = re.compile(
-    r"(?:grade\s*(?P<a>≥\s*\d|\d(?:-\d)?)|(?P<b>\d)\s*级及以上|(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|"
-    r"herhangi bir grade|any grade|(?P<e>广泛型))",
+    r"(?:(?:grade|derece|степен\w*|CTCAE)\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及以上|"
+    r"(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|(?P<d>\d)\s*级|herhangi bir grade\S*|any grade|любой степени|"
+    r"(?P<e>广泛型))",
     re.I,
 )
 
@@ -142,7 +143,7 @@ def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
     values = find_values(text, prior_cohort)
     if not values:
         return []
-    eps = find_concepts(text, "endpoints")
+    eps = _endpoint_mentions(text)
     if not eps:
         return []
     points = [p for p in find_time_points(text) if _is_landmark(text, p, eps, values)]
@@ -196,7 +197,7 @@ def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
         d.arm = arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
         if ep.concept.id == "AE":
             d.event = text[ep.start : ep.end].lower()
-        d.grade = _grade_for(text, ep)
+        d.grade = _grade_for(text, ep, max((w.end for w in values if w.end <= ep.start), default=0))
         if i in groups:
             d.group = groups[i]
         drafts.append(d)
@@ -207,6 +208,26 @@ def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
     _attach_p_values(text, drafts, p_values)
     del group_id
     return drafts
+
+
+_NEGATED = re.compile(r"^\s*(?:dışı|d[ıi]ş[ıi]nda|olmayan|-free\b|以外)", re.I)
+
+
+def _endpoint_mentions(text: str) -> list[Mention]:
+    """Endpoint mentions, once each: "overall survival (OS)" names one endpoint, and "SiSS dışı"
+    (other than CRS) names none."""
+    out: list[Mention] = []
+    for m in find_concepts(text, "endpoints"):
+        if _NEGATED.match(text[m.end : m.end + 12]):
+            continue
+        if (
+            out
+            and out[-1].concept.id == m.concept.id
+            and re.fullmatch(r"\s*[(\[]\s*", text[out[-1].end : m.start])
+        ):
+            continue
+        out.append(m)
+    return out
 
 
 def _is_landmark(text: str, p: TimePoint, eps: list[Mention], values: list[Value]) -> bool:
@@ -233,6 +254,11 @@ def _time_point_for(points: list[TimePoint], ep: Mention, v: Value) -> float | N
 
 def _nearest_arm(phrases: list[ArmPhrase], v: Value, text: str) -> str | None:
     before = [a for a in phrases if a.end <= v.start and v.start - a.end <= 70]
+    after = [
+        a for a in phrases if 0 <= a.start - v.end <= 25 and not re.search(r"[\d%]", text[v.end : a.start])
+    ]
+    if after and (not before or _CLAUSE_BREAK.search(text[before[-1].end : v.start])):
+        return after[0].label  # "71% in the blinatumomab arm"
     if not before:
         return None
     gap = text[before[-1].end : v.start]
@@ -253,14 +279,18 @@ def _arm_list(text: str, phrases: list[ArmPhrase], before: int, k: int) -> list[
     return drugs[-k:] if len(drugs) >= k else []
 
 
-def _grade_for(text: str, ep: Mention) -> str | None:
-    window = text[max(0, ep.start - 20) : ep.start]
+def _grade_for(text: str, ep: Mention, floor: int) -> str | None:
+    """The grade stated before an endpoint ("grade ≥3 nötropeni, trombositopeni ve anemi"), looking
+    back no further than the previous number."""
+    window = text[max(floor, ep.start - 60) : ep.start]
     matches = list(_GRADE.finditer(window))
     if not matches:
         return None
     m = matches[-1]
     if m["a"]:
-        return m["a"].replace(" ", "")
+        return m["a"].replace(" ", "").replace("≥", ">=")
+    if m["d"]:
+        return m["d"]
     if m["b"]:
         return f">={m['b']}"
     if m["c"]:

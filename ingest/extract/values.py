@@ -16,15 +16,18 @@ NUM = r"\d+(?:[.,]\d+)?"
 _UNIT_WORDS = {
     "months": r"(?:мес\w*|months?|mo\b|ay(?:l[ıi]k|da|d[ıi]r)?\b|个月|ヵ月|か月|ケ月|月)",
     "years": r"(?:лет\b|года?\b|years?\b|y[ıi]l(?:l[ıi]k|da)?\b|年)",
-    "days": r"(?:дн\w*|сут\w*|days?\b|(?-i:d)\b|gün\w*|天)",
+    "days": r"(?:дн\w*|сут\w*|days?\b|(?-i:d)(?![A-Za-z])|gün\w*|天)",
 }
 _CI_WORDS = r"(?:CI|ДИ|GA|güven aral[ıi][ğg][ıi]|置信区间|信頼区間)"
 _CI = re.compile(
-    rf"\s*[,;]?\s*[(\[]?\s*(?:95\s*%\s*{_CI_WORDS}|{_CI_WORDS}\s*95\s*%)\s*[:,]?\s*(?P<lo>-?{NUM})\s*%?\s*"
+    rf"\s*[,;]?\s*[(\[]?\s*(?:95\s*%\s*{_CI_WORDS}|%\s*95\s*{_CI_WORDS}|{_CI_WORDS}\s*95\s*%)\s*[:,]?\s*"
+    rf"%?\s*(?P<lo>-?{NUM})\s*%?\s*"
     rf"(?:-|~|to|до|,)\s*(?P<hi>-?{NUM})\s*%?\s*[)\]]?",
     re.I,
 )
-_PM_PERCENT = re.compile(rf"\(?\s*(?P<v>{NUM})\s*±\s*(?P<pm>{NUM})\s*\)?\s*%")
+_PM_PERCENT = re.compile(
+    rf"\(?\s*(?P<v>{NUM})\s*±\s*(?P<pm>{NUM})\s*\)?\s*%|(?P<v2>{NUM})\s*%\s*±\s*(?P<pm2>{NUM})\s*%"
+)
 _PERCENT_SUFFIX = re.compile(rf"(?<![\d%])(?<!\d[.,])(?P<v>{NUM})\s?%(?!\s*(?:{_CI_WORDS}))", re.I)
 _PERCENT_PREFIX = re.compile(rf"(?<![\d%])%\s?(?P<v>{NUM})(?P<suffix>'?[a-zçğıöşü]*)", re.I)
 _TIME_VALUE = re.compile(
@@ -37,12 +40,18 @@ _P_VALUE = re.compile(
     r"(?<![A-Za-zА-Яа-я])[pPрР]\s*(?:-?value\s*)?(?P<op><=|>=|≤|≥|<|>|=)\s*(?P<v>\d*[.,]\d+|\d+)"
 )
 _HR = re.compile(rf"\bHR\s*[=:]?\s*(?P<v>{NUM})", re.I)
-_COUNT_OF = re.compile(r"(?P<count>\d+) (?:of|из) (?P<n>\d+)\b|(?P<n2>\d+) hastadan (?P<count2>\d+)'")
+_COUNT_OF = re.compile(
+    r"(?P<count>\d+) (?:of|из) (?P<n>\d+)\b|(?P<n2>\d+) hastadan (?P<count2>\d+)'"
+    r"|\(\s*(?P<count3>\d+)\s*/\s*(?P<n3>\d+)\s*(?:例|patients)?\s*\)"
+)
 _COUNT_BEFORE_PERCENT = re.compile(
     rf"(?P<count>\d+)\s*(?:例|人|名|пациент\w*|больн\w*|человек|hasta\w*|patients?)?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
 )
-_RANGE_AFTER = re.compile(rf"^\s*%?\s*(?:-|~|ile|to|до)\s*%?\s*{NUM}\s*%?")
-_RANGE_BEFORE = re.compile(rf"{NUM}\s*%?\s*(?:-|~|ile|to)\s*%?\s*$")
+_RANGE_WORDS = r"(?:-|~|ile|ila|to|до|至)"
+_RANGE_AFTER = re.compile(rf"^\s*%?\s*{_RANGE_WORDS}\s*%?\s*{NUM}\s*%?")
+_RANGE_BEFORE = re.compile(
+    rf"(?<![A-Za-zА-Яа-яЁё])(?<![A-Za-zА-Яа-яЁё]\d){NUM}\s*%?\s*'?[a-zçğıöşü]*\s*{_RANGE_WORDS}\s*%?\s*$"
+)
 
 
 def to_float(text: str) -> float:
@@ -86,10 +95,13 @@ _HEDGE = re.compile(
 )
 
 
+_HEDGE_AFTER = re.compile(r"^\s*'?[a-zçğıöşü]*\s*(?:dolay\w*|civar\w*|左右|程度|前後)", re.I)
+
+
 def _is_threshold(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 12) : start]
-    if _HEDGE.search(text[max(0, start - 16) : start]):
-        return True  # hedged figures ("about 40%") are background, not reported results
+    if _HEDGE.search(text[max(0, start - 16) : start]) or _HEDGE_AFTER.match(text[end : end + 20]):
+        return True  # hedged figures ("about 40%", "%39 dolayında") are background, not results
     after = text[end : end + 16]
     if re.search(r"[<>≤≥]\s*%?\s*$", before):
         return True
@@ -133,7 +145,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
         taken.append((m.start(), m.end()))  # CI bounds are not values of their own
     for m in _PM_PERCENT.finditer(text):
         if free(m.start(), m.end()):
-            v = Value(m.start(), m.end(), "rate", to_float(m["v"]), decimals_of(m["v"]), pm=to_float(m["pm"]))
+            number, error = m["v"] or m["v2"], m["pm"] or m["pm2"]
+            v = Value(m.start(), m.end(), "rate", to_float(number), decimals_of(number), pm=to_float(error))
             _attach_ci(text, v)
             add(v, (m.start(), v.end))
     for m in _PERCENT_SUFFIX.finditer(text):
@@ -170,7 +183,9 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
         elif m["brack"]:
             v.ci_low = to_float(m["blo"])
             v.ci_high = to_float(m["bhi"]) if re.fullmatch(NUM, m["bhi"].strip()) else None
-        add(v, (s, e))
+        else:
+            _attach_ci(text, v)
+        add(v, (s, max(e, v.end)))
     for m in cue("not_reached").finditer(text):
         if free(m.start(), m.end()):
             add(Value(m.start(), m.end(), "not_reached", None, unit="months"), (m.start(), m.end()))
@@ -179,11 +194,48 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             v = Value(m.start(), m.end(), "ratio", to_float(m["v"]), decimals_of(m["v"]), unit="ratio")
             _attach_ci(text, v)
             add(v, (m.start(), v.end))
+    out = _drop_coordinated_thresholds(text, out)
     for v in out:
         _attach_count(text, v)
-    out += [c for c in find_counts_of(text) if free(c.start, c.end)]
+    for c in find_counts_of(text):
+        stated = [
+            v
+            for v in out
+            if v.kind == "rate"
+            and (0 <= v.start - c.end <= 16 or 0 <= c.start - v.end <= 16)
+            and v.value is not None
+            and abs(v.value - (c.value or 0)) < 3.0
+        ]
+        if stated:
+            stated[0].count, stated[0].n = c.count, c.n  # "85% (47 из 57)", "24'ünde (%80)"
+        elif free(c.start, c.end):
+            out.append(c)
     out += [c for c in find_partitive_counts(text, prior_cohort) if free(c.start, c.end)]
     return sorted(out, key=lambda v: v.start)
+
+
+_COORDINATION = re.compile(r"^\s*'?[a-zçğıöşü]*\s*(?:,|and|и|ve|veya|or|или|和|及|与|、)\s*%?\s*$", re.I)
+
+
+def _drop_coordinated_thresholds(text: str, values: list[Value]) -> list[Value]:
+    """'over 80% and 90%', '%80 ve %90'ın üzerine': a threshold word covers the whole coordination."""
+    values = sorted(values, key=lambda v: v.start)
+    dropped: set[int] = set()
+    for i in range(len(values) - 1):
+        a, b = values[i], values[i + 1]
+        if a.kind != "rate" or b.kind != "rate" or not _COORDINATION.match(text[a.end : b.start]):
+            continue
+        if _is_threshold(text, b.start, b.end):
+            dropped.add(i)
+    for i in range(1, len(values)):
+        a, b = values[i - 1], values[i]
+        if a.kind == "rate" and b.kind == "rate" and _COORDINATION.match(text[a.end : b.start]):
+            before = text[max(0, a.start - 14) : a.start]
+            if re.search(
+                r"(?:over|above|under|below|more than|less than|более|менее|свыше)\s*$", before, re.I
+            ):
+                dropped.add(i)
+    return [v for i, v in enumerate(values) if i not in dropped]
 
 
 def _is_follow_up(text: str, start: int, end: int) -> bool:
@@ -215,12 +267,16 @@ _COUNT_PAREN = re.compile(
 )
 
 
+_COUNT_N_EQUALS = re.compile(r"\bn\s*=\s*(?P<count>\d+)\s*[;,]\s*%?$")
+
+
 def _attach_count(text: str, v: Value) -> None:
-    """'36 例(87.8%)', '7 (38,9%)', '12'si (%57)': the count stated with a percentage."""
-    if v.kind != "rate" or v.pm is not None:
+    """'36 例(87.8%)', '7 (38,9%)', '12'si (%57)', '(n = 7; 33,3%)': the count stated with a rate."""
+    if v.kind != "rate" or v.pm is not None or v.count is not None:
         return
-    m = _COUNT_PAREN.search(text[max(0, v.start - 30) : v.start + (1 if text[v.start] == "%" else 0)])
-    if m:
+    window = text[max(0, v.start - 30) : v.start + (1 if text[v.start] == "%" else 0)]
+    m = _COUNT_PAREN.search(window) or _COUNT_N_EQUALS.search(window)
+    if m and not re.search(r"(?:of|из)\s*$", window[: m.start("count")]):
         v.count = int(m["count"])
 
 
@@ -228,7 +284,8 @@ def find_counts_of(text: str) -> list[Value]:
     """'69 of 110', '110 hastadan 69'unda': a count with its denominator, as a rate."""
     out = []
     for m in _COUNT_OF.finditer(text):
-        count, n = int(m["count"] or m["count2"]), int(m["n"] or m["n2"])
+        count = int(m["count"] or m["count2"] or m["count3"])
+        n = int(m["n"] or m["n2"] or m["n3"])
         if n > 0 and count <= n:
             out.append(Value(m.start(), m.end(), "rate", round(count / n * 100, 1), 1, count=count, n=n))
     return out

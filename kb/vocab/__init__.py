@@ -29,8 +29,13 @@ _ALNUM = "A-Za-z0-9À-ɏЀ-ӿ"
 _BOUNDARY = f"(?:(?<![{_ALNUM}])(?=[{_ALNUM}])|(?<=[{_ALNUM}])(?![{_ALNUM}]))"
 
 
+_WORD_CHAR = f"[{_ALNUM}_']"
+
+
 def _word_boundaries(pattern: str) -> str:
-    return pattern.replace("\\b", _BOUNDARY)
+    """Vocabulary patterns are written with \\b and \\w for alphabetic scripts; in CJK text a
+    \\w* would run on into the sentence ('全生存率は45'), so both stop at CJK characters."""
+    return pattern.replace("\\b", _BOUNDARY).replace("\\w", _WORD_CHAR)
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
