@@ -150,6 +150,7 @@ def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
     values = [v for v in values if not (v.kind == "time" and _overlaps_point(v, points))]
     breaks = _top_level_breaks(text)
     chosen: dict[int, Mention | None] = {}
+    landmark_of: dict[int, float] = {}
     groups: dict[int, int] = {}
     arms_by_value: dict[int, str] = {}
     arm_phrases = find_arm_phrases(text)
@@ -159,6 +160,13 @@ def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
             for i, name in zip(run, names, strict=True):
                 chosen[i] = name
         elif len(names) >= 1 and len(run) > 1:
+            listed = [p for p in points if p.listed is not None and p.end <= values[run[0]].start]
+            if len(listed) >= len(run):
+                # "移植后1、3年的…累积发生率分别为2%、3%": one endpoint at the listed time points
+                for i, p in zip(run, listed[-len(run) :], strict=True):
+                    chosen[i] = names[-1]
+                    landmark_of[i] = p.months
+                continue
             arm_labels = _arm_list(text, arm_phrases, values[run[0]].start, len(run))
             paired = any(
                 cue("comparison").search(text, values[a].end, values[b].start)
@@ -193,7 +201,7 @@ def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
             continue
         d = Draft(endpoint=ep.concept.id, value=v, start=v.start, end=v.end)
         if v.kind == "rate":
-            d.time_months = _time_point_for(points, ep, v)
+            d.time_months = landmark_of.get(i, _time_point_for(points, ep, v))
         d.arm = arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
         if ep.concept.id == "AE":
             d.event = text[ep.start : ep.end].lower()
@@ -234,7 +242,9 @@ def _is_landmark(text: str, p: TimePoint, eps: list[Mention], values: list[Value
     """A duration is a landmark when its form says so, when an endpoint follows it closely, or when
     it qualifies an endpoint whose result is a rate stated after it ('выживаемость (не менее 60 мес)
     составила 12,4%'); otherwise it is a median ('7,7 мес против 4 мес')."""
-    if p.explicit or any(0 <= e.start - p.end <= 15 for e in eps):
+    if p.explicit:
+        return True
+    if any(0 <= e.start - p.end <= 15 and not re.search(r"[.。;]\s", text[p.end : e.start]) for e in eps):
         return True
     after_endpoint = any(0 <= p.start - e.end <= 25 for e in eps)
     rate_later = any(v.kind == "rate" and v.start >= p.end for v in values)
@@ -246,19 +256,19 @@ def _overlaps_point(v: Value, points: list[TimePoint]) -> bool:
 
 
 def _time_point_for(points: list[TimePoint], ep: Mention, v: Value) -> float | None:
-    before = [p for p in points if p.end <= v.start]
+    before = [p for p in points if p.end <= v.start and p.listed is None]
     if not before:
         return None
     return before[-1].months
 
 
 def _nearest_arm(phrases: list[ArmPhrase], v: Value, text: str) -> str | None:
+    """The arm phrase right after a number ("71% in the blinatumomab arm") or, else, the nearest one
+    before it in the same clause ("Blinatumomab grubunda ... %54,4")."""
+    after = [a for a in phrases if 0 <= a.start - v.end <= 6 and not text[v.end : a.start].strip()]
+    if after:
+        return after[0].label
     before = [a for a in phrases if a.end <= v.start and v.start - a.end <= 70]
-    after = [
-        a for a in phrases if 0 <= a.start - v.end <= 25 and not re.search(r"[\d%]", text[v.end : a.start])
-    ]
-    if after and (not before or _CLAUSE_BREAK.search(text[before[-1].end : v.start])):
-        return after[0].label  # "71% in the blinatumomab arm"
     if not before:
         return None
     gap = text[before[-1].end : v.start]

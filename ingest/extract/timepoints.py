@@ -17,6 +17,23 @@ class TimePoint:
     end: int
     months: float
     explicit: bool = True  # "3-летняя", "2 yıllık", "1-year": a landmark by its very form
+    listed: int | None = None  # position in a list of landmarks ("1、3年", "1 and 3 years")
+
+
+_LANDMARK_LIST = re.compile(
+    r"(?<![\d.,])(?P<a>\d+)(?:\s*[、和及]\s*|,\s+|\s+(?:and|и|ve)\s+)(?P<b>\d+)\s*-?\s*"
+    r"(?P<unit>年|years?|лет|года?|y[ıi]l\w*|个月|months?|мес\w*)",
+    re.I,
+)
+
+
+def _landmark_lists(text: str) -> list[TimePoint]:
+    out = []
+    for m in _LANDMARK_LIST.finditer(text):
+        per_year = 1 if re.match(r"个月|month|мес", m["unit"], re.I) else 12
+        out.append(TimePoint(m.start("a"), m.end("a"), int(m["a"]) * per_year, True, 0))
+        out.append(TimePoint(m.start("b"), m.end(), int(m["b"]) * per_year, True, 1))
+    return out
 
 
 def _number_word_pattern() -> str:
@@ -70,4 +87,6 @@ def find_time_points(text: str) -> list[TimePoint]:
         explicit = bool(re.match(r"летн|-year|-month|y[ıi]ll[ıi]k|y[ıi]lda|ayda|aylık", unit))
         out.append(TimePoint(m.start(), m.end(), months, explicit or m.group(0).count("-") > 0))
     out += _word_landmarks(text)
-    return sorted(out, key=lambda t: t.start)
+    lists = _landmark_lists(text)
+    out = [p for p in out if not any(q.start <= p.start < q.end or p.start <= q.start < p.end for q in lists)]
+    return sorted(out + lists, key=lambda t: t.start)

@@ -149,8 +149,11 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             v = Value(m.start(), m.end(), "rate", to_float(number), decimals_of(number), pm=to_float(error))
             _attach_ci(text, v)
             add(v, (m.start(), v.end))
+    thresholds: list[tuple[int, int]] = []
     for m in _PERCENT_SUFFIX.finditer(text):
         s, e = m.start(), m.end()
+        if free(s, e) and _is_threshold(text, s, e):
+            thresholds.append((s, e))
         if not free(s, e) or _is_threshold(text, s, e) or _is_range_part(text, s, e):
             continue
         v = Value(s, e, "rate", to_float(m["v"]), decimals_of(m["v"]))
@@ -158,6 +161,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
         add(v, (s, v.end))
     for m in _PERCENT_PREFIX.finditer(text):
         s, e = m.start(), m.end("v")
+        if free(s, e) and _is_threshold(text, s, e):
+            thresholds.append((s, m.end()))
         if not free(s, e) or _is_threshold(text, s, e) or _is_range_part(text, s, e):
             continue
         v = Value(s, e, "rate", to_float(m["v"]), decimals_of(m["v"]))
@@ -194,7 +199,7 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             v = Value(m.start(), m.end(), "ratio", to_float(m["v"]), decimals_of(m["v"]), unit="ratio")
             _attach_ci(text, v)
             add(v, (m.start(), v.end))
-    out = _drop_coordinated_thresholds(text, out)
+    out = _drop_coordinated_thresholds(text, out, thresholds)
     for v in out:
         _attach_count(text, v)
     for c in find_counts_of(text):
@@ -217,25 +222,23 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
 _COORDINATION = re.compile(r"^\s*'?[a-zçğıöşü]*\s*(?:,|and|и|ve|veya|or|или|和|及|与|、)\s*%?\s*$", re.I)
 
 
-def _drop_coordinated_thresholds(text: str, values: list[Value]) -> list[Value]:
+def _drop_coordinated_thresholds(
+    text: str, values: list[Value], thresholds: list[tuple[int, int]]
+) -> list[Value]:
     """'over 80% and 90%', '%80 ve %90'ın üzerine': a threshold word covers the whole coordination."""
-    values = sorted(values, key=lambda v: v.start)
-    dropped: set[int] = set()
-    for i in range(len(values) - 1):
-        a, b = values[i], values[i + 1]
-        if a.kind != "rate" or b.kind != "rate" or not _COORDINATION.match(text[a.end : b.start]):
-            continue
-        if _is_threshold(text, b.start, b.end):
-            dropped.add(i)
-    for i in range(1, len(values)):
-        a, b = values[i - 1], values[i]
-        if a.kind == "rate" and b.kind == "rate" and _COORDINATION.match(text[a.end : b.start]):
-            before = text[max(0, a.start - 14) : a.start]
-            if re.search(
-                r"(?:over|above|under|below|more than|less than|более|менее|свыше)\s*$", before, re.I
-            ):
-                dropped.add(i)
-    return [v for i, v in enumerate(values) if i not in dropped]
+    out = []
+    for v in values:
+        coordinated = any(
+            v.kind == "rate"
+            and (
+                (t_end <= v.start and _COORDINATION.match(text[t_end : v.start]))
+                or (v.end <= t_start and _COORDINATION.match(text[v.end : t_start]))
+            )
+            for t_start, t_end in thresholds
+        )
+        if not coordinated:
+            out.append(v)
+    return out
 
 
 def _is_follow_up(text: str, start: int, end: int) -> bool:
