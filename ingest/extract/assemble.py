@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 
 from ingest.document import PaperDocument
 from ingest.extract.context import (
@@ -17,15 +18,16 @@ from ingest.extract.context import (
     therapeutic,
 )
 from ingest.extract.draft import ResultDraft
+from ingest.extract.figures import cited_figure, figure_endpoints
 from ingest.extract.merge import merge_restatements
 from ingest.extract.sentences import Draft, extract_sentence
 from ingest.extract.studies import StudyContext, StudyTracker
 from ingest.extract.tables import TableCell, parse_captions, parse_tables
-from ingest.extract.values import cohort_sizes
+from ingest.extract.values import cohort_sizes, find_p_values
 from ingest.normalize import NormalizedText, normalize
 from ingest.segment import Sentence, split_sentences
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
-from kb.vocab import cue
+from kb.vocab import Concept, cue
 
 _COHORT_SIZE = re.compile(
     r"(?<![\d.,])(\d{2,5})\s*(?:例|名|пациент\w*|больн\w*|дет\w*|patients|children|hasta\w*|çocu\w*|infant\w*)"
@@ -44,10 +46,20 @@ def _statistic(d: Draft) -> tuple[str, str, float | None, bool]:
     return "median", v.unit, v.value, False
 
 
-def _cohort_size(text: str, before: int) -> int | None:
+def _cohort_size(text: str, before: int, counts: set[int]) -> int | None:
+    """The cohort a sentence states before a result ('Для всех 109 пациентов', 'n = 57'), not
+    counting numbers that are the counts of its results ('36 例(87.8%)')."""
     sizes = [int(m.group(1)) for m in _N_EQUALS.finditer(text, 0, before)]
     sizes += [int(m.group(1)) for m in _COHORT_SIZE.finditer(text, 0, before)]
+    sizes = [n for n in sizes if n not in counts]
     return max(sizes) if sizes else None
+
+
+def _most_common_cohort(sentences: list[Sentence]) -> int | None:
+    """The paper's cohort: the patient count it states most often ('41例', '109 пациентов')."""
+    sizes = Counter(int(m.group(1)) for s in sentences for m in _COHORT_SIZE.finditer(s.text))
+    common = [(count, size) for size, count in sizes.items() if count >= 2]
+    return max(common)[1] if common else None
 
 
 class PaperExtractor:
@@ -62,6 +74,10 @@ class PaperExtractor:
         self.study_context: dict[str, Pico] = {}
         self.tracker = StudyTracker(self.norm.text, own_label=f"{document.id} (own cohort)")
         self._prior_cohort: int | None = None
+        self._figures = figure_endpoints(document.text)
+        self._figure_context: tuple[Concept, int] | None = None
+        self._recent: list[list[ResultDraft]] = []
+        self.own_cohort_size = _most_common_cohort(self.sentences)
         self._previous: list[Draft] = []
 
     def drafts(self) -> list[ResultDraft]:
@@ -86,13 +102,45 @@ class PaperExtractor:
                 continue
             if study.key == "unspecified":
                 continue  # a review's own statements without a source are background, not results
-            sentence_drafts = extract_sentence(sentence.text, self._prior_cohort)
+            context = self._context_endpoint(sentence.text)
+            sentence_drafts = extract_sentence(sentence.text, self._prior_cohort, context)
+            if not sentence_drafts:
+                self._p_value_for_recent(sentence.text)
             self._inherit_from_previous(sentence.text, sentence_drafts)
             sizes = cohort_sizes(sentence.text)
             self._prior_cohort = sizes[-1][1] if sizes else None
+            produced: list[ResultDraft] = []
             for group in _by_group(sentence_drafts):
-                out.extend(self._to_drafts(sentence, study, combine(pico, known, main), group))
+                produced.extend(self._to_drafts(sentence, study, combine(pico, known, main), group))
+            self._recent = [*self._recent[-1:], produced] if produced else self._recent
+            out.extend(produced)
         return out
+
+    def _context_endpoint(self, text: str) -> Concept | None:
+        """The endpoint of a figure the sentence cites, kept for the two sentences that follow."""
+        figure = cited_figure(text)
+        if figure and figure in self._figures:
+            self._figure_context = (self._figures[figure], 3)
+        if self._figure_context is None:
+            return None
+        concept, remaining = self._figure_context
+        self._figure_context = (concept, remaining - 1) if remaining > 1 else None
+        return concept
+
+    def _p_value_for_recent(self, text: str) -> None:
+        """'Различия достоверны - р = 0,0004.': a sentence with only a p-value compares the results
+        of one endpoint stated in the sentences just before it."""
+        p_values = find_p_values(text)
+        if len(p_values) != 1 or not self._recent:
+            return
+        recent = [d for batch in self._recent for d in batch if d.comparison_key is None]
+        endpoints = {d.endpoint for d in recent}
+        if len(recent) < 2 or len(endpoints) != 1:
+            return
+        key = f"p@{text[:40]}"
+        for d in recent:
+            d.comparison_key, d.p_value, d.p_operator = key, p_values[0].value, p_values[0].operator
+        self._recent = []
 
     def _inherit_from_previous(self, text: str, drafts: list[Draft]) -> None:
         """'Similarly, the corresponding values were ...': the time point and arms of the
@@ -146,6 +194,7 @@ class PaperExtractor:
         group = [d for d in group if not self._in_consumed(self.norm.offsets[sentence.start + d.start])]
         experimental, comparator = split_arms(pico.interventions)
         result = []
+        counts = {d.value.count for d in group if d.value.count is not None}
         seen_arms: set[str] = set()
         for d in group:
             if d.arm in seen_arms:
@@ -168,9 +217,9 @@ class PaperExtractor:
                     interventions = experimental if k == 0 else (comparator or experimental[1:])
                 if arm is None:
                     arm = " + ".join(c.label for c in interventions) or None
-            n = d.value.n or (
-                _cohort_size(sentence.text, d.start) if study.is_primary or len(group) == 1 else None
-            )
+            n = d.value.n or (_cohort_size(sentence.text, d.start, counts) if len(group) == 1 else None)
+            if n is None and study.is_primary and len(group) == 1 and arm is None:
+                n = self.own_cohort_size
             draft = ResultDraft(
                 endpoint=d.endpoint,
                 statistic=statistic,

@@ -137,13 +137,18 @@ def _fits(endpoint: Concept, v: Value) -> bool:
     return True
 
 
-def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
+def extract_sentence(
+    text: str, prior_cohort: int | None = None, context_endpoint: Concept | None = None
+) -> list[Draft]:
     """Result drafts of one sentence, in order of the numbers. `prior_cohort` is the last cohort
-    size the previous sentence stated ('11 hastanın ... . 9 hastada MKH negatif')."""
-    values = find_values(text, prior_cohort)
+    size the previous sentence stated ('11 hastanın ... . 9 hastada MKH negatif'); a sentence
+    that names no endpoint takes `context_endpoint` (the endpoint of the figure it discusses)."""
+    values = [v for v in find_values(text, prior_cohort) if not _in_baseline(text, v)]
     if not values:
         return []
     eps = _endpoint_mentions(text)
+    if not eps and context_endpoint is not None:
+        eps = [Mention(0, 0, context_endpoint)]
     if not eps:
         return []
     points = [p for p in find_time_points(text) if _is_landmark(text, p, eps, values)]
@@ -216,6 +221,15 @@ def extract_sentence(text: str, prior_cohort: int | None = None) -> list[Draft]:
     _attach_p_values(text, drafts, p_values)
     del group_id
     return drafts
+
+
+def _in_baseline(text: str, v: Value) -> bool:
+    """Patient characteristics before treatment ('首次移植前疾病状态：...CR1 26例(63.4%)') are not
+    outcomes: numbers after such a heading, up to the end of its clause."""
+    for m in cue("baseline").finditer(text, 0, v.start):
+        if not re.search(r"[;。]", text[m.end() : v.start]):
+            return True
+    return False
 
 
 _NEGATED = re.compile(r"^\s*(?:dışı|d[ıi]ş[ıi]nda|olmayan|-free\b|以外)", re.I)

@@ -92,3 +92,34 @@ def cue(name: str) -> re.Pattern[str]:
 def cue_group(name: str) -> dict[str, re.Pattern[str]]:
     """A cue table of grammar.yaml whose entries are lists (e.g. 'time_units')."""
     return {key: _compile(pats) for key, pats in _load("grammar")[name].items()}
+
+
+LANGUAGES: tuple[str, ...] = ("en", "ru", "tr", "zh", "ja")
+
+
+@cache
+def _labels() -> dict[str, dict[str, dict[str, Any]]]:
+    return _load("labels")
+
+
+def labels(kind: str, ident: str) -> dict[str, str]:
+    """Display labels of one concept by language (labels.yaml), e.g. labels("endpoints", "OS")["ru"]."""
+    try:
+        entry = _labels()[kind][ident]
+    except KeyError:
+        raise KeyError(f"no labels for {kind} {ident!r}") from None
+    return {lang: entry[lang] for lang in LANGUAGES if lang in entry}
+
+
+@cache
+def _antigens() -> dict[str, dict[str, Any]]:
+    return {entry["symbol"]: entry for entry in _load("antigens")}
+
+
+def antigen(symbol: str) -> dict[str, Any]:
+    """One target antigen of antigens.yaml by the symbol the records use (e.g. "BCMA", "PD-1")."""
+    try:
+        return _antigens()[symbol]
+    except KeyError:
+        known = ", ".join(_antigens())
+        raise KeyError(f"unknown antigen {symbol!r}; known: {known}") from None
