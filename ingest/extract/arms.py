@@ -27,6 +27,22 @@ class ArmPhrase:
     label: str
 
 
+_DRUG_ARM_LEAD = re.compile(r"(?:\bwith|\bversus|\bvs\.?|на фоне|\bпри|\bс)\s+$", re.I)
+
+
+def _drug_arms(text: str) -> list[ArmPhrase]:
+    """'14.2 months with blinatumomab and 8.1 months with chemotherapy': a drug named right after
+    'with' (на фоне, при, с) names the arm of the number before it."""
+    from ingest.extract.lexicon import find_concepts
+
+    out = []
+    for m in find_concepts(text, "interventions"):
+        lead = _DRUG_ARM_LEAD.search(text, max(0, m.start - 12), m.start)
+        if lead and lead.end() == m.start:
+            out.append(ArmPhrase(lead.start(), m.end, m.concept.label))
+    return out
+
+
 def find_arm_phrases(text: str) -> list[ArmPhrase]:
     found: list[ArmPhrase] = []
     for pattern in _ARM_PATTERNS:
@@ -38,4 +54,7 @@ def find_arm_phrases(text: str) -> list[ArmPhrase]:
             if any(not (m.end() <= a.start or m.start() >= a.end) for a in found):
                 continue
             found.append(ArmPhrase(m.start(), m.end(), label))
+    for a in _drug_arms(text):
+        if all(a.end <= b.start or a.start >= b.end for b in found):
+            found.append(a)
     return sorted(found, key=lambda a: a.start)

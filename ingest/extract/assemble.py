@@ -30,7 +30,8 @@ from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
 from kb.vocab import Concept, cue
 
 _COHORT_SIZE = re.compile(
-    r"(?<![\d.,])(\d{2,5})\s*(?:例|名|пациент\w*|больн\w*|дет\w*|patients|children|hasta\w*|çocu\w*|infant\w*)"
+    r"(?<![\d.,])(\d{2,5})\s*(?:例|名|пациент\w*|больн\w*|дет\w*|взросл\w*|patients|children|adults|"
+    r"hasta\w*|çocu\w*|yetişkin\w*|eri[şs]kin\w*|infant\w*)"
 )
 _N_EQUALS = re.compile(r"\bn\s*=\s*(\d+)", re.I)
 
@@ -237,7 +238,7 @@ class PaperExtractor:
                 count=d.value.count,
                 p_value=d.p_value.value if d.p_value else None,
                 p_operator=d.p_value.operator if d.p_value else None,
-                hazard_ratio=d.value.value if statistic == "hazard_ratio" else None,
+                hazard_ratio=d.value.value if statistic == "hazard_ratio" else d.hazard_ratio,
                 arm=arm,
                 interventions=list(interventions),
                 disease=pico.disease,

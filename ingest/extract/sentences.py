@@ -29,7 +29,9 @@ _PATIENT_AFTER = re.compile(
 _PATIENT_BEFORE = re.compile(r"(?:\bу|\bв)\s*$", re.I)
 _CLAUSE_BREAK = re.compile(r"[;。]|, (?:а|но|while|whereas|ancak)\b")
 _GRADE = re.compile(
-    r"(?:(?:grade|derece|степен\w*|CTCAE)\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及以上|"
+    r"(?:(?:grade|derece|степен\w*|CTCAE)\s*(?P<f>\d)\s*"
+    r"(?:or (?:higher|above|greater)|and above|и выше|ve üzeri|及以上|以上)|"
+    r"(?:grade|derece|степен\w*|CTCAE)\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及以上|"
     r"(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|(?P<d>\d)\s*级|herhangi bir grade\S*|any grade|любой степени|"
     r"(?P<e>广泛型))",
     re.I,
@@ -47,6 +49,7 @@ class Draft:
     interventions: list[Concept] = field(default_factory=list)
     group: int | None = None
     p_value: PValue | None = None
+    hazard_ratio: float | None = None
     grade: str | None = None
     event: str | None = None
 
@@ -207,7 +210,7 @@ def extract_sentence(
         d = Draft(endpoint=ep.concept.id, value=v, start=v.start, end=v.end)
         if v.kind == "rate":
             d.time_months = landmark_of.get(i, _time_point_for(points, ep, v))
-        d.arm = arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
+        d.arm = None if v.kind == "ratio" else arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
         if ep.concept.id == "AE":
             d.event = text[ep.start : ep.end].lower()
         d.grade = _grade_for(text, ep, max((w.end for w in values if w.end <= ep.start), default=0))
@@ -307,10 +310,15 @@ def _grade_for(text: str, ep: Mention, floor: int) -> str | None:
     """The grade stated before an endpoint ("grade ≥3 nötropeni, trombositopeni ve anemi"), looking
     back no further than the previous number."""
     window = text[max(floor, ep.start - 60) : ep.start]
+    after = re.match(r"\s*(?:of|at) any grade|\s*любой степени", text[ep.end : ep.end + 20], re.I)
+    if after:
+        return "any"
     matches = list(_GRADE.finditer(window))
     if not matches:
         return None
     m = matches[-1]
+    if m["f"]:
+        return f">={m['f']}"
     if m["a"]:
         return m["a"].replace(" ", "").replace("≥", ">=")
     if m["d"]:
@@ -380,15 +388,19 @@ def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue]) -> 
     for d in drafts:
         if d.group is not None:
             by_group.setdefault(d.group, []).append(d)
-    starts = sorted(d.start for d in drafts)
+    starts = sorted(d.start for d in drafts if d.value.kind != "ratio")
+    ratios = [d for d in drafts if d.value.kind == "ratio"]
     for members in by_group.values():
         last = max(d.end for d in members)
         later_values = [s for s in starts if s > last]
         limit = later_values[0] if later_values else len(text)
         candidates = [p for p in p_values if last <= p.start < limit]
-        if candidates:
-            for d in members:
+        hazard = [r for r in ratios if last <= r.start < limit]
+        for d in members:
+            if candidates:
                 d.p_value = candidates[0]
+            if hazard:
+                d.hazard_ratio = hazard[0].value.value  # "(hazard ratio, 0.62; ...)" belongs to both arms
 
 
 def endpoint_label(code: str) -> str:

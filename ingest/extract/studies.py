@@ -41,19 +41,22 @@ _ANAPHOR = re.compile(
     r"该研究|此研究|本試験|同試験",
     re.I,
 )
-_DESIGN = [
+_PHASES = [
+    (r"phase\s*(?:I/II|1/2)\b|faz\s*I/II|I/II\s*фаз\w*|фаз\w*\s*I/II|I/II期|第I/II相", "phase I/II"),
+    (r"phase\s*(?:III|3)\b|faz\s*III\b|III\s*фаз\w*|фаз\w*\s*III\b|III期|Ⅲ期|第III相|第Ⅲ相", "phase III"),
+    (r"phase\s*(?:II|2)\b|faz[- ]?II\b|II\s*фаз\w*|фаз\w*\s*II\b|II期|Ⅱ期|第II相|第Ⅱ相", "phase II"),
+    (r"phase\s*(?:I|1)\b|faz\s*I\b|I\s*фаз\w*|фаз\w*\s*I\b|\bI\s*期|Ⅰ期|第I相|第Ⅰ相", "phase I"),
+]
+_PHASE_PATTERNS = [(re.compile(pattern, re.I), name) for pattern, name in _PHASES]
+_RANDOMIZED = re.compile(r"randomi[sz]ed|рандомизир\w*|randomize|随机|無作為化|ランダム化", re.I)
+_SINGLE_ARM = re.compile(r"single[- ]arm|tek kollu|однорукав\w*|单臂|単群", re.I)
+_OTHER_DESIGNS = [
+    (re.compile(r"ретроспектив\w*|retrospective|回顾性|geriye dönük|後方視的", re.I), "retrospective cohort"),
+    (re.compile(r"case report|olgu sunumu|клиническ\w* случа\w*|症例報告|个案", re.I), "case report"),
     (
-        re.compile(
-            r"рандомизир\w*.{0,40}?(?:фаз\w* III|III фаз\w*)|randomi[sz]ed.{0,30}phase III|"
-            r"randomize.{0,40}faz III|随机.{0,10}Ⅲ期",
-            re.I,
-        ),
-        "randomized phase III",
+        re.compile(r"expanded[- ]access|genişletilmiş erişim\w*|расширенн\w* доступ\w*", re.I),
+        "expanded access",
     ),
-    (re.compile(r"faz[- ]?II\b|phase II\b|II фазы|Ⅱ期|第Ⅱ相", re.I), "phase II"),
-    (re.compile(r"faz I/II|phase I/II", re.I), "phase I/II"),
-    (re.compile(r"\bI 期|phase I\b|faz I\b|I фазы|第Ⅰ相", re.I), "phase I"),
-    (re.compile(r"ретроспектив\w*|retrospective|回顾性|geriye dönük", re.I), "retrospective cohort"),
 ]
 
 
@@ -67,10 +70,15 @@ class StudyContext:
 
 
 def design_of(text: str) -> str | None:
-    for pattern, design in _DESIGN:
-        if pattern.search(text):
-            return design
-    return None
+    """'randomized phase III', 'single-arm phase II', 'retrospective cohort', 'case report'."""
+    phase = next((name for pattern, name in _PHASE_PATTERNS if pattern.search(text)), None)
+    if phase:
+        if _RANDOMIZED.search(text):
+            return f"randomized {phase}"
+        if _SINGLE_ARM.search(text):
+            return f"single-arm {phase}"
+        return phase
+    return next((name for pattern, name in _OTHER_DESIGNS if pattern.search(text)), None)
 
 
 def named_trial(text: str) -> StudyContext | None:
@@ -99,10 +107,27 @@ class StudyTracker:
         self.carried = 0
 
     def attribute(self, sentence: str) -> StudyContext:
+        refs = [m["a"] or m["b"] or m["c"] for m in _REF.finditer(sentence)]
+        if (
+            self.has_own_cohort
+            and not refs
+            and cue("own_study").search(sentence)
+            and not _AUTHOR.search(sentence)
+        ):
+            # "In this randomized phase III trial (NCT...)": the trial named is the paper's own
+            trial = named_trial(sentence)
+            registry = _REGISTRY.findall(sentence)
+            if trial and not self.own.registry_ids and self.own.label.endswith("(own cohort)"):
+                self.own.label = trial.label
+            self.own.registry_ids = sorted(
+                set(self.own.registry_ids) | set(registry) | set(trial.registry_ids if trial else [])
+            )
+            self.own.design = design_of(sentence) or self.own.design
+            self.previous, self.carried = self.own, 0
+            return self.own
         study = self._explicit(sentence)
         if study is None and _ANAPHOR.search(sentence) and self.previous and not self.previous.is_primary:
             study = self.previous
-        refs = [m["a"] or m["b"] or m["c"] for m in _REF.finditer(sentence)]
         if study is None and cue("own_study").search(sentence):
             study = self.own  # "в нашей работе также ... [1, 14]": our result, compared with the cited
         if study is None and refs:

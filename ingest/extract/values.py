@@ -39,7 +39,11 @@ _TIME_VALUE = re.compile(
 _P_VALUE = re.compile(
     r"(?<![A-Za-zА-Яа-я])[pPрР]\s*(?:-?value\s*)?(?P<op><=|>=|≤|≥|<|>|=)\s*(?P<v>\d*[.,]\d+|\d+)"
 )
-_HR = re.compile(rf"\bHR\s*[=:]?\s*(?P<v>{NUM})", re.I)
+_HR = re.compile(
+    r"(?:\bHR|hazard ratio|отношени\w* рисков|riskler oran[ıi]|风险比|ハザード比)"
+    rf"\s*(?:\(HR\))?\s*[=:,]?\s*(?P<v>{NUM})",
+    re.I,
+)
 _COUNT_OF = re.compile(
     r"(?P<count>\d+) (?:of|из) (?P<n>\d+)\b|(?P<n2>\d+) hastadan (?P<count2>\d+)'"
     r"|\(\s*(?P<count3>\d+)\s*/\s*(?P<n3>\d+)\s*(?:例|patients)?\s*\)"

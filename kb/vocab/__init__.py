@@ -29,13 +29,34 @@ _ALNUM = "A-Za-z0-9À-ɏЀ-ӿ"
 _BOUNDARY = f"(?:(?<![{_ALNUM}])(?=[{_ALNUM}])|(?<=[{_ALNUM}])(?![{_ALNUM}]))"
 
 
-_WORD_CHAR = f"[{_ALNUM}_']"
+_WORD_RANGES = f"{_ALNUM}_'"
 
 
 def _word_boundaries(pattern: str) -> str:
     """Vocabulary patterns are written with \\b and \\w for alphabetic scripts; in CJK text a
     \\w* would run on into the sentence ('全生存率は45'), so both stop at CJK characters."""
-    return pattern.replace("\\b", _BOUNDARY).replace("\\w", _WORD_CHAR)
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            pair = pattern[i : i + 2]
+            if pair == "\\w":
+                out.append(_WORD_RANGES if in_class else f"[{_WORD_RANGES}]")
+            elif pair == "\\b" and not in_class:
+                out.append(_BOUNDARY)
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+        elif ch == "]" and in_class:
+            in_class = False
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
