@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ingest.layout import noise_spans
+
 _DASHES = dict.fromkeys("\u2043\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d", "-")
 _KEEP = {"±": "±", "≤": "≤", "≥": "≥", "µ": "µ"}
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -61,11 +63,14 @@ def normalize(source: str, cjk: bool = False) -> NormalizedText:
     chars: list[str] = []
     offsets: list[int] = []
     i, n = 0, len(source)
+    furniture = bytearray(n)  # running heads, footers, page numbers: read as whitespace
+    for start, end in noise_spans(source):
+        furniture[start:end] = b"\x01" * (end - start)
     while i < n:
         ch = source[i]
-        if ch.isspace():
+        if ch.isspace() or furniture[i]:
             j = i
-            while j < n and source[j].isspace():
+            while j < n and (source[j].isspace() or furniture[j]):
                 j += 1
             prev = chars[-1] if chars else ""
             nxt = source[j] if j < n else ""
