@@ -111,8 +111,13 @@ class PaperExtractor:
             sizes = cohort_sizes(sentence.text)
             self._prior_cohort = sizes[-1][1] if sizes else None
             produced: list[ResultDraft] = []
+            effective = combine(pico, known, main)
+            if not effective.interventions:
+                # a cited result with no treatment named anywhere ("Bir Faz III çalışmada, SiSS %16")
+                # is about the treatment the paper is about
+                effective.interventions = list(self.paper_context.interventions)
             for group in _by_group(sentence_drafts):
-                produced.extend(self._to_drafts(sentence, study, combine(pico, known, main), group))
+                produced.extend(self._to_drafts(sentence, study, effective, group))
             self._recent = [*self._recent[-1:], produced] if produced else self._recent
             out.extend(produced)
         return out

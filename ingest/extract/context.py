@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from ingest.extract.lexicon import find_concepts
 from kb.vocab import Concept
 
-COMPARATOR_CLASSES = {"chemotherapy"}
-BACKGROUND_CLASSES = {"chemotherapy", "transplant", "corticosteroid", "cellular therapy"}
+COMPARATOR_CLASSES = {"chemotherapy", "standard of care"}
+BACKGROUND_CLASSES = {"chemotherapy", "standard of care", "transplant", "corticosteroid", "cellular therapy"}
 
 
 @dataclass

@@ -124,6 +124,12 @@ def _endpoint_for(text: str, v: Value, eps: list[Mention], breaks: list[int]) ->
     in_clause = [e for e in preceding if e.start >= left]
     if subject and following and not in_clause:
         return following[0]
+    if in_clause and in_clause[-1].concept.id == "AE":
+        # "Смерть в ремиссии была обусловлена ... инфекционными осложнениями ... и составила 5,5%":
+        # an adverse event named inside the clause is a cause, the clause's endpoint is its subject
+        named = [e for e in in_clause if e.concept.id != "AE"]
+        if named:
+            return named[-1]
     if preceding:
         return preceding[-1]
     if following:
@@ -353,7 +359,9 @@ def _comparisons(
         cue_match = comparison.search(text, values[a].end, values[b].start)
         # "45% ... , по сравнению с 56%", "%81,6 ... bu oranın %49,4": the cue introduces the second
         explicit = cue_match is not None and (len(gap) < 60 or values[b].start - cue_match.end() <= 25)
-        p_after = p_values and any(values[b].end <= p.start <= values[b].end + 12 for p in p_values)
+        following = [w.start for w in values if w.start >= values[b].end]
+        horizon = min([values[b].end + 40, *following])
+        p_after = p_values and any(values[b].end <= p.start <= horizon for p in p_values)
         distinct_arms = da.arm is not None and db.arm is not None and da.arm != db.arm and len(gap) < 80
         if explicit or distinct_arms or (p_after and len(gap) < 80):
             if da.group is None:

@@ -35,6 +35,11 @@ _ORG_STUDY = re.compile(
     rf"(?:[A-Z][\w']+\s+){{0,6}}{_ORG_WORDS}(?:\s+[A-Za-z][\w']+){{0,4}}\s*\((?P<acr>[A-Z]{{2,8}})\)"
     r"|(?:来自于?|from the|по данным|according to)\s*(?P<src>[A-Z]{3,8})\b"
 )
+_DESIGNATED_STUDY = re.compile(
+    r"\b(?:an?|one|another|the) (?:[\w/-]+ ){0,5}(?:study|trial)\b|(?:一项|一个)[^。，,]{0,20}(?:研究|试验)|"
+    r"\bbir (?:[\w/-]+ ){0,5}çal[ıi]şma|в (?:одном |другом )?(?:[\w-]+ ){0,4}исследовани\w*",
+    re.I,
+)
 _STUDY_WORD = re.compile(r"study|trial|çal[ıi]şma|исследован|研究|試験|资料|data|данным", re.I)
 _ANAPHOR = re.compile(
     r"эт\w+ исследовани\w*|в данном исследовании|this (?:study|trial)|the same study|bu çal[ıi]şma\w*|"
@@ -105,6 +110,7 @@ class StudyTracker:
         self.by_ref: dict[str, StudyContext] = {}
         self.previous: StudyContext | None = None
         self.carried = 0
+        self._unnamed = 0
 
     def attribute(self, sentence: str) -> StudyContext:
         refs = [m["a"] or m["b"] or m["c"] for m in _REF.finditer(sentence)]
@@ -155,6 +161,11 @@ class StudyTracker:
             return StudyContext(label, label, False, registry, design_of(sentence))
         if registry:
             return StudyContext(registry[0], registry[0], False, registry, design_of(sentence))
+        design = design_of(sentence)
+        if design and _DESIGNATED_STUDY.search(sentence) and not cue("own_study").search(sentence):
+            # "A phase 2 study of inotuzumab in 49 patients ...": an unnamed cited study
+            self._unnamed += 1
+            return StudyContext(f"study-{self._unnamed}", f"{design} study", False, [], design)
         org = _ORG_STUDY.search(sentence)
         if org and _STUDY_WORD.search(sentence):
             name = org["acr"] or org["src"]
