@@ -194,7 +194,6 @@ class StudyTracker:
 
 
 def _has_own_cohort(text: str) -> bool:
+    """An original article reports its own cohort; a review or a case report does not."""
     head = text[:8000]
-    if cue("review").search(head) or cue("case_report").search(head[:600]):
-        return False
-    return bool(cue("own_study").search(text))
+    return not (cue("review").search(head) or cue("case_report").search(head[:600]))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.extract.values import NUM, to_float
-from kb.vocab import cue, cue_group
+from ingest.extract.values import NUM, is_follow_up, to_float
+from kb.vocab import cue_group
 
 _DAYS_PER_MONTH = 30.4375
 
@@ -63,14 +63,12 @@ def _word_landmarks(text: str) -> list[TimePoint]:
 def find_time_points(text: str) -> list[TimePoint]:
     """Landmarks stated in a sentence; follow-up durations and calendar dates are left out."""
     out: list[TimePoint] = []
-    follow_up = cue("follow_up")
     for m in _LANDMARK.finditer(text):
         if re.fullmatch(r"(?:19|20)\d\d", m["num"]) or re.search(
             r"(?:19|20)\d\d\s*年\s*$", text[: m.start()][-8:]
         ):
             continue
-        around = text[max(0, m.start() - 24) : m.end() + 14]
-        if follow_up.search(around):
+        if is_follow_up(text, m.start(), m.end()):
             continue
         if re.search(r"[<>≤≥]\s*$", text[max(0, m.start() - 3) : m.start()]) or re.match(
             r"\s*(?:组|群|group)", text[m.end() :]

@@ -178,7 +178,7 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
         add(v, (s, v.end))
     for m in _TIME_VALUE.finditer(text):
         s, e = m.start(), m.end()
-        if not free(s, e) or _is_threshold(text, s, e) or _is_follow_up(text, s, e):
+        if not free(s, e) or _is_threshold(text, s, e) or is_follow_up(text, s, e):
             continue
         if _RANGE_BEFORE.search(text[max(0, s - 14) : s]):
             continue  # "5.6~10.4 月": the upper end of a range
@@ -245,7 +245,7 @@ def _drop_coordinated_thresholds(
     return out
 
 
-def _is_follow_up(text: str, start: int, end: int) -> bool:
+def is_follow_up(text: str, start: int, end: int) -> bool:
     """'медиана наблюдения ... 1,6 года', '中位随访 17.4 个月', '2.9 yıl medyan takip süresi':
     a follow-up time in the same clause, not an outcome."""
     follow_up = cue("follow_up")
