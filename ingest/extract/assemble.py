@@ -8,6 +8,7 @@ from collections import Counter
 
 from ingest.document import PaperDocument
 from ingest.extract.context import (
+    COMPARATOR_CLASSES,
     Pico,
     car_t_products,
     combine,
@@ -33,6 +34,7 @@ _COHORT_SIZE = re.compile(
     r"(?<![\d.,])(\d{2,5})\s*(?:例|名|пациент\w*|больн\w*|дет\w*|взросл\w*|patients|children|adults|"
     r"hasta\w*|çocu\w*|yetişkin\w*|eri[şs]kin\w*|infant\w*)"
 )
+_NEGATION = re.compile(r"\bбез\b|\bне получ|without|\bno\b|\w+m[ae]yan|olmadan|未|不|なし|無し", re.I)
 _N_EQUALS = re.compile(r"\bn\s*=\s*(\d+)", re.I)
 
 
@@ -54,6 +56,10 @@ def _cohort_size(text: str, before: int, counts: set[int]) -> int | None:
     sizes += [int(m.group(1)) for m in _COHORT_SIZE.finditer(text, 0, before)]
     sizes = [n for n in sizes if n not in counts]
     return max(sizes) if sizes else None
+
+
+def _unique_concepts(concepts: list[Concept]) -> list[Concept]:
+    return list({c.id: c for c in concepts}.values())
 
 
 def _most_common_cohort(sentences: list[Sentence]) -> int | None:
@@ -78,6 +84,7 @@ class PaperExtractor:
         self._figures = figure_endpoints(document.text)
         self._figure_context: tuple[Concept, int] | None = None
         self._recent: list[list[ResultDraft]] = []
+        self._previous_interventions: list[Concept] = []
         self.own_cohort_size = _most_common_cohort(self.sentences)
         self._previous: list[Draft] = []
 
@@ -93,6 +100,10 @@ class PaperExtractor:
             study = self.tracker.attribute(sentence.text)
             pico = pico_of(sentence.text)
             pico.interventions = specific_car_t(pico.interventions, self.paper_car_t)
+            if not therapeutic(pico.interventions) and cue("treatment_anaphor").search(sentence.text):
+                pico.interventions = [*self._previous_interventions, *pico.interventions]  # "这种治疗方案"
+            if therapeutic(pico.interventions):
+                self._previous_interventions = pico.interventions
             known = self.study_context.get(study.key)
             if known is None or (therapeutic(pico.interventions) and not therapeutic(known.interventions)):
                 known = self.study_context[study.key] = pico
@@ -198,7 +209,7 @@ class PaperExtractor:
     ) -> list[ResultDraft]:
         evidence = self.norm.source_span(sentence.start, sentence.end)
         group = [d for d in group if not self._in_consumed(self.norm.offsets[sentence.start + d.start])]
-        experimental, comparator = split_arms(pico.interventions)
+        experimental, comparator = split_arms(pico.interventions, sentence.text)
         result = []
         counts = {d.value.count for d in group if d.value.count is not None}
         seen_arms: set[str] = set()
@@ -211,16 +222,21 @@ class PaperExtractor:
             statistic, unit, value, not_reached = _statistic(d)
             interventions = pico.interventions
             arm = d.arm
-            if len(group) > 1:
+            if len(group) > 1 and arm and _NEGATION.search(arm):
+                # "без ТГСК", "nakil yapılmayanlarda", "without transplant": the arm lacks what it names
+                interventions = [c for c in pico.interventions if not any(p.search(arm) for p in c.patterns)]
+            elif len(group) > 1:
                 arm_drugs = [c for c in pico.interventions if arm and any(p.search(arm) for p in c.patterns)]
-                if arm_drugs:
-                    interventions = (
-                        arm_drugs if arm_drugs[0] not in experimental or not comparator else experimental
-                    )
-                    if arm_drugs[0] in comparator:
-                        interventions = comparator
-                elif comparator or (k > 0 and len(experimental) > 1):
-                    interventions = experimental if k == 0 else (comparator or experimental[1:])
+                if arm_drugs and all(c.extra.get("drug_class") in COMPARATOR_CLASSES for c in arm_drugs):
+                    interventions = arm_drugs  # "kemoterapi grubunda", "標準化学療法群"
+                elif arm_drugs:
+                    # "InO群", "получивших ТГСК": the named drug, with the treatment under study
+                    under_study = [
+                        c for c in experimental if c.extra.get("drug_class") not in COMPARATOR_CLASSES
+                    ]
+                    interventions = _unique_concepts([*under_study, *arm_drugs])
+                elif comparator:
+                    interventions = experimental if k == 0 else comparator
                 if arm is None:
                     arm = " + ".join(c.label for c in interventions) or None
             n = d.value.n or (_cohort_size(sentence.text, d.start, counts) if len(group) == 1 else None)

@@ -150,14 +150,21 @@ def car_t_products(sentences: list[str]) -> list[Concept]:
     return list(found.values())
 
 
-def split_arms(interventions: list[Concept]) -> tuple[list[Concept], list[Concept]]:
-    """(experimental, comparator) interventions of a two-arm comparison."""
+def split_arms(interventions: list[Concept], sentence: str = "") -> tuple[list[Concept], list[Concept]]:
+    """(experimental, comparator) interventions of a two-arm comparison: against chemotherapy or
+    standard care when one is named; "A with or without X" compares A + X with A; otherwise the
+    arms are subgroups of one treatment and share it."""
+    from kb.vocab import cue
+
     comparators = [c for c in interventions if c.extra.get("drug_class") in COMPARATOR_CLASSES]
     experimental = [c for c in interventions if c not in comparators]
     if comparators and experimental:
         return experimental, comparators
-    targeted = [c for c in interventions if c.antigens]
-    backbone = [c for c in interventions if not c.antigens]
-    if targeted and backbone:
-        return targeted + backbone, backbone
+    either = cue("with_or_without").search(sentence)
+    if either:
+        added = find_concepts(sentence, "interventions", either.end(), min(len(sentence), either.end() + 40))
+        added_ids = {m.concept.id for m in added}
+        backbone = [c for c in interventions if c.id not in added_ids]
+        if added_ids and backbone:
+            return interventions, backbone
     return interventions, []

@@ -111,7 +111,10 @@ def _respectively_groups(
     return groups
 
 
-def _endpoint_for(text: str, v: Value, eps: list[Mention], breaks: list[int]) -> Mention | None:
+def _endpoint_for(
+    text: str, v: Value, eps: list[Mention], breaks: list[int], values: list[Value], taken: set[int]
+) -> Mention | None:
+    """`taken`: starts of endpoint mentions that an earlier number took as the endpoint following it."""
     left, right = _clause_bounds(breaks, v.start, len(text))
     subject = (
         v.subject_suffix
@@ -122,7 +125,13 @@ def _endpoint_for(text: str, v: Value, eps: list[Mention], breaks: list[int]) ->
     following = [e for e in eps if v.end <= e.start < right]
     preceding = [e for e in eps if e.end <= v.start]
     in_clause = [e for e in preceding if e.start >= left]
+    if subject:
+        in_clause = [e for e in in_clause if e.start not in taken]
     if subject and following and not in_clause:
+        return following[0]
+    if subject and following and in_clause and any(in_clause[-1].end <= w.start < v.start for w in values):
+        # "tam remisyon elde edildi ve bunların %83,3'ünde MKH negatifliği": the endpoint before
+        # belongs to the earlier number; this subject number's endpoint follows it
         return following[0]
     if in_clause and in_clause[-1].concept.id == "AE":
         # "Смерть в ремиссии была обусловлена ... инфекционными осложнениями ... и составила 5,5%":
@@ -202,11 +211,14 @@ def extract_sentence(
                 groups[i] = group_id
                 if arm_labels:
                     arms_by_value[i] = arm_labels[k]
+    taken: set[int] = set()
     for i, v in enumerate(values):
         if i not in chosen:
-            ep = _endpoint_for(text, v, eps, breaks)
+            ep = _endpoint_for(text, v, eps, breaks, values, taken)
             if ep is not None:
                 chosen[i] = ep
+                if ep.start >= v.end:
+                    taken.add(ep.start)
     drafts: list[Draft] = []
     index_of: dict[int, Draft] = {}
     for i, v in enumerate(values):
