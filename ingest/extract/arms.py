@@ -13,8 +13,6 @@ _ARM_PATTERNS = [
     re.compile(r"у (?:пациентов|больных|детей) (?P<label>(?:со?|в|без) [\w-]+(?: [\w-]+)?)", re.I),
     re.compile(r"(?:пациент\w*|больн\w*|дет\w*),?\s+(?P<label>(?:не )?получивш\w+\s+[\w-]+)", re.I),
     re.compile(r"(?P<label>[\w-]+ (?:yap[ıi]lan|yap[ıi]lmayan|alan|almayan)\w*)", re.I),
-    re.compile(r"(?P<label>[\u4e00-\u9fffA-Za-z0-9+/≤>-]{2,14}?)组(?![成织])"),
-    re.compile(r"(?P<label>[\u30a0-\u30ff\u4e00-\u9fffA-Za-z0-9+/-]{2,12}?)群"),
     re.compile(r"(?:in|of) the (?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(r"(?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(r"(?P<label>(?:ALL-REZ|AIEOP-BFM|COG|Interfant)[\w -]*?\d{2,4})(?=\D)"),
@@ -45,8 +43,26 @@ def _drug_arms(text: str) -> list[ArmPhrase]:
     return out
 
 
+_CJK_GROUP = re.compile(r"[组群](?![成织])")
+_CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是")
+
+
+def _cjk_groups(text: str) -> list[ArmPhrase]:
+    """'自体细胞来源组', 'isatuximab 联合组', '400 µg/d 剂量组', 'InO群': the words before 组/群 back to
+    the previous punctuation or particle, at most 14 characters."""
+    out = []
+    for m in _CJK_GROUP.finditer(text):
+        start = m.start()
+        while start > 0 and m.start() - start < 14 and text[start - 1] not in _CJK_LABEL_STOP:
+            start -= 1
+        label = text[start : m.start()].strip()
+        if len(label) >= 2 and not label.isdigit():
+            out.append(ArmPhrase(start, m.end(), label))
+    return out
+
+
 def find_arm_phrases(text: str) -> list[ArmPhrase]:
-    found: list[ArmPhrase] = []
+    found: list[ArmPhrase] = list(_cjk_groups(text))
     for pattern in _ARM_PATTERNS:
         for m in pattern.finditer(text):
             label = m["label"].strip(" ,的之")

@@ -20,6 +20,7 @@ from ingest.extract.context import (
 )
 from ingest.extract.draft import ResultDraft
 from ingest.extract.figures import cited_figure, figure_endpoints
+from ingest.extract.lexicon import first_concept
 from ingest.extract.merge import merge_restatements
 from ingest.extract.sentences import Draft, extract_sentence
 from ingest.extract.studies import StudyContext, StudyTracker
@@ -56,6 +57,16 @@ def _cohort_size(text: str, before: int, counts: set[int]) -> int | None:
     sizes += [int(m.group(1)) for m in _COHORT_SIZE.finditer(text, 0, before)]
     sizes = [n for n in sizes if n not in counts]
     return max(sizes) if sizes else None
+
+
+def _disjoint(groups: list[list[Concept]]) -> bool:
+    seen: set[str] = set()
+    for group in groups:
+        ids = {c.id for c in group}
+        if ids & seen:
+            return False
+        seen |= ids
+    return True
 
 
 def _unique_concepts(concepts: list[Concept]) -> list[Concept]:
@@ -123,6 +134,8 @@ class PaperExtractor:
             self._prior_cohort = sizes[-1][1] if sizes else None
             produced: list[ResultDraft] = []
             effective = combine(pico, known, main)
+            if effective.disease is None:
+                effective.disease = self.paper_context.disease  # a topical paper's disease
             if not effective.interventions:
                 # a cited result with no treatment named anywhere ("Bir Faz III çalışmada, SiSS %16")
                 # is about the treatment the paper is about
@@ -175,6 +188,17 @@ class PaperExtractor:
         if drafts:
             self._previous = drafts
 
+    def _arm_drugs(self, arm: str | None, interventions: list[Concept]) -> list[Concept]:
+        """The treatments an arm label names; 'CAR-T' names the paper's CAR-T products."""
+        if not arm:
+            return []
+        named = [c for c in interventions if any(p.search(arm) for p in c.patterns)]
+        if not named and first_concept(arm, "interventions") is not None:
+            generic = first_concept(arm, "interventions")
+            named = specific_car_t([generic], self.paper_car_t) if generic else []
+            named = [c for c in named if c in interventions] or named
+        return named
+
     def _cell_draft(self, c: TableCell, confidence: float) -> ResultDraft:
         pico = self.paper_context
         return ResultDraft(
@@ -218,11 +242,15 @@ class PaperExtractor:
                 d.arm = None  # one phrase cannot name two arms of a comparison
             elif d.arm:
                 seen_arms.add(d.arm)
+        arm_drugs_of = [self._arm_drugs(d.arm, pico.interventions) for d in group]
+        separate_arms = len(group) > 1 and all(arm_drugs_of) and _disjoint(arm_drugs_of)
         for k, d in enumerate(group):
             statistic, unit, value, not_reached = _statistic(d)
             interventions = pico.interventions
             arm = d.arm
-            if len(group) > 1 and arm and _NEGATION.search(arm):
+            if separate_arms:
+                interventions = arm_drugs_of[k]  # "分别采用 CART 和 DLI": each arm is its own treatment
+            elif len(group) > 1 and arm and _NEGATION.search(arm):
                 # "без ТГСК", "nakil yapılmayanlarda", "without transplant": the arm lacks what it names
                 interventions = [c for c in pico.interventions if not any(p.search(arm) for p in c.patterns)]
             elif len(group) > 1:

@@ -78,10 +78,20 @@ def _specific_interventions(found: list[Concept]) -> list[Concept]:
     return found
 
 
+def _expand_regimens(found: list[Concept]) -> list[Concept]:
+    """'RD', 'Kd', 'VMP' stand for their component drugs."""
+    from kb.vocab import concept
+
+    out: list[Concept] = []
+    for c in found:
+        components = c.extra.get("components")
+        out.extend([concept("interventions", i) for i in components] if components else [c])
+    return _unique(out)
+
+
 def pico_of(text: str) -> Pico:
-    interventions = _specific_interventions(
-        _unique([m.concept for m in find_concepts(text, "interventions")])
-    )
+    found = [m.concept for m in find_concepts(text, "interventions")]
+    interventions = _specific_interventions(_expand_regimens(found))
     diseases = [m.concept for m in find_concepts(text, "diseases")]
     lines = [m.concept for m in find_concepts(text, "lines")]
     populations = [m.concept for m in find_concepts(text, "populations")]
