@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 
+from api.caching import ETagMiddleware
 from api.errors import install_error_handlers
-from api.routes import health, outcomes
+from api.routes import (
+    common,
+    compare,
+    concepts,
+    health,
+    outcomes,
+    papers,
+    resource,
+    search,
+    sparql,
+    studies,
+    web,
+)
 from kb import __version__
+from kb.render import NotAcceptable
 from kb.service import KnowledgeBase
 from kb.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,7 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sparql.start_sparql(app)
+        search.warm_up(knowledge_base)
         yield
+        sparql.stop_sparql(app)
         knowledge_base.close()
 
     app = FastAPI(
@@ -31,6 +54,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.knowledge_base = knowledge_base
     install_error_handlers(app)
+    app.add_exception_handler(NotAcceptable, common.not_acceptable)  # 406, before the 400 of QueryRefused
     app.include_router(outcomes.router)
     app.include_router(health.router)
+    app.include_router(sparql.router)
+    app.include_router(resource.router)
+    app.include_router(search.router)
+    app.include_router(studies.router)
+    app.include_router(papers.router)
+    app.include_router(concepts.router)
+    app.include_router(compare.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Outermost last: CORS answers preflights, gzip compresses what the ETag layer validated.
+    app.add_middleware(ETagMiddleware, max_age=knowledge_base.settings.cache_max_age)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    origins = [o.strip() for o in knowledge_base.settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "X-Total-Count", "Link", "Content-Disposition"],
+        )
     return app

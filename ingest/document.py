@@ -1,15 +1,24 @@
-"""A paper as read from disk: its decoded text (the offset space of every record) and identity."""
+"""A paper as read from disk: its decoded text (the offset space of every record), identity and metadata."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.errors import PaperRejected
+from ingest.readers import SUFFIXES, read_text
 
-SUPPORTED_SUFFIXES = (".txt",)
+SUPPORTED_SUFFIXES = SUFFIXES
+
+
+@dataclass(frozen=True)
+class LanguageSection:
+    """A stretch of the text in one language: `kind` is "front", "abstract" or "body"."""
+
+    kind: str
+    language: str
+    char_start: int
+    char_end: int
 
 
 @dataclass(frozen=True)
@@ -19,7 +28,21 @@ class PaperDocument:
     text: str
     sha256: str
     language: str
-    title: str | None = None
+    title: str | None = None  # in the paper's language where the text has it, else the English title
+    # Bibliographic details found in the text or stated by the format (JATS front matter, HTML meta).
+    title_en: str | None = None
+    authors: tuple[str, ...] = ()
+    journal: str | None = None
+    year: int | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    keywords: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # every language with a section of its own, the main one first
+    sections: tuple[LanguageSection, ...] = ()
+    format: str = "text"  # the reader that decoded the file: text, html, jats or pdf
+    encoding: str | None = None  # the character encoding of a text or HTML file
 
 
 def paper_id_for(file_name: str) -> str:
@@ -28,29 +51,44 @@ def paper_id_for(file_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "paper"
 
 
-def read_paper(path: Path) -> PaperDocument:
-    """Read and decode one paper file, or raise PaperRejected with a one-line reason."""
-    if not path.exists():
-        raise PaperRejected(str(path), "no such file")
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise PaperRejected(str(path), f"unsupported extension {path.suffix!r}; supported: .txt")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise PaperRejected(str(path), "empty file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PaperRejected(str(path), f"not valid UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    if "\x00" in text:
-        raise PaperRejected(str(path), "binary content (NUL bytes)")
-    from ingest.language import detect_language
-    from ingest.metadata import guess_title
+def read_paper(path: Path, max_bytes: int | None = None) -> PaperDocument:
+    """Read and decode one paper file, or raise PaperRejected with a one-line reason.
 
+    `max_bytes` caps the file size; by default it is the KB_MAX_PAPER_BYTES setting.
+    """
+    from ingest.language import detect_language, language_sections
+    from ingest.metadata import paper_metadata
+
+    if max_bytes is None:
+        from kb.settings import Settings
+
+        max_bytes = Settings().max_paper_bytes
+    decoded = read_text(path, max_bytes=max_bytes)
+    text = decoded.text
+    language = detect_language(text)
+    sections = tuple(
+        LanguageSection(s.kind, s.language, s.start, s.end) for s in language_sections(text, language)
+    )
+    meta = paper_metadata(text, language, decoded.metadata)
+    languages = [language, *(s.language for s in sections)]
     return PaperDocument(
         id=paper_id_for(path.name),
         file=path.name,
         text=text,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        language=detect_language(text),
-        title=guess_title(text),
+        sha256=decoded.sha256,
+        language=language,
+        title=meta.title,
+        title_en=meta.title_en,
+        authors=meta.authors,
+        journal=meta.journal,
+        year=meta.year,
+        volume=meta.volume,
+        issue=meta.issue,
+        pages=meta.pages,
+        doi=meta.doi,
+        keywords=meta.keywords,
+        languages=tuple(dict.fromkeys(languages)),
+        sections=sections,
+        format=decoded.format,
+        encoding=decoded.encoding,
     )

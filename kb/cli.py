@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from kb import __version__
+from kb.citations import details_of
+from kb.cli_graph import export_graph_command, import_command, validate_command
+from kb.compare import build_comparison
 from kb.errors import KBError
+from kb.queries import OutcomeFilters
+from kb.render import COMPARE_FORMATS, OUTCOME_FORMATS, render_comparison, render_records
+from kb.search import DEFAULT_K, MAX_K
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 
@@ -37,7 +44,7 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Extract outcome results from paper files (folders: their *.txt files) into the knowledge base.
+    """Extract outcome results from paper files (.txt, .html, .xml JATS, .pdf; folders: the files in them).
 
     Each paper is stored whole or not at all; re-ingesting an unchanged paper changes nothing.
     """
@@ -48,6 +55,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
         raise click.ClickException(str(exc)) from exc
     for paper in report.papers:
         click.echo(paper.line(), err=True)
+        for detail in paper.details or []:
+            click.echo(f"  {detail}", err=True)
     if report.failed:
         first = report.failed[0]
         counts = f"{len(report.failed)} of {len(report.papers)} papers failed"
@@ -63,23 +72,109 @@ def export() -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["jsonl"]),
+    type=click.Choice(["jsonl", *(f for f in OUTCOME_FORMATS if f != "jsonl")]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one outcome record (CONTRACT.md) per line.",
+    help="jsonl: one outcome record (CONTRACT.md) per line; json, csv, xlsx, md, html: kb/render.py.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
 )
 @click.pass_context
-def export_outcomes(ctx: click.Context, output_format: str) -> None:
+def export_outcomes(ctx: click.Context, output_format: str, output: Path | None) -> None:
     """Print every outcome record, read back from the graph store, in paper/offset/id order."""
     kb = _knowledge_base(ctx)
     try:
-        for record in kb.export_outcomes():
-            line = json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
-            sys.stdout.write(line + "\n")
+        if output_format == "jsonl" and output is None:
+            for record in kb.export_outcomes():
+                line = json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
+                sys.stdout.write(line + "\n")
+        else:
+            _write(render_records(list(kb.export_outcomes()), output_format), output)
     except KBError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         kb.close()
+
+
+def _filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--antigen, --intervention, ... : the filters of GET /outcomes (kb.queries.OutcomeFilters)."""
+    for name in reversed(OutcomeFilters.names()):
+        kind = int if name == "min_n" else str
+        command = click.option(
+            f"--{name.replace('_', '-')}", name, type=kind, default=None, help=f"Filter: {name}."
+        )(command)
+    return command
+
+
+def _write(body: bytes, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(body)
+
+
+@export.command("compare")
+@_filter_options
+@click.option(
+    "--format", "output_format", type=click.Choice(list(COMPARE_FORMATS)), default="csv", show_default=True
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
+)
+@click.pass_context
+def export_compare(
+    ctx: click.Context, output_format: str, output: Path | None, **filters: str | int | None
+) -> None:
+    """Write the comparison table of the matching results (one row per study arm), as GET /compare does.
+
+    csvw writes the CSV-on-the-Web metadata of the CSV (its url: the --output name with .csv).
+    """
+    kb = _knowledge_base(ctx)
+    try:
+        chosen = OutcomeFilters(**{k: v for k, v in filters.items() if v is not None})
+        records = kb.all_outcomes(chosen)
+        table = build_comparison(records, chosen.given())
+        csv_url = output.name.replace("-metadata.json", "").removesuffix(".json") if output else "compare.csv"
+        if not csv_url.endswith(".csv"):
+            csv_url += ".csv"
+        _write(
+            render_comparison(
+                table,
+                output_format,
+                records,
+                csv_url=csv_url,
+                base_iri=kb.settings.base_iri,
+                details=details_of(kb.papers()),
+            ),
+            output,
+        )
+    except KBError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        kb.close()
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", default=DEFAULT_K, show_default=True, type=int, help=f"Hits to print, 1 to {MAX_K}.")
+@click.option("--language", default=None, help="Only papers in this language, e.g. zh.")
+@click.option("--paper", default=None, help="Only this paper (id or file name).")
+@click.option("--disease", default=None, help="Only hits about this disease (id or label).")
+@click.option("--antigen", default=None, help="Only hits about this antigen, e.g. CD22.")
+@click.option("--endpoint", default=None, help="Only hits about this endpoint code, e.g. CR.")
+@click.pass_context
+def search(ctx: click.Context, query: str, k: int, **filters: str | None) -> None:
+    """Search passages and outcome records in any corpus language; prints what GET /search returns."""
+    kb = _knowledge_base(ctx)
+    try:
+        results = kb.search(query, k, filters)
+    except KBError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        kb.close()
+    click.echo(json.dumps(results.model_dump(mode="json"), ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -97,6 +192,12 @@ def serve(host: str | None, port: int | None) -> None:
     except ValueError as exc:
         raise click.ClickException(f"invalid setting: {' '.join(str(exc).split())}") from exc
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+# The graph store as linked data: kb/cli_graph.py.
+main.add_command(validate_command)
+main.add_command(import_command)
+export.add_command(export_graph_command)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,12 @@ record that was written (tests/test_rdf_mapping.py holds that). Rules:
 - Lists keep their order in an `rdf:Seq` (like bibo:authorList next to dcterms:creator), and each
   member is also linked directly so that SPARQL filters stay one triple pattern.
 - Values the contract does not allow are refused with `ValueError("Unexpected ...: value")`.
+- A result follows the pattern of FHIR's Evidence resource: variable definitions with roles (the
+  population, the exposure, the measured variable) and one statistic with its type, quantity,
+  sample size and attribute estimates (confidence interval, p-value, ±, hazard ratio). The concepts
+  are also linked from the result directly, so SPARQL filters stay one triple pattern.
+- Concepts carry `skos:exactMatch` links to HGNC (antigens) and NCIt (interventions, diseases) when
+  the vocabulary YAML gives a checked `hgnc` / `ncit` id.
 """
 
 from __future__ import annotations
@@ -19,16 +25,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, unquote
 
+import yaml
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kb.endpoints import ENDPOINTS
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
 
 # Bump when the triples written for a record change, so that re-ingesting rewrites stored papers.
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2"
 
 HK = "https://w3id.org/hemekb/ontology#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -37,9 +46,24 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 DCT = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SCHEMA = "https://schema.org/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+OBO = "http://purl.obolibrary.org/obo/"
 CLINICALTRIALS = "https://clinicaltrials.gov/study/"
+HGNC = "https://identifiers.org/hgnc:"  # HGNC:1633 -> https://identifiers.org/hgnc:1633
+NCIT = OBO + "NCIT_"  # C62528 -> http://purl.obolibrary.org/obo/NCIT_C62528
+DOI = "https://doi.org/"
 
-PREFIXES = {"hk": HK, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "dcterms": DCT, "prov": PROV, "schema": SCHEMA}
+PREFIXES = {
+    "hk": HK,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "dcterms": DCT,
+    "prov": PROV,
+    "schema": SCHEMA,
+    "skos": SKOS,
+    "obo": OBO,
+}
 
 
 def sparql_prefixes() -> str:
@@ -62,36 +86,64 @@ WAS_GENERATED_BY = NamedNode(PROV + "wasGeneratedBy")
 STARTED_AT = NamedNode(PROV + "startedAtTime")
 USED = NamedNode(PROV + "used")
 SCHOLARLY_ARTICLE = NamedNode(SCHEMA + "ScholarlyArticle")
+CREATOR = NamedNode(DCT + "creator")
+ISSUED = NamedNode(DCT + "issued")
+SAME_AS = NamedNode(SCHEMA + "sameAs")
+EXACT_MATCH = NamedNode(SKOS + "exactMatch")
+# Estimate types reused from OBO ontologies (checked: OBI_0000175 "p-value", STATO_0000196
+# "confidence interval"); the others are hemekb's own.
+P_VALUE_TYPE = NamedNode(OBO + "OBI_0000175")
+CONFIDENCE_INTERVAL_TYPE = NamedNode(OBO + "STATO_0000196")
 
 XSD_STRING = NamedNode(XSD + "string")
 XSD_DOUBLE = NamedNode(XSD + "double")
 XSD_INTEGER = NamedNode(XSD + "integer")
 XSD_BOOLEAN = NamedNode(XSD + "boolean")
 XSD_DATETIME = NamedNode(XSD + "dateTime")
+XSD_GYEAR = NamedNode(XSD + "gYear")
 
 STATISTICS = ("rate", "median", "count", "hazard_ratio", "odds_ratio", "mean")
 UNITS = {"%": "percent", "months": "months", "years": "years", "days": "days", "ratio": "ratio", "n": "count"}
 P_OPERATORS = ("=", "<", "<=", ">", ">=")
 
-# Literal-valued fields of a record: field name -> (property, kind). One table for writing and reading.
-_SCALARS: dict[str, tuple[NamedNode, str]] = {
+# Literal-valued fields of a record, by the node that carries them: field -> (property, kind).
+# One table each for writing and reading.
+_SCALARS: dict[str, tuple[NamedNode, str]] = {  # on the result
     "line_of_therapy": (_hk("lineOfTherapy"), "string"),
     "population": (_hk("population"), "string"),
-    "time_months": (_hk("timeMonths"), "double"),
-    "value": (_hk("value"), "double"),
-    "not_reached": (_hk("notReached"), "boolean"),
-    "ci_low": (_hk("ciLow"), "double"),
-    "ci_high": (_hk("ciHigh"), "double"),
-    "ci_level": (_hk("ciLevel"), "double"),
-    "pm": (_hk("plusMinus"), "double"),
-    "n": (_hk("sampleSize"), "integer"),
-    "count": (_hk("eventCount"), "integer"),
-    "p_value": (_hk("pValue"), "double"),
-    "p_operator": (_hk("pValueOperator"), "string"),
-    "hazard_ratio": (_hk("hazardRatio"), "double"),
     "grade": (_hk("grade"), "string"),
     "event": (_hk("event"), "string"),
     "confidence": (_hk("confidence"), "double"),
+}
+_STATISTIC_SCALARS: dict[str, tuple[NamedNode, str]] = {  # on the result's statistic
+    "value": (_hk("value"), "double"),
+    "not_reached": (_hk("notReached"), "boolean"),
+    "time_months": (_hk("timeMonths"), "double"),
+    "n": (_hk("sampleSize"), "integer"),
+    "count": (_hk("eventCount"), "integer"),
+}
+# Attribute estimates of the statistic: local name -> (estimate type, {field: (property, kind)}).
+_ESTIMATES: dict[str, tuple[NamedNode, dict[str, tuple[NamedNode, str]]]] = {
+    "confidence-interval": (
+        CONFIDENCE_INTERVAL_TYPE,
+        {
+            "ci_low": (_hk("rangeLow"), "double"),
+            "ci_high": (_hk("rangeHigh"), "double"),
+            "ci_level": (_hk("level"), "double"),
+        },
+    ),
+    "p-value": (
+        P_VALUE_TYPE,
+        {"p_value": (_hk("value"), "double"), "p_operator": (_hk("comparator"), "string")},
+    ),
+    "plus-minus": (_hk("Estimate_plus_minus"), {"pm": (_hk("value"), "double")}),
+    "hazard-ratio": (_hk("Estimate_hazard_ratio"), {"hazard_ratio": (_hk("value"), "double")}),
+}
+# FHIR Evidence variable roles: local name -> (role individual, concept fields observed in it).
+_ROLES = {
+    "population": _hk("Role_population"),
+    "exposure": _hk("Role_exposure"),
+    "outcome": _hk("Role_measuredVariable"),
 }
 _DATATYPES = {"string": XSD_STRING, "double": XSD_DOUBLE, "integer": XSD_INTEGER, "boolean": XSD_BOOLEAN}
 
@@ -105,6 +157,11 @@ class PaperMeta:
     sha256: str
     title: str | None = None
     language: str | None = None
+    # Bibliographic details, written where the document has found them.
+    authors: tuple[str, ...] = ()
+    journal: str | None = None
+    year: int | None = None
+    doi: str | None = None
 
     @classmethod
     def from_document(cls, document: _DocumentLike) -> PaperMeta:
@@ -114,6 +171,10 @@ class PaperMeta:
             sha256=document.sha256,
             title=document.title,
             language=document.language,
+            authors=tuple(getattr(document, "authors", None) or ()),
+            journal=getattr(document, "journal", None),
+            year=getattr(document, "year", None),
+            doi=getattr(document, "doi", None),
         )
 
     def ref(self) -> PaperRef:
@@ -188,6 +249,7 @@ def content_digest(paper: PaperMeta, records: Sequence[OutcomeRecord]) -> str:
     """SHA-256 of everything a paper graph says except the run time: equal digests, equal graphs."""
     payload = {
         "mapping": MAPPING_VERSION,
+        "external_ids": external_id_table(),
         "paper": asdict(paper),
         "records": [record.model_dump(mode="json") for record in records],
     }
@@ -200,6 +262,43 @@ def registry_iri(registry_id: str) -> NamedNode:
     if len(registry_id) == 11 and registry_id.startswith("NCT") and registry_id[3:].isdigit():
         return NamedNode(CLINICALTRIALS + registry_id)
     raise ValueError(f"Unexpected registry id: {registry_id!r} (supported: NCT followed by 8 digits)")
+
+
+_VOCAB_DIR = Path(__file__).resolve().parent / "vocab"
+
+
+@cache
+def external_id_table() -> dict[str, dict[str, list[str]]]:
+    """kind -> concept id -> external IRIs, from the checked `hgnc` / `ncit` fields of kb/vocab/*.yaml."""
+    table: dict[str, dict[str, list[str]]] = {"antigen": {}, "intervention": {}, "disease": {}}
+    sources = (
+        ("antigen", "antigens", "symbol"),
+        ("intervention", "interventions", "id"),
+        ("disease", "diseases", "id"),
+    )
+    for kind, name, key in sources:
+        path = _VOCAB_DIR / f"{name}.yaml"
+        if not path.exists():
+            continue
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            if not isinstance(entry, dict) or key not in entry:
+                continue
+            iris = []
+            hgnc = entry.get("hgnc")
+            if hgnc:
+                number = str(hgnc).removeprefix("HGNC:")
+                if not number.isdigit():
+                    raise ValueError(f"Unexpected HGNC id in {path.name}: {hgnc!r}")
+                iris.append(HGNC + number)
+            ncit = entry.get("ncit")
+            if ncit:
+                code = str(ncit).removeprefix("NCIT:")
+                if not (code.startswith("C") and code[1:].isdigit()):
+                    raise ValueError(f"Unexpected NCIt code in {path.name}: {ncit!r}")
+                iris.append(NCIT + code)
+            if iris:
+                table[kind][str(entry[key])] = iris
+    return table
 
 
 def registry_id_of(node: NamedNode | BlankNode | Literal) -> str:
@@ -268,6 +367,15 @@ class _GraphBuilder:
             self.add(node, TITLE, Literal(paper.title))
         if paper.language is not None:
             self.add(node, LANGUAGE, Literal(paper.language))
+        for author in paper.authors:
+            self.add(node, CREATOR, Literal(author))
+        if paper.journal is not None:
+            self.add(node, _hk("journal"), Literal(paper.journal))
+        if paper.year is not None:
+            self.add(node, ISSUED, Literal(str(paper.year), datatype=XSD_GYEAR))
+        if paper.doi is not None:
+            self.add(node, _hk("doi"), Literal(paper.doi))
+            self.add(node, SAME_AS, NamedNode(DOI + quote(paper.doi, safe="/:;()._-")))
         run_node = self.minter.run(paper.id)
         self.add(run_node, A, _hk("IngestRun"))
         self.add(run_node, STARTED_AT, Literal(run.started_at.isoformat(), datatype=XSD_DATETIME))
@@ -298,7 +406,43 @@ class _GraphBuilder:
             self.add(node, A, _hk(cls))
             self.add(node, IDENTIFIER, Literal(concept.id))
             self.add(node, LABEL, Literal(concept.label))
+            for iri in external_id_table().get(kind, {}).get(concept.id, []):
+                self.add(node, EXACT_MATCH, NamedNode(iri))
         return node
+
+    def variable(self, result: NamedNode, name: str, observed: Sequence[NamedNode]) -> None:
+        """A FHIR-style variable definition of the result: its role and the concepts it observes."""
+        if not observed:
+            return
+        node = NamedNode(f"{result.value}/variable/{name}")
+        self.add(result, _hk("variableDefinition"), node)
+        self.add(node, A, _hk("VariableDefinition"))
+        self.add(node, _hk("variableRole"), _ROLES[name])
+        for concept in observed:
+            self.add(node, _hk("observed"), concept)
+
+    def statistic(self, result: NamedNode, record: OutcomeRecord) -> None:
+        """The result's statistic: type, quantity (value and unit), sample size, attribute estimates."""
+        node = NamedNode(f"{result.value}/statistic")
+        self.add(result, _hk("statistic"), node)
+        self.add(node, A, _hk("Statistic"))
+        self.add(node, _hk("statisticType"), _hk(f"Statistic_{record.statistic}"))
+        self.add(node, _hk("unit"), _hk(f"Unit_{UNITS[record.unit]}"))
+        for field, (prop, kind) in _STATISTIC_SCALARS.items():
+            value = getattr(record, field)
+            if value is not None:
+                self.add(node, prop, _literal(value, kind))
+        for name, (estimate_type, fields) in _ESTIMATES.items():
+            values = {field: getattr(record, field) for field in fields}
+            if all(value is None for value in values.values()):
+                continue
+            estimate = NamedNode(f"{node.value}/{name}")
+            self.add(node, _hk("attributeEstimate"), estimate)
+            self.add(estimate, A, _hk("AttributeEstimate"))
+            self.add(estimate, _hk("estimateType"), estimate_type)
+            for field, (prop, kind) in fields.items():
+                if values[field] is not None:
+                    self.add(estimate, prop, _literal(values[field], kind))
 
     def span(self, node: NamedNode, span: Span) -> NamedNode:
         self.add(node, A, _hk("TextSpan"))
@@ -349,12 +493,17 @@ class _GraphBuilder:
             self.add(node, _hk("antigen"), item)
         self.seq(node, "antigens", _hk("antigens"), antigens)
 
+        disease = None
         if record.disease is not None:
-            self.add(node, _hk("disease"), self.concept("disease", "Disease", record.disease))
+            disease = self.concept("disease", "Disease", record.disease)
+            self.add(node, _hk("disease"), disease)
 
-        self.add(node, _hk("endpoint"), _hk(f"Endpoint_{record.endpoint}"))
-        self.add(node, _hk("statistic"), _hk(f"Statistic_{record.statistic}"))
-        self.add(node, _hk("unit"), _hk(f"Unit_{UNITS[record.unit]}"))
+        endpoint = _hk(f"Endpoint_{record.endpoint}")
+        self.add(node, _hk("endpoint"), endpoint)
+        self.variable(node, "population", [disease] if disease is not None else [])
+        self.variable(node, "exposure", [*interventions, *antigens])
+        self.variable(node, "outcome", [endpoint])
+        self.statistic(node, record)
         for field, (prop, kind) in _SCALARS.items():
             value = getattr(record, field)
             if value is not None:
@@ -501,6 +650,7 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
     arm = index.optional_node(subject, _hk("arm"))
     disease = index.optional_node(subject, _hk("disease"))
     comparison = index.optional_node(subject, _hk("comparison"))
+    statistic = index.node(subject, _hk("statistic"))
     unit_names = {name: unit for unit, name in UNITS.items()}
     fields: dict[str, object] = {
         "id": index.text(subject, IDENTIFIER),
@@ -522,8 +672,8 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
         "antigens": [index.text(node, LABEL) for node in index.seq(subject, _hk("antigens"))],
         "disease": None if disease is None else concept(disease),
         "endpoint": _code(index.node(subject, _hk("endpoint")), "Endpoint_", ENDPOINTS),
-        "statistic": _code(index.node(subject, _hk("statistic")), "Statistic_", STATISTICS),
-        "unit": unit_names[_code(index.node(subject, _hk("unit")), "Unit_", unit_names)],
+        "statistic": _code(index.node(statistic, _hk("statisticType")), "Statistic_", STATISTICS),
+        "unit": unit_names[_code(index.node(statistic, _hk("unit")), "Unit_", unit_names)],
         "comparison": None if comparison is None else index.text(comparison, IDENTIFIER),
         "evidence": _read_span(index, index.node(subject, _hk("evidence"))),
         "mentions": [_read_span(index, node) for node in index.seq(subject, _hk("mentions"))],
@@ -532,7 +682,33 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
         term = index.optional(subject, prop)
         if term is not None:
             fields[field] = _python_value(term, kind)
+    for field, (prop, kind) in _STATISTIC_SCALARS.items():
+        term = index.optional(statistic, prop)
+        if term is not None:
+            fields[field] = _python_value(term, kind)
+    estimates = {index.node(e, _hk("estimateType")): e for e in _nodes(index, statistic, "attributeEstimate")}
+    known_types = {estimate_type.value for estimate_type, _ in _ESTIMATES.values()}
+    unknown = sorted(set(estimates) - known_types)
+    if unknown:
+        raise ValueError(f"Unexpected estimate type on {statistic}: {unknown[0]}")
+    for estimate_type, estimate_fields in _ESTIMATES.values():
+        estimate = estimates.get(estimate_type.value)
+        if estimate is None:
+            continue
+        for field, (prop, kind) in estimate_fields.items():
+            term = index.optional(estimate, prop)
+            if term is not None:
+                fields[field] = _python_value(term, kind)
     return OutcomeRecord.model_validate(fields)
+
+
+def _nodes(index: _Index, subject: str, name: str) -> list[str]:
+    nodes = []
+    for term in index.all(subject, _hk(name)):
+        if not isinstance(term, NamedNode):
+            raise ValueError(f"Unexpected object of hk:{name} on {subject}: {term!r}")
+        nodes.append(term.value)
+    return nodes
 
 
 def _read_span(index: _Index, node: str) -> Span:

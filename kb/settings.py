@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +29,66 @@ class Settings(BaseSettings):
     store: str = Field(
         default="oxigraph",
         description="KB_STORE: graph store backend, by name (see kb.store.BACKENDS).",
+    )
+    store_query_url: str | None = Field(
+        default=None,
+        description="KB_STORE_QUERY_URL: SPARQL 1.1 query endpoint of the server store (KB_STORE=sparql).",
+    )
+    store_update_url: str | None = Field(
+        default=None,
+        description="KB_STORE_UPDATE_URL: SPARQL 1.1 update endpoint of the server store (KB_STORE=sparql).",
+    )
+    store_user: str | None = Field(
+        default=None, description="KB_STORE_USER: user for the server store's updates."
+    )
+    store_password: SecretStr | None = Field(
+        default=None, description="KB_STORE_PASSWORD: password for the server store's updates."
+    )
+    store_auth: Literal["digest", "basic"] = Field(
+        default="digest",
+        description="KB_STORE_AUTH: HTTP authentication of the server store, digest (Virtuoso) or basic.",
+    )
+    sparql_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="KB_SPARQL_TIMEOUT: seconds a /sparql query may run before its worker is killed (503).",
+    )
+    sparql_max_results: int = Field(
+        default=10000,
+        ge=1,
+        description="KB_SPARQL_MAX_RESULTS: rows or triples a /sparql answer may hold; more: refused (413).",
+    )
+    sparql_workers: int = Field(
+        default=2, ge=1, le=32, description="KB_SPARQL_WORKERS: worker processes answering /sparql queries."
+    )
+    max_paper_bytes: int = Field(
+        default=20_000_000,
+        ge=1,
+        description="KB_MAX_PAPER_BYTES: largest paper file (bytes) `kb ingest` reads; larger are refused.",
+    )
+    embedding_model: str = Field(
+        default="use-multilingual-v3",
+        min_length=1,
+        description=(
+            "KB_EMBEDDING_MODEL: sentence-transformers model name or local path for search embeddings;"
+            " the default is the multilingual Universal Sentence Encoder packaged with hemekb."
+        ),
+    )
+
+    cors_origins: str = Field(
+        default="",
+        description=(
+            "KB_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser"
+            " (e.g. https://example.org; * for any); empty: no CORS headers."
+        ),
+    )
+    cache_max_age: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "KB_CACHE_MAX_AGE: seconds caches may reuse a read answer without asking again;"
+            " 0: always revalidate (cheap, with the ETag)."
+        ),
     )
 
     @field_validator("base_iri")

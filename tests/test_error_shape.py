@@ -42,6 +42,20 @@ def assert_canonical_error(response, status: int, code: str, message_part: str) 
         ("POST", "/outcomes", 405, "method_not_allowed", "Method Not Allowed"),
         ("POST", "/health", 405, "method_not_allowed", "Method Not Allowed"),
         ("GET", "/nowhere", 404, "not_found", "Not Found"),
+        ("GET", "/sparql?query=ASK%20%7B", 400, "invalid_query", "error at 1:6"),
+        ("GET", "/sparql?query=ASK%7B%7D&query=ASK%7B%7D", 400, "invalid_request", "2 'query' parameters"),
+        ("GET", "/sparql?update=CLEAR%20ALL", 400, "operation_refused", "SPARQL Update is refused"),
+        ("GET", "/sparql?query=ASK%7B%7D&format=yaml", 400, "invalid_request", "unknown format 'yaml'"),
+        ("POST", "/sparql", 400, "invalid_request", "a POST needs a Content-Type"),
+        ("PUT", "/sparql", 405, "method_not_allowed", "Method Not Allowed"),
+        ("GET", "/void?x=1", 400, "invalid_request", "unknown parameter 'x'"),
+        (
+            "GET",
+            "/resource/paper/nowhere",
+            404,
+            "not_found",
+            "no resource https://w3id.org/hemekb/id/paper/nowhere",
+        ),
     ],
 )
 def test_error_shape(populated_server, method, path, status, code, message_part):

@@ -123,9 +123,47 @@ def test_duplicate_ids_are_refused():
 
 def test_unexpected_literal_on_read_is_refused():
     triples = records_to_triples(BASE, PAPER, [full_record()], RUN)
-    result = NamedNode(BASE + "result/003_test%2Fr1")
+    statistic = NamedNode(BASE + "result/003_test%2Fr1/statistic")
     value = NamedNode("https://w3id.org/hemekb/ontology#value")
-    bad = [t for t in triples if not (t.subject == result and t.predicate == value)]
-    bad.append(Triple(result, value, Literal("eighty")))
+    bad = [t for t in triples if not (t.subject == statistic and t.predicate == value)]
+    bad.append(Triple(statistic, value, Literal("eighty")))
     with pytest.raises(ValueError, match="Unexpected double literal"):
         triples_to_records(bad)
+
+
+def test_concepts_link_the_checked_hgnc_and_ncit_ids():
+    from kb.rdf_mapping import external_id_table
+
+    table = external_id_table()
+    record = full_record(
+        antigens=["CD22", "CD19"],
+        interventions=[ConceptRef(id="blinatumomab", label="blinatumomab")],
+    )
+    triples = records_to_triples(BASE, PAPER, [record], RUN)
+    exact = "http://www.w3.org/2004/02/skos/core#exactMatch"
+    links = {(t.subject.value, t.object.value) for t in triples if t.predicate.value == exact}
+    for symbol in ("CD22", "CD19"):
+        for iri in table["antigen"].get(symbol, []):
+            assert (BASE + f"antigen/{symbol}", iri) in links
+            assert iri.startswith("https://identifiers.org/hgnc:")
+    for iri in table["intervention"].get("blinatumomab", []):
+        assert (BASE + "intervention/blinatumomab", iri) in links
+        assert iri.startswith("http://purl.obolibrary.org/obo/NCIT_C")
+
+
+def test_bibliographic_details_are_written_when_known():
+    import dataclasses
+
+    paper = dataclasses.replace(
+        PAPER, authors=("A. Author", "B. Author"), journal="Blood", year=2021, doi="10.1/x"
+    )
+    record = full_record(paper=paper.ref())
+    triples = records_to_triples(BASE, paper, [record], RUN)
+    about = {
+        (t.predicate.value, t.object.value) for t in triples if t.subject.value == BASE + "paper/003_test"
+    }
+    assert ("http://purl.org/dc/terms/creator", "A. Author") in about
+    assert ("http://purl.org/dc/terms/issued", "2021") in about
+    assert ("https://w3id.org/hemekb/ontology#journal", "Blood") in about
+    assert ("https://schema.org/sameAs", "https://doi.org/10.1/x") in about
+    assert round_trip([record]) == [record]

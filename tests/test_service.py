@@ -70,17 +70,29 @@ def test_changed_paper_replaces_its_graph(kb, papers):
     ]
 
 
+def test_pages_read_after_a_change_show_the_new_records(kb, papers, settings):
+    """Records a reader converted are kept by content digest: a changed graph is read again."""
+    assert kb.ingest_paths([papers]).ok
+    assert [r.value for r in kb.find_outcomes(OutcomeFilters(paper="a"))[1]] == [80.7, 45.0]
+    writer = KnowledgeBase(settings, extractor=line_extractor)  # another process, as `kb ingest` is
+    (papers / "a.txt").write_text("Title A\nCR 12.5% only.\n", encoding="utf-8")
+    assert writer.ingest_paths([papers / "a.txt"]).ok
+    writer.close()
+    assert [r.value for r in kb.find_outcomes(OutcomeFilters(paper="a"))[1]] == [12.5]
+    assert [r.value for r in kb.all_outcomes(OutcomeFilters(paper="b"))] == [84.4, 29.4]
+
+
 def _bad_sources(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     (tmp_path / "empty.txt").write_bytes(b"  \n")
-    (tmp_path / "latin1.txt").write_bytes("Résumé 45%".encode("latin-1"))
-    (tmp_path / "paper.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "garbage.txt").write_bytes(bytes(range(1, 256)) * 8)  # no text encoding fits it
+    (tmp_path / "paper.docx").write_bytes(b"PK\x03\x04")
     (tmp_path / "no-papers").mkdir()
     return {
         "empty": (tmp_path / "empty.txt", "empty file"),
-        "bad utf-8": (tmp_path / "latin1.txt", "not valid UTF-8"),
-        "extension": (tmp_path / "paper.pdf", "unsupported extension '.pdf'"),
+        "bad utf-8": (tmp_path / "garbage.txt", "not valid UTF-8"),
+        "extension": (tmp_path / "paper.docx", "unsupported extension '.docx'"),
         "missing": (tmp_path / "missing.txt", "no such file or folder"),
-        "empty folder": (tmp_path / "no-papers", "no .txt files in this folder"),
+        "empty folder": (tmp_path / "no-papers", "no paper files (.txt,"),
     }
 
 

@@ -1,4 +1,7 @@
-"""The embedded store: atomic per-paper graphs, one writer, readers that follow published snapshots."""
+"""The embedded store: atomic per-paper graphs, one writer, readers that follow published snapshots.
+
+What every backend must do (round trip, replace, remove, queries) is in tests/test_store_backends.py.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import pytest
 from pyoxigraph import Store
 
 from kb.errors import KBError, StoreBusy, StoreMisconfigured
-from kb.rdf_mapping import RunInfo, records_to_triples, triples_to_records
+from kb.rdf_mapping import RunInfo, records_to_triples
 from kb.settings import Settings
 from kb.store import OxigraphStore, open_store
 from kb.store.oxigraph import KEEP_SNAPSHOTS
@@ -24,26 +27,6 @@ def triples_of(settings: Settings, records):
     return records_to_triples(settings.base_iri, PAPER, records, RUN)
 
 
-def test_records_survive_the_store(settings):
-    records = [full_record(), minimal_record("r-min", start=2)]
-    with open_store(settings, writable=True) as store:
-        store.replace_paper_graph(PAPER.id, triples_of(settings, records))
-    with open_store(settings, writable=False) as reader:
-        back = triples_to_records(reader.paper_triples(PAPER.id))
-    assert back == sorted(records, key=lambda r: (r.evidence.char_start, r.id))
-
-
-def test_replace_drops_the_old_graph_and_adds_no_duplicates(settings):
-    with open_store(settings, writable=True) as store:
-        store.replace_paper_graph(PAPER.id, triples_of(settings, [full_record(), minimal_record("gone")]))
-        store.replace_paper_graph(PAPER.id, triples_of(settings, [full_record()]))
-        once = store.triple_count()
-        store.replace_paper_graph(PAPER.id, triples_of(settings, [full_record()]))
-        assert store.triple_count() == once == len(triples_of(settings, [full_record()]))
-        assert [r.id for r in triples_to_records(store.paper_triples(PAPER.id))] == [full_record().id]
-        assert store.paper_ids() == [PAPER.id]
-
-
 def test_a_failing_update_writes_nothing(tmp_path):
     # replace_paper_graph relies on this: one update request is one transaction, even with several operations.
     store = Store(str(tmp_path / "db"))
@@ -51,14 +34,6 @@ def test_a_failing_update_writes_nothing(tmp_path):
     with pytest.raises(RuntimeError):
         store.update("DROP SILENT GRAPH <http://g> ; DROP GRAPH <http://missing>")
     assert [q.object.value for q in store.quads_for_pattern(None, None, None, None)] == ["kept"]
-
-
-def test_remove_paper(settings):
-    with open_store(settings, writable=True) as store:
-        store.replace_paper_graph(PAPER.id, triples_of(settings, [full_record()]))
-        assert store.remove_paper(PAPER.id) is True
-        assert store.remove_paper(PAPER.id) is False
-        assert store.paper_ids() == [] and store.triple_count() == 0
 
 
 def test_one_writer_at_a_time_and_the_lock_is_released_on_close(settings):
@@ -135,7 +110,7 @@ def test_readers_cannot_write_and_closed_stores_refuse(settings):
 def test_backend_is_chosen_by_name(settings: Settings):
     assert isinstance(open_store(settings, writable=False), OxigraphStore)
     with pytest.raises(
-        StoreMisconfigured, match=r"unknown store backend 'fuseki' \(KB_STORE\); available: oxigraph"
+        StoreMisconfigured, match=r"unknown store backend .fuseki. \(KB_STORE\); available: oxigraph, sparql"
     ):
         open_store(settings.model_copy(update={"store": "fuseki"}), writable=False)
 

@@ -12,8 +12,9 @@ with `%PDF-` is refused, a `.txt` that is really a PDF is read as one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kb.errors import PaperRejected
@@ -27,6 +28,7 @@ class DecodedText:
     format: str  # "text", "html", "jats" or "pdf"
     encoding: str | None = None  # the character encoding a text or HTML file was decoded from
     pages: int | None = None  # PDF pages
+    sha256: str = ""  # of the file's bytes
     # Bibliographic details the format states explicitly (JATS front matter, HTML citation_* meta):
     # title, title_en, authors, journal, year, volume, issue, pages, doi, keywords.
     metadata: dict[str, object] = field(default_factory=dict)
@@ -106,4 +108,4 @@ def read_text(path: Path, max_bytes: int | None = None) -> DecodedText:
     decoded = _reader(format_of(path, raw))(path, raw)
     if not decoded.text.strip():
         raise PaperRejected(source, f"no text in this {decoded.format} file")
-    return decoded
+    return replace(decoded, sha256=hashlib.sha256(raw).hexdigest())

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from kb.errors import StoreMisconfigured
 from kb.settings import Settings
-from kb.store.base import GraphStore, QueryResult, Row
+from kb.store.base import Answer, Dataset, GraphStore, QueryResult, Row, Solutions
 from kb.store.oxigraph import OxigraphStore
+from kb.store.sparql_server import SparqlServerStore
 
-# name -> implementation; a SPARQL-server backend registers here next to the embedded one.
-BACKENDS: dict[str, type[GraphStore]] = {OxigraphStore.name: OxigraphStore}
+# name -> implementation: the embedded store, and any SPARQL 1.1 server (tested with Virtuoso).
+BACKENDS: dict[str, type[GraphStore]] = {
+    OxigraphStore.name: OxigraphStore,
+    SparqlServerStore.name: SparqlServerStore,
+}
 
 
 def open_store(settings: Settings, *, writable: bool) -> GraphStore:
@@ -20,4 +24,15 @@ def open_store(settings: Settings, *, writable: bool) -> GraphStore:
     return backend.from_settings(settings, writable=writable)
 
 
-__all__ = ["BACKENDS", "GraphStore", "OxigraphStore", "QueryResult", "Row", "open_store"]
+__all__ = [
+    "BACKENDS",
+    "Answer",
+    "Dataset",
+    "GraphStore",
+    "OxigraphStore",
+    "QueryResult",
+    "Row",
+    "Solutions",
+    "SparqlServerStore",
+    "open_store",
+]

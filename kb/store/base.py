@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import ClassVar
+from typing import Literal as TypingLiteral
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
@@ -14,6 +16,30 @@ from kb.settings import Settings
 Term = NamedNode | BlankNode | Literal
 Row = dict[str, Term | None]
 QueryResult = list[Row] | list[Triple] | bool
+Kind = TypingLiteral["solutions", "boolean", "graph"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The RDF dataset a protocol request names (default-graph-uri / named-graph-uri); None: not given."""
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.default_graphs is not None or self.named_graphs is not None
+
+
+@dataclass(frozen=True)
+class Solutions:
+    """The answer to a SELECT query: variable names and one tuple of terms (None: unbound) per row."""
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]]
+
+
+Answer = Solutions | bool | list[Triple]
 
 
 class GraphStore(ABC):
@@ -55,6 +81,17 @@ class GraphStore(ABC):
         """Run a SPARQL query: rows for SELECT, triples for CONSTRUCT/DESCRIBE, a bool for ASK."""
 
     @abstractmethod
+    def evaluate(
+        self, query: str, *, kind: Kind, dataset: Dataset, union_default: bool, max_results: int
+    ) -> Answer:
+        """Answer a query of the SPARQL endpoint (kb/sparql): read-only, over a protocol dataset.
+
+        Without a protocol dataset the default graph is the union of the paper graphs when
+        `union_default` (the query has no FROM clause of its own). More than `max_results` rows or
+        triples raise ResultTooLarge; a query that does not parse raises QuerySyntaxError.
+        """
+
+    @abstractmethod
     def triple_count(self) -> int:
         """Number of triples over all paper graphs."""
 
@@ -79,3 +116,11 @@ class GraphStore(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def too_many_results(cap: int, what: str) -> str:
+    """The message of ResultTooLarge, the same for every backend."""
+    return (
+        f"the query has more than {cap} result {what} (KB_SPARQL_MAX_RESULTS);"
+        " add a LIMIT or narrow the query, and page with OFFSET"
+    )

@@ -27,12 +27,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from pyoxigraph import QueryBoolean, QuerySolutions, Store, Triple
+from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Triple
 
 from kb.errors import KBError, StoreBusy
 from kb.rdf_mapping import Minter
 from kb.settings import Settings
-from kb.store.base import GraphStore, QueryResult
+from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
+from kb.store.base import Answer, Dataset, GraphStore, Kind, QueryResult, Solutions, too_many_results
 
 KEEP_SNAPSHOTS = 3
 
@@ -161,6 +162,39 @@ class OxigraphStore(GraphStore):
             names = [variable.value for variable in result.variables]
             return [{name: solution[name] for name in names} for solution in result]
         return list(result)
+
+    def evaluate(
+        self, query: str, *, kind: Kind, dataset: Dataset, union_default: bool, max_results: int
+    ) -> Answer:
+        options: dict[str, object] = {}
+        if dataset.given:
+            options["default_graph"] = [NamedNode(g) for g in dataset.default_graphs or ()]
+            if dataset.named_graphs is not None:
+                options["named_graphs"] = [NamedNode(g) for g in dataset.named_graphs]
+        elif union_default:
+            options["use_default_graph_as_union"] = True
+        try:
+            result = self._active().query(query, **options)  # type: ignore[arg-type]
+            if isinstance(result, QueryBoolean):
+                return bool(result)
+            if isinstance(result, QuerySolutions):
+                names = [variable.value for variable in result.variables]
+                rows = []
+                for solution in result:
+                    if len(rows) == max_results:
+                        raise ResultTooLarge(too_many_results(max_results, "rows"))
+                    rows.append(tuple(solution[name] for name in names))
+                return Solutions(names, rows)
+            triples = []
+            for triple in result:
+                if len(triples) == max_results:
+                    raise ResultTooLarge(too_many_results(max_results, "triples"))
+                triples.append(triple)
+            return triples
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+        except (OSError, RuntimeError, ValueError, TypeError) as exc:
+            raise KBError(f"query failed: {exc}") from exc
 
     def triple_count(self) -> int:
         rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")

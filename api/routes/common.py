@@ -1,0 +1,152 @@
+"""What the evidence routes share: the outcome filter parameters, format choice, downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.errors import UnknownParameter, error_response
+from kb.queries import SORT_KEYS, OutcomeFilters
+from kb.render import Format, negotiate
+
+FILTER_NAMES = OutcomeFilters.names()
+SORT_DESCRIPTION = (
+    f"Comma-separated sort keys: {', '.join(SORT_KEYS)}; prefix - for descending (missing values"
+    " last), e.g. endpoint,-value. Ties: paper file, then position in the paper."
+)
+
+
+def outcome_filters(
+    antigen: Annotated[
+        str | None,
+        Query(description="Target antigen symbol (HGNC-style), e.g. CD22, BCMA.", examples=["CD22"]),
+    ] = None,
+    intervention: Annotated[
+        str | None,
+        Query(
+            description="Intervention: id, label, or any name in any corpus language (resolved through the"
+            " vocabulary patterns), e.g. blinatumomab, блинатумомаб, 博纳吐单抗.",
+            examples=["блинатумомаб"],
+        ),
+    ] = None,
+    disease: Annotated[
+        str | None,
+        Query(
+            description="Disease id, label or short name, subtypes included (B-ALL includes Ph+ B-ALL).",
+            examples=["MM"],
+        ),
+    ] = None,
+    line: Annotated[
+        str | None,
+        Query(
+            description="Line of therapy: a concept (id, label or wording) or part of a stated line.",
+            examples=["relapse after allo-HSCT"],
+        ),
+    ] = None,
+    endpoint: Annotated[
+        str | None, Query(description="Endpoint code from CONTRACT.md, e.g. OS, PFS, CR.", examples=["PFS"])
+    ] = None,
+    paper: Annotated[
+        str | None, Query(description="Paper id or file name.", examples=["004_7bbdc09f035e49b5"])
+    ] = None,
+    drug_class: Annotated[
+        str | None,
+        Query(
+            description="Drug class of an intervention: BiTE, ADC, CAR-T, monoclonal antibody, …",
+            examples=["CAR-T"],
+        ),
+    ] = None,
+    population: Annotated[
+        str | None,
+        Query(
+            description="Population: infant, pediatric, adult, children and young adults.",
+            examples=["pediatric"],
+        ),
+    ] = None,
+    design: Annotated[
+        str | None,
+        Query(description="Part of the stated study design, e.g. phase III.", examples=["phase III"]),
+    ] = None,
+    study_role: Annotated[
+        Literal["own", "cited"] | None,
+        Query(description="own: the paper's own study; cited: studies the paper cites.", examples=["own"]),
+    ] = None,
+    study: Annotated[
+        str | None, Query(description="Study id or label, e.g. INO-VATE ALL.", examples=["MAIA"])
+    ] = None,
+    language: Annotated[
+        str | None, Query(description="Language of the paper: en, ru, tr, zh, ja.", examples=["zh"])
+    ] = None,
+    min_n: Annotated[
+        int | None,
+        Query(ge=0, description="Only results stated for at least this many patients.", examples=[40]),
+    ] = None,
+    text: Annotated[
+        str | None, Query(description="Part of the source sentence, in its language.", examples=["95%"])
+    ] = None,
+) -> OutcomeFilters:
+    return OutcomeFilters(
+        antigen=antigen,
+        intervention=intervention,
+        disease=disease,
+        line=line,
+        endpoint=endpoint,
+        paper=paper,
+        drug_class=drug_class,
+        population=population,
+        design=design,
+        study_role=study_role,
+        study=study,
+        language=language,
+        min_n=min_n,
+        text=text,
+    )
+
+
+FiltersDep = Annotated[OutcomeFilters, Depends(outcome_filters)]
+
+
+def format_query(allowed: Iterable[str], default: str) -> object:
+    allowed = list(allowed)
+    return Query(
+        description=f"Output format: {', '.join(allowed)} (default {default}; the Accept header is used"
+        " when no format is given). Unknown values are refused (400) with the allowed ones.",
+        examples=[allowed[1] if len(allowed) > 1 else default],
+    )
+
+
+def reject_unknown(request: Request, allowed: Iterable[str]) -> None:
+    """Refuse a query parameter the route does not have, naming the ones it has."""
+    names = list(allowed)
+    unknown = sorted(set(request.query_params) - set(names))
+    if unknown:
+        raise UnknownParameter(f"unknown parameter {unknown[0]!r}; allowed: {', '.join(names)}")
+
+
+def choose_format(
+    request: Request, requested: str | None, allowed: Iterable[str], default: str | None = None
+) -> Format:
+    """`format=` (400 if unknown), else Accept (406 if nothing acceptable), else the default."""
+    return negotiate(requested, request.headers.get("accept"), list(allowed), default)
+
+
+async def not_acceptable(request: Request, exc: Exception) -> JSONResponse:
+    """kb.render.NotAcceptable -> 406 in the one error envelope (registered in api/main.py)."""
+    return error_response(406, "not_acceptable", str(exc))
+
+
+def download(body: bytes, fmt: Format, stem: str, headers: dict[str, str] | None = None) -> Response:
+    """A rendered body with its media type; files to save (CSV, XLSX, …) as attachments."""
+    disposition = "inline" if fmt.name in ("json", "html", "svg", "png", "md") else "attachment"
+    extra = {"Content-Disposition": f'{disposition}; filename="{stem}.{fmt.extension}"', **(headers or {})}
+    return Response(content=body, media_type=fmt.content_type, headers=extra)
+
+
+def filter_query(filters: OutcomeFilters, **extra: str | int | None) -> str:
+    """The query string that asks for the same filters (plus `extra`), for links between views."""
+    pairs = [(k, str(v)) for k, v in {**filters.given(), **extra}.items() if v is not None and v != ""]
+    return urlencode(pairs)

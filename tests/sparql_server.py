@@ -1,0 +1,97 @@
+"""Helpers for the SPARQL tests: a `kb serve` with chosen KB_* settings, and a Virtuoso server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kb.service import KnowledgeBase
+from kb.settings import Settings
+from tests.conftest import PAPER_A, PAPER_B, REPO, _free_port, kb_env, line_extractor
+
+
+def make_home(root: Path) -> Path:
+    """A knowledge base holding PAPER_A (a.txt) and PAPER_B (b.txt), read by the stand-in extractor."""
+    folder = root / "papers"
+    folder.mkdir()
+    (folder / "a.txt").write_text(PAPER_A, encoding="utf-8")
+    (folder / "b.txt").write_text(PAPER_B, encoding="utf-8")
+    knowledge_base = KnowledgeBase(Settings(home=root / "kb"), extractor=line_extractor)
+    assert knowledge_base.ingest_paths([folder]).ok
+    knowledge_base.close()
+    return root / "kb"
+
+
+class Server:
+    """`kb serve` on a free loopback port over `home`, with extra KB_* settings."""
+
+    def __init__(self, home: Path, **settings: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = kb_env(home)
+        env.update(settings)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.client = httpx.Client(base_url=self.url, timeout=60)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                stderr = self.process.stderr.read() if self.process.stderr else ""
+                raise RuntimeError(f"kb serve exited: {stderr}")
+            try:
+                self.client.get("/health")
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("kb serve did not answer within 30 s")
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + "/sparql"
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Virtuoso:
+    """A Virtuoso open source server started by scripts/virtuoso-start, stopped by scripts/virtuoso-stop."""
+
+    def __init__(self) -> None:
+        result = subprocess.run(
+            [str(REPO / "scripts" / "virtuoso-start")],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if result.returncode == 3 and os.environ.get("CI") != "true":
+            pytest.skip(f"Virtuoso is not installed and cannot be installed here: {result.stderr.strip()}")
+        if result.returncode != 0:
+            raise RuntimeError(f"scripts/virtuoso-start failed ({result.returncode}): {result.stderr}")
+        self.settings = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+        self.directory = self.settings.pop("VIRTUOSO_DIR")
+        self.settings.pop("VIRTUOSO_PID")
+
+    def stop(self) -> None:
+        if shutil.which("bash"):
+            subprocess.run([str(REPO / "scripts" / "virtuoso-stop"), self.directory], check=False, timeout=60)

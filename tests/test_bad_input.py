@@ -1,0 +1,115 @@
+"""Bad input through `kb ingest`: each bad file is refused with a one-line reason, nothing of it is
+stored, and the good papers next to it are ingested all the same."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from kb.settings import Settings
+from kb.store import open_store
+from tests.conftest import PAPERS, extractor_ready, run_kb
+
+GOOD = PAPERS / "003_bc4f08158784ce0d.txt"
+
+
+def _pdf_bytes(text: str | None = "Overall survival was 45% at 3 years.", **save: object) -> bytes:
+    doc = pymupdf.open()
+    page = doc.new_page()
+    if text:
+        page.insert_text((72, 72), text)
+    else:
+        page.draw_rect(pymupdf.Rect(72, 72, 300, 300), fill=(0.5, 0.5, 0.5))  # a "scan": no text layer
+    return doc.tobytes(**save)
+
+
+def _bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
+    """name -> (file, part of the reason it must be refused with)."""
+    ru = (PAPERS / "000_4c4594d802944b47.txt").read_bytes()
+    pdf = _pdf_bytes()
+    files = {
+        "empty.txt": (b"", "empty file"),
+        "blank.txt": (b" \n\t\n", "empty file"),
+        "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(2000), "binary content"),
+        "truncated.txt": (ru[: ru.index("ОЛЛ".encode()) + 1], "truncated"),
+        "garbage.txt": (bytes(range(1, 256)) * 8, "no other text encoding fits it"),
+        "corrupt.pdf": (b"%PDF-1.7\n" + bytes(range(256)) * 4 + b"\n%%EOF\n", "corrupt PDF"),
+        "cut.pdf": (pdf[: len(pdf) // 2], "truncated PDF"),
+        "locked.pdf": (
+            _pdf_bytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner"),
+            "encrypted PDF",
+        ),
+        "scan.pdf": (_pdf_bytes(None), "without a text layer"),
+        "fake.pdf": ("Это не PDF".encode(), "not a PDF"),
+        "broken.xml": (b"<article><body><p>unclosed</body></article>", "malformed XML"),
+        "paper.docx": (b"PK\x03\x04" + bytes(100), "unsupported extension '.docx'"),
+    }
+    out = {}
+    for name, (content, reason) in files.items():
+        path = folder / name
+        path.write_bytes(content)
+        out[name] = (path, reason)
+    huge = folder / "huge.txt"  # 50 MB of real text, over the default KB_MAX_PAPER_BYTES
+    with huge.open("wb") as f:
+        for _ in range(50 * 1024 * 1024 // len(ru) + 1):
+            f.write(ru)
+    out["huge.txt"] = (huge, "file too large")
+    out["missing.txt"] = (folder / "missing.txt", "no such file")
+    return out
+
+
+def _dump(home: Path) -> list[str]:
+    with open_store(Settings(home=home), writable=False) as store:
+        return sorted(str(t) for pid in store.paper_ids() for t in store.paper_triples(pid))
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple[Path, str]], object]:
+    extractor_ready()
+    root = tmp_path_factory.mktemp("bad-input")
+    folder = root / "in"
+    folder.mkdir()
+    bad = _bad_files(folder)
+    good = folder / "good.txt"
+    shutil.copy(GOOD, good)
+    home = root / "kb"
+    result = run_kb(home, "ingest", *(str(p) for p, _ in bad.values()), str(good))
+    return home, bad, result
+
+
+def test_ingest_fails_with_one_line_per_bad_paper(ingested):
+    _, bad, result = ingested
+    assert result.returncode != 0
+    lines = result.stderr.splitlines()
+    for name, (path, reason) in bad.items():
+        mine = [line for line in lines if line.startswith("failed") and f"{path}:" in line]
+        assert len(mine) == 1, (name, result.stderr)
+        assert reason in mine[0], (name, mine[0])
+    assert any(line.startswith("ingested") and "good.txt -> good" in line for line in lines)
+    assert lines[-1].startswith(f"Error: {len(bad)} of {len(bad) + 1} papers failed; first: ")
+
+
+def test_only_the_good_paper_is_stored(ingested):
+    home, bad, _ = ingested
+    with open_store(Settings(home=home), writable=False) as store:
+        assert store.paper_ids() == ["good"]
+    before = _dump(home)
+    assert before
+    bad_only = run_kb(home, "ingest", *(str(p) for p, _ in bad.values()))
+    assert bad_only.returncode != 0 and "ingested" not in bad_only.stderr
+    assert _dump(home) == before
+
+
+def test_size_cap_is_a_setting(tmp_path):
+    from ingest.readers import read_text
+    from kb.errors import PaperRejected
+
+    path = tmp_path / "small.txt"
+    path.write_bytes(GOOD.read_bytes())
+    assert read_text(path, max_bytes=None).text
+    with pytest.raises(PaperRejected, match="raise KB_MAX_PAPER_BYTES"):
+        read_text(path, max_bytes=1000)
+    assert Settings(max_paper_bytes=1000).max_paper_bytes == 1000
