@@ -59,6 +59,17 @@ def _word_boundaries(pattern: str) -> str:
     return "".join(out)
 
 
+_ACRONYM = re.compile(r"(?:\\b)?[A-ZА-ЯЁ][A-ZА-ЯЁ0-9+/-]{1,7}(?:\\b)?")
+
+
+def _case_rule(pattern: str) -> str:
+    """Acronyms match as written: '\\bALL\\b' is the disease, not the word 'all'; 'BLAST' the
+    trial, not blast cells; 'Pd' the regimen, not 'PD'."""
+    if _ACRONYM.fullmatch(pattern) or re.fullmatch(r"\\b[A-Z][a-z][A-Z]?\\b", pattern):
+        return f"(?-i:{pattern})"
+    return pattern
+
+
 def _compile(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{_word_boundaries(p)})" for p in patterns), _FLAGS)
 
@@ -79,7 +90,7 @@ class Concept:
 def _patterns_of(entry: dict[str, Any]) -> tuple[re.Pattern[str], ...]:
     raw = entry["patterns"]
     flat = [p for ps in raw.values() for p in ps] if isinstance(raw, dict) else list(raw)
-    return tuple(re.compile(_word_boundaries(p), _FLAGS) for p in flat)
+    return tuple(re.compile(_word_boundaries(_case_rule(p)), _FLAGS) for p in flat)
 
 
 @cache
