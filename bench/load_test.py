@@ -430,7 +430,9 @@ def describe(result: dict[str, Any]) -> str:
             f" ({result['server_cpu_ms_per_request']:.1f} ms per request, workers included)"
         )
     notes = [f"- {n}" for n in [*result["notes"], *result["dropped_templates"]]]
-    errors = [f"- {s}" for row in result["endpoints"].values() for s in row["error_samples"]]
+    errors = [
+        f"- {' '.join(s.split())}" for row in result["endpoints"].values() for s in row["error_samples"]
+    ]
     parts = [head + ".", "", markdown_table(result)]
     if notes:
         parts += ["", "Notes:", *notes]
