@@ -70,6 +70,16 @@ CORPUS = [
 
 WRITTEN = [
     pytest.param(
+        "Complete remission was achieved in 62% with blinatumomab versus 38% with chemotherapy (p = 45%).",
+        (R("CR", 62, cmp="a"), R("CR", 38, cmp="a")),
+        id="percent-is-not-a-p-value",
+    ),
+    pytest.param(
+        "The overall response rate was 71% in the daratumumab group and 48% in the control group (P=1.7).",
+        (R("ORR", 71, cmp="a"), R("ORR", 48, cmp="a")),
+        id="p-above-one-is-not-a-p-value",
+    ),
+    pytest.param(
         "CR rate was 45% vs 20% (p<0.01).",
         (R("CR", 45, p="<0.01", cmp="a"), R("CR", 20, p="<0.01", cmp="a")),
         id="cr-vs-p",

@@ -114,3 +114,21 @@ def test_turkish_transplant_comparison() -> None:
     recs = records("tr_blina.txt")
     yes, no = find(recs, "OS", 75.0), find(recs, "OS", 30.0)
     assert yes.comparison == no.comparison is not None and yes.p_value == 0.02 and yes.time_months == 24
+
+
+@pytest.mark.parametrize(
+    ("paper", "endpoint", "without_hsct", "with_hsct"),
+    [("en_review.txt", "CCR", 38.0, 52.0), ("ru_ino.txt", "OS", 28.0, 47.0)],
+)
+def test_cited_transplant_comparison_keeps_the_papers_drug(
+    paper: str, endpoint: str, without_hsct: float, with_hsct: float
+) -> None:
+    """'patients who did not undergo transplantation' / 'которым не была выполнена трансплантация' name an arm
+    without the transplant; a cited result naming only the transplant is about the paper's drug."""
+    recs = records(paper)
+    no, yes = find(recs, endpoint, without_hsct), find(recs, endpoint, with_hsct)
+    assert no.comparison == yes.comparison is not None
+    assert no.arm and yes.arm and no.arm != yes.arm
+    assert [c.id for c in no.interventions] == ["inotuzumab-ozogamicin"]
+    assert [c.id for c in yes.interventions] == ["inotuzumab-ozogamicin", "allo-hsct"]
+    assert no.antigens == yes.antigens == ["CD22"] and not no.study.is_primary

@@ -6,16 +6,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.vocab import cue
+
 _ARM_PATTERNS = [
     re.compile(r"(?:в|на|у)\s+групп\w*\s+(?:с\s+)?(?P<label>(?:риска\s+)?[\w/+-]+)", re.I),
     re.compile(r"(?:на|по)\s+протокол\w*\s+(?P<label>[A-Z][\w-]*(?:\s+[A-Z]{2})?\s+\d{4})", re.I),
     re.compile(r"(?P<label>[\w+'-]+)\s+(?:grubu|grubunda|grubuna|grubunun|kollar[ıi]nda|kolunda)\b", re.I),
     re.compile(r"у (?:пациентов|больных|детей) (?P<label>(?:со?|в|без) [\w-]+(?: [\w-]+)?)", re.I),
-    re.compile(r"(?:пациент\w*|больн\w*|дет\w*),?\s+(?P<label>(?:не )?получивш\w+\s+[\w-]+)", re.I),
+    re.compile(
+        r"(?:пациент\w*|больн\w*|дет\w*),?\s+(?P<label>(?:не )?(?:получивш|перенесш)\w+\s+[\w-]+)", re.I
+    ),
+    # 'пациентов, которым не была проведена трансплантация': the relative clause names the group
+    re.compile(
+        r"(?:пациент\w*|больн\w*|дет\w*),?\s+котор\w+\s+(?P<label>(?:не\s+)?(?:был[аио]?\s+)?"
+        r"(?:проведен\w*|выполнен\w*|перенес\w*|получ\w*)\s+[\w-]+)",
+        re.I,
+    ),
+    re.compile(
+        r"patients\s+(?:who|that)\s+(?P<label>(?:did not |had not |have not |were not |did |had |were )?"
+        r"(?:undergo|underwent|undergone|receive|received|proceed(?:ed)? to)\s+"
+        r"(?:(?:an?|the|allogeneic|autologous|second)\s+)?[\w-]+)",
+        re.I,
+    ),
     re.compile(r"(?P<label>[\w-]+ (?:yap[ıi]lan|yap[ıi]lmayan|alan|almayan)\w*)", re.I),
     re.compile(r"(?:in|of) the (?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(r"(?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
-    re.compile(r"(?P<label>(?:ALL-REZ|AIEOP-BFM|COG|Interfant)[\w -]*?\d{2,4})(?=\D)"),
+    re.compile(rf"(?P<label>(?:{cue('treatment_protocols').pattern})[\w -]*?\d{{2,4}})(?=\D)", re.I),
 ]
 _NOISE = re.compile(r"^(?:the|this|each|both|two|a|an|в|и|bu|her|iki|两|該|该|其中|各|本)$", re.I)
 

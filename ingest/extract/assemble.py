@@ -35,7 +35,7 @@ _COHORT_SIZE = re.compile(
     r"(?<![\d.,])(\d{2,5})\s*(?:例|名|пациент\w*|больн\w*|дет\w*|взросл\w*|patients|children|adults|"
     r"hasta\w*|çocu\w*|yetişkin\w*|eri[şs]kin\w*|infant\w*)"
 )
-_NEGATION = re.compile(r"\bбез\b|\bне получ|without|\bno\b|\w+m[ae]yan|olmadan|未|不|なし|無し", re.I)
+_NEGATION = re.compile(r"\bбез\b|\bне\b|without|\bno\b|\bnot\b|\w+m[ae]yan|olmadan|未|不|なし|無し", re.I)
 _N_EQUALS = re.compile(r"\bn\s*=\s*(\d+)", re.I)
 
 
@@ -136,10 +136,12 @@ class PaperExtractor:
             effective = combine(pico, known, main)
             if effective.disease is None:
                 effective.disease = self.paper_context.disease  # a topical paper's disease
-            if not effective.interventions:
-                # a cited result with no treatment named anywhere ("Bir Faz III çalışmada, SiSS %16")
-                # is about the treatment the paper is about
-                effective.interventions = list(self.paper_context.interventions)
+            if not therapeutic(effective.interventions):
+                # a cited result with no treatment named anywhere ("Bir Faz III çalışmada, SiSS %16"), or
+                # only a transplant ("...в ремиссии без ТГСК"), is about the treatment the paper is about
+                effective.interventions = _unique_concepts(
+                    [*self.paper_context.interventions, *effective.interventions]
+                )
             for group in _by_group(sentence_drafts):
                 produced.extend(self._to_drafts(sentence, study, effective, group))
             self._recent = [*self._recent[-1:], produced] if produced else self._recent

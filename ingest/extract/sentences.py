@@ -297,10 +297,15 @@ def _time_point_for(points: list[TimePoint], ep: Mention, v: Value) -> float | N
     return before[-1].months
 
 
+# What may stand between a number and the arm phrase after it: "28% у пациентов, ...",
+# "38% of patients who ..."
+_ARM_LEAD = re.compile(r"\s*(?:(?:у|в|среди|of|in|among|de|da|で|の)\s*)?", re.I)
+
+
 def _nearest_arm(phrases: list[ArmPhrase], v: Value, text: str) -> str | None:
     """The arm phrase right after a number ("71% in the blinatumomab arm") or, else, the nearest one
     before it in the same clause ("Blinatumomab grubunda ... %54,4")."""
-    after = [a for a in phrases if 0 <= a.start - v.end <= 6 and not text[v.end : a.start].strip()]
+    after = [a for a in phrases if 0 <= a.start - v.end <= 12 and _ARM_LEAD.fullmatch(text[v.end : a.start])]
     if after:
         return after[0].label
     before = [a for a in phrases if a.end <= v.start and v.start - a.end <= 70]

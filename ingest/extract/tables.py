@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ingest.extract.lexicon import find_concepts
 from ingest.extract.values import to_float
+from kb.vocab import cue
 
 _CELL = r"(?:\d+\s*\(\s*\d+(?:[.,]\d+)?\s*\)|\b0\b)"
 _TOTAL_ROW = re.compile(r"^(?P<label>\D*?)\s*(?P<cells>(?:\d+\s*\(\s*100\s*\)\s*){2,})\s*$")
@@ -23,7 +24,8 @@ _CELL_PARTS = re.compile(r"(?P<count>\d+)\s*\(\s*(?P<pct>\d+(?:[.,]\d+)?)\s*\)|\
 _HEADER_TOKENS = [
     re.compile(r"[<>≤≥]\s*\d+(?:[.,]\d+)?\s*%"),
     re.compile(
-        r"ALL-REZ\s*\d{4}|\bS\d(?:/S?\d)*\b|Second relapses?|(?<![\w-])(?:[A-Z][\w-]+ )?(?:arm|group)\b"
+        rf"(?:{cue('treatment_protocols').pattern})\s*\d{{4}}|\bS\d(?:/S?\d)*\b|Second relapses?"
+        r"|(?<![\w-])(?:[A-Z][\w-]+ )?(?:arm|group)\b"
     ),
 ]
 _CAPTION_LINE = re.compile(

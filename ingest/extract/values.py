@@ -147,6 +147,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
 
     for m in _CI.finditer(text):
         taken.append((m.start(), m.end()))  # CI bounds are not values of their own
+    for m in _P_VALUE.finditer(text):
+        taken.append((m.start(), m.end()))  # nor is a p statement, even a malformed one ('p = 45%')
     for m in _PM_PERCENT.finditer(text):
         if free(m.start(), m.end()):
             number, error = m["v"] or m["v2"], m["pm"] or m["pm2"]
@@ -339,8 +341,13 @@ def find_partitive_counts(text: str, prior_cohort: int | None) -> list[Value]:
 
 
 def find_p_values(text: str) -> list[PValue]:
+    """p-values as stated; 'p = 45%' or 'p = 1.5' are not probabilities (an OCR slip or a
+    variable named p), so they are left out rather than stored as significance."""
     ops = {"≤": "<=", "≥": ">="}
-    return [
-        PValue(m.start(), m.end(), ops.get(m["op"], m["op"]), to_float(m["v"]))
-        for m in _P_VALUE.finditer(text)
-    ]
+    found = []
+    for m in _P_VALUE.finditer(text):
+        value = to_float(m["v"])
+        if value > 1 or text[m.end() : m.end() + 2].lstrip().startswith("%"):
+            continue
+        found.append(PValue(m.start(), m.end(), ops.get(m["op"], m["op"]), value))
+    return found
