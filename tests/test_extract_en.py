@@ -70,6 +70,16 @@ CORPUS = [
 
 WRITTEN = [
     pytest.param(
+        "Bridging therapy lasted 2 mo. Their event-free survival was 45%.",
+        (R("EFS", 45),),
+        id="abbreviated-duration-ends-its-sentence",
+    ),
+    pytest.param(
+        "In MRD-positive patients, the overall response rate was 78%.",
+        (R("MRD_NEG", 78),),
+        id="response-among-mrd-positive-is-mrd-response",
+    ),
+    pytest.param(
         "Complete remission was achieved in 62% with blinatumomab versus 38% with chemotherapy (p = 45%).",
         (R("CR", 62, cmp="a"), R("CR", 38, cmp="a")),
         id="percent-is-not-a-p-value",

@@ -168,7 +168,6 @@ CORPUS = [
         "и до ТГСК занимала в среднем 3 мес. Их БСВ составила 41%.",
         (R("EFS", 41),),
         id="treatment-duration-is-no-landmark",
-        marks=gap("'3 мес.' (a treatment duration ending the previous sentence) becomes the EFS landmark"),
     ),
     pytest.param(
         "В обеих группах отмечен значительный риск повторных рецидивов -41% и 38% соответственно.",
@@ -203,6 +202,11 @@ CORPUS = [
 ]
 
 WRITTEN = [
+    pytest.param(
+        "Частота ответа у МОБ-позитивных пациентов составила 80%.",
+        (R("MRD_NEG", 80),),
+        id="response-among-mrd-positive-is-mrd-response",
+    ),
     pytest.param("5-летняя БСВ составила 62 ± 5%.", (R("EFS", 62, t=60, pm=5),), id="5y-efs-pm"),
     pytest.param(
         "2-летняя ОВ в группах блинатумомаба и химиотерапии составила 58% и 41% соответственно (р = 0,04).",

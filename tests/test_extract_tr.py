@@ -92,9 +92,6 @@ CORPUS = [
         "Blinatumomab'ın etkili ve güvenli olduğu bildirilmiştir (18).",
         (R("MRD_NEG", 97),),
         id="response-of-mrd-positive-is-mrd-response",
-        marks=gap(
-            "'MKH pozitif olan hastaların %97'sinde yanıt' (MRD response, gold MRD_NEG) is read as ORR"
-        ),
     ),
     pytest.param(
         "Yeni tanı Ph-ALL'de birinci basamak tedavide Blinatumomab kullanımı ile ilgili çalışmalarda; Lu ve "

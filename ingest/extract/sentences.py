@@ -67,6 +67,8 @@ def _top_level_breaks(text: str) -> list[int]:
             and not (0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit())
         ):
             out.append(i)  # a clause break; "58,8" is a decimal comma
+        elif depth == 0 and ch == "." and _NEXT_SENTENCE.match(text, i + 1):
+            out.append(i)  # "... 3 мес. Их БСВ": a segmenter kept two sentences together
     return out
 
 
@@ -149,6 +151,16 @@ def _endpoint_for(
     return later[0] if later and (subject or v.count is not None) else None
 
 
+def _response_among_mrd_positive(text: str, ep: Mention, v: Value) -> str:
+    """A response among MRD-positive patients ("MKH pozitif olan hastaların %97'sinde yanıt",
+    "response in 80% of MRD-positive patients") is an MRD response, not an overall response."""
+    if ep.concept.id != "ORR":
+        return ep.concept.id
+    left, right = min(ep.start, v.start), max(ep.end, v.end)
+    window = text[max(0, left - 60) : right + 40]
+    return "MRD_NEG" if cue("mrd_positive_population").search(window) else ep.concept.id
+
+
 def _fits(endpoint: Concept, v: Value) -> bool:
     if v.kind in ("time", "not_reached"):
         return bool(endpoint.extra.get("time_to_event"))
@@ -225,7 +237,7 @@ def extract_sentence(
         ep = chosen.get(i)
         if ep is None or not _fits(ep.concept, v):
             continue
-        d = Draft(endpoint=ep.concept.id, value=v, start=v.start, end=v.end)
+        d = Draft(endpoint=_response_among_mrd_positive(text, ep, v), value=v, start=v.start, end=v.end)
         if v.kind == "rate":
             d.time_months = landmark_of.get(i, _time_point_for(points, ep, v))
         d.arm = None if v.kind == "ratio" else arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
@@ -279,11 +291,23 @@ def _is_landmark(text: str, p: TimePoint, eps: list[Mention], values: list[Value
     составила 12,4%'); otherwise it is a median ('7,7 мес против 4 мес')."""
     if p.explicit:
         return True
-    if any(0 <= e.start - p.end <= 15 and not re.search(r"[.。;]\s", text[p.end : e.start]) for e in eps):
+    if any(0 <= e.start - p.end <= 15 and not _sentence_ends_between(text, p.end, e.start) for e in eps):
         return True
     after_endpoint = any(0 <= p.start - e.end <= 25 for e in eps)
     rate_later = any(v.kind == "rate" and v.start >= p.end for v in values)
     return after_endpoint and rate_later and not cue("comparison").search(text[p.end : p.end + 12])
+
+
+def _sentence_ends_between(text: str, start: int, end: int) -> bool:
+    """'... занимала в среднем 3 мес. Их БСВ': the abbreviation's dot also ends the sentence when a
+    capitalised word follows."""
+    gap = text[start:end]
+    if re.search(r"[.。;]\s", gap):
+        return True
+    return text[start - 1 : start] == "." and bool(_NEXT_SENTENCE.match(gap))
+
+
+_NEXT_SENTENCE = re.compile(r"\s+[A-ZА-ЯЁÇĞİÖŞÜ]")
 
 
 def _overlaps_point(v: Value, points: list[TimePoint]) -> bool:
