@@ -71,6 +71,9 @@ def test_chinese_car_t_cohort() -> None:
     bridged, not_bridged = find(recs, "OS", 78.5), find(recs, "OS", 45.6)
     assert bridged.comparison == not_bridged.comparison is not None and bridged.p_value == 0.008
     assert bridged.time_months == 24 and bridged.arm != not_bridged.arm
+    # a cited study's generic "CART" is the paper's main product (CD19), not every product it names
+    cited = find(recs, "CR", 88.0)
+    assert not cited.study.is_primary and cited.antigens == ["CD19"]
 
 
 def test_japanese_daratumumab_cohort() -> None:

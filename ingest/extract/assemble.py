@@ -110,7 +110,7 @@ class PaperExtractor:
         for sentence in self.sentences:
             study = self.tracker.attribute(sentence.text)
             pico = pico_of(sentence.text)
-            pico.interventions = specific_car_t(pico.interventions, self.paper_car_t)
+            pico.interventions = specific_car_t(pico.interventions, self.paper_car_t, not study.is_primary)
             if not therapeutic(pico.interventions) and cue("treatment_anaphor").search(sentence.text):
                 pico.interventions = [*self._previous_interventions, *pico.interventions]  # "这种治疗方案"
             if therapeutic(pico.interventions):

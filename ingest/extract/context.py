@@ -53,12 +53,16 @@ def combine(sentence: Pico, study: Pico, paper_main: list[Concept] | None = None
     )
 
 
-def specific_car_t(interventions: list[Concept], paper_car_t: list[Concept]) -> list[Concept]:
-    """'CART' in a paper about CD19-/CD22-CAR-T cells means those products."""
+def specific_car_t(
+    interventions: list[Concept], paper_car_t: list[Concept], cited: bool = False
+) -> list[Concept]:
+    """'CART' in a paper about CD19-/CD22-CAR-T cells means those products; in a cited study, the
+    paper's most mentioned product (the other study used one product, most likely the usual one)."""
     if paper_car_t and any(c.id == "car-t" for c in interventions):
+        products = paper_car_t[:1] if cited else paper_car_t
         out: list[Concept] = []
         for c in interventions:
-            out.extend(paper_car_t if c.id == "car-t" else [c])
+            out.extend(products if c.id == "car-t" else [c])
         return _unique(out)
     return interventions
 
@@ -152,12 +156,15 @@ def _dominant(counts: Counter[str], by_id: dict[str, Concept], kind: str) -> Con
 
 
 def car_t_products(sentences: list[str]) -> list[Concept]:
+    """The specific CAR-T products a paper names, most mentioned first."""
     found: dict[str, Concept] = {}
+    mentions: Counter[str] = Counter()
     for s in sentences:
         for m in find_concepts(s, "interventions"):
             if m.concept.extra.get("drug_class") == "CAR-T" and m.concept.id != "car-t":
                 found.setdefault(m.concept.id, m.concept)
-    return list(found.values())
+                mentions[m.concept.id] += 1
+    return sorted(found.values(), key=lambda c: -mentions[c.id])
 
 
 def split_arms(interventions: list[Concept], sentence: str = "") -> tuple[list[Concept], list[Concept]]:
