@@ -135,3 +135,10 @@ def test_cited_transplant_comparison_keeps_the_papers_drug(
     assert [c.id for c in no.interventions] == ["inotuzumab-ozogamicin"]
     assert [c.id for c in yes.interventions] == ["inotuzumab-ozogamicin", "allo-hsct"]
     assert no.antigens == yes.antigens == ["CD22"] and not no.study.is_primary
+
+
+def test_p_value_sentence_closes_a_comparison_spread_over_two_sentences() -> None:
+    recs = records("ru_ino.txt")
+    groups = [find(recs, "EFS", v) for v in (70.0, 30.0, 52.0)]
+    assert len({r.comparison for r in groups}) == 1 and groups[0].comparison is not None
+    assert {(r.p_operator, r.p_value) for r in groups} == {("=", 0.002)}

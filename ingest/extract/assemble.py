@@ -165,7 +165,9 @@ class PaperExtractor:
         p_values = find_p_values(text)
         if len(p_values) != 1 or not self._recent:
             return
-        recent = [d for batch in self._recent for d in batch if d.comparison_key is None]
+        # results already compared without a p-value ("S2 – 66,8%, наименьшие – 34,2%") and those of
+        # the next sentence ("со вторым рецидивом 54,7%") are one comparison the p-value closes
+        recent = [d for batch in self._recent for d in batch if d.p_value is None and d.hazard_ratio is None]
         endpoints = {d.endpoint for d in recent}
         if len(recent) < 2 or len(endpoints) != 1:
             return
