@@ -13,6 +13,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from ingest.extract.sentences import Draft, extract_sentence
 from ingest.normalize import normalize
 from ingest.pipeline import PaperExtraction, extract_paper
@@ -166,3 +168,8 @@ def assert_deterministic(stem_prefix: str) -> None:
     again = extract_paper(paper_path(stem_prefix))
     assert [r.id for r in again.records] == [r.id for r in first.records]
     assert [r.model_dump() for r in again.records] == [r.model_dump() for r in first.records]
+
+
+def gap(reason: str) -> pytest.MarkDecorator:
+    """A known extraction gap, documented by a case that must keep failing until it is fixed."""
+    return pytest.mark.xfail(reason=reason, strict=True)

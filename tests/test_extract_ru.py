@@ -10,17 +10,8 @@ import pytest
 
 from tests.extraction_cases import (
     R,
-    assert_deterministic,
     assert_extracts,
-    assert_ids_unique,
-    assert_spans_exact,
-    corpus_paper,
 )
-
-
-def gap(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=reason, strict=True)
-
 
 CORPUS = [
     pytest.param(
@@ -327,17 +318,3 @@ def test_sentence_results(sentence: str, results: tuple[R, ...]) -> None:
 @pytest.mark.parametrize("sentence", NEGATIVE)
 def test_background_sentence_gives_nothing(sentence: str) -> None:
     assert_extracts(sentence, ())
-
-
-def test_paper_spans_are_exact() -> None:
-    extraction = corpus_paper("000")
-    assert extraction.records
-    assert_spans_exact(extraction)
-
-
-def test_paper_ids_are_unique() -> None:
-    assert_ids_unique(corpus_paper("000"))
-
-
-def test_paper_reextraction_is_deterministic() -> None:
-    assert_deterministic("000")
