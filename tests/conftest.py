@@ -127,20 +127,22 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """`kb serve` in its own process on a free loopback port."""
+    """`kb serve` in its own process on a free loopback port over `home`, with extra KB_* settings."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, timeout: float = 30, **settings: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        env = kb_env(home)
+        env.update(settings)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=REPO,
-            env=kb_env(home),
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        self.client = httpx.Client(base_url=self.url, timeout=30)
+        self.client = httpx.Client(base_url=self.url, timeout=timeout)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -153,6 +155,11 @@ class LiveServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("kb serve did not answer within 30 s")
+
+    @property
+    def endpoint(self) -> str:
+        """The SPARQL endpoint."""
+        return self.url + "/sparql"
 
     def stop(self) -> None:
         self.client.close()

@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from kb.service import KnowledgeBase
 from kb.settings import Settings
-from tests.conftest import PAPER_A, PAPER_B, REPO, _free_port, kb_env, line_extractor
+from tests.conftest import PAPER_A, PAPER_B, REPO, LiveServer, line_extractor
 
 
 def make_home(root: Path) -> Path:
@@ -29,48 +26,11 @@ def make_home(root: Path) -> Path:
     return root / "kb"
 
 
-class Server:
-    """`kb serve` on a free loopback port over `home`, with extra KB_* settings."""
+class Server(LiveServer):
+    """`kb serve` over `home` with extra KB_* settings, waiting longer: SPARQL answers may be slow."""
 
     def __init__(self, home: Path, **settings: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = kb_env(home)
-        env.update(settings)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.client = httpx.Client(base_url=self.url, timeout=60)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                stderr = self.process.stderr.read() if self.process.stderr else ""
-                raise RuntimeError(f"kb serve exited: {stderr}")
-            try:
-                self.client.get("/health")
-                return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("kb serve did not answer within 30 s")
-
-    @property
-    def endpoint(self) -> str:
-        return self.url + "/sparql"
-
-    def stop(self) -> None:
-        self.client.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        super().__init__(home, timeout=60, **settings)
 
 
 class Virtuoso:
