@@ -39,6 +39,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kb.search.passages import sentence_spans  # noqa: E402
+from kb.search.text import clean_with_offsets  # noqa: E402
+
 SHARED = Path(os.environ.get("HEMEKB_SHARED", ROOT.parent / "shared"))
 MAX_CHARS = 1000
 RRF_K = 60
@@ -46,26 +51,6 @@ RRF_K = 60
 # ---------------------------------------------------------------------------------------------
 # Passages
 # ---------------------------------------------------------------------------------------------
-
-_CJK_RANGES = (
-    (0x3000, 0x303F),  # CJK punctuation
-    (0x3040, 0x30FF),  # hiragana, katakana
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xF900, 0xFAFF),
-    (0xFF00, 0xFFEF),  # full-width forms
-)
-
-
-def is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
-
-
-def is_cjk_text(ch: str) -> bool:
-    """A CJK ideograph or kana (not punctuation or full-width Latin)."""
-    o = ord(ch)
-    return 0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
 
 
 @dataclass(frozen=True)
@@ -76,81 +61,9 @@ class Passage:
     text: str  # cleaned: line breaks joined, hyphenation undone, whitespace collapsed
 
 
-def clean_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Join PDF line breaks and undo end-of-line hyphenation, keeping a map to source offsets.
-
-    Returns the cleaned string and, for each of its characters, the offset of the source
-    character it came from.  "заболе-\\nвание" becomes "заболевание"; a break between two CJK
-    characters disappears; any other whitespace run becomes one space.
-    """
-    out: list[str] = []
-    offs: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch in "-\u00ad\u2010" and i + 1 < n and text[i + 1] in " \t\r\n":
-            j = i + 1
-            while j < n and text[j] in " \t\r\n":
-                j += 1
-            line_break = "\n" in text[i + 1 : j]
-            nxt = text[j] if j < n else ""
-            prev2 = "".join(out[-2:])
-            if line_break and nxt.islower() and len(prev2) == 2 and prev2.isalpha() and prev2.islower():
-                i = j  # word hyphenated across a line: drop the hyphen and the break
-                continue
-            if line_break and nxt.islower():
-                out.append(ch)  # "CD3+-\nлимфоциты", "В-\nклеточный": keep the hyphen, join
-                offs.append(i)
-                i = j
-                continue
-        if ch.isspace():
-            j = i
-            while j < n and text[j].isspace():
-                j += 1
-            prev = out[-1] if out else ""
-            nxt = text[j] if j < n else ""
-            has_break = any(c in "\n\r\f" for c in text[i:j])
-            if not prev or not nxt:
-                pass
-            elif has_break and is_cjk(prev) and is_cjk(nxt):
-                pass  # a line break inside CJK text
-            else:
-                out.append(" ")
-                offs.append(i)
-            i = j
-            continue
-        out.append(ch)
-        offs.append(i)
-        i += 1
-    return "".join(out), offs
-
-
-_SENT_END = re.compile(
-    r"""(?:
-        [。！？](?:[」』）)\]]*)             # CJK full stops
-      | ．(?![0-9０-９])                    # Japanese full-width period, not a decimal
-      | (?<![0-9])[.!?](?=\s+[^\s0-9a-zа-яёçğışöü(])   # Latin/Cyrillic end before a capital etc.
-      | (?<=[0-9%)])[.](?=\s+[A-ZА-ЯЁ])     # "... 45%. Next"
-    )""",
-    re.VERBOSE,
-)
-_ABBREV = re.compile(r"(?:\b(?:et al|e\.g|i\.e|vs|Fig|Tab|Dr|табл|рис|т\.е|т\.д|др|см)|\b[A-ZА-Я])\.$")
-
-
-def split_sentences(clean: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in the cleaned text."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENT_END.finditer(clean):
-        end = m.end()
-        if clean[m.start()] == "." and _ABBREV.search(clean[max(start, end - 8) : end]):
-            continue
-        if clean[start:end].strip():
-            spans.append((start, end))
-        start = end
-    if clean[start:].strip():
-        spans.append((start, len(clean)))
-    return spans
+# Cleaning and sentence splitting are the knowledge base's own (kb/search), so the models are
+# compared on the passages the product would cut, minus its cards and glosses.
+split_sentences = sentence_spans
 
 
 def _hard_split(start: int, end: int, limit: int) -> list[tuple[int, int]]:
