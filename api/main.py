@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.body_limit import BodyTooLarge, RequestBodyLimit, body_too_large
 from api.caching import ETagMiddleware
 from api.errors import install_error_handlers
 from api.routes import (
@@ -18,6 +19,7 @@ from api.routes import (
     compare,
     concepts,
     health,
+    jobs,
     outcomes,
     papers,
     resource,
@@ -26,8 +28,11 @@ from api.routes import (
     studies,
     web,
 )
+from api.security import RequestRefused, request_refused
 from kb import __version__
+from kb.jobs import JobRunner
 from kb.render import NotAcceptable
+from kb.search.engine import warm_up_in_background
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 
@@ -37,12 +42,15 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app over the knowledge base in `settings.home`, read-only: `kb ingest` writes it meanwhile."""
     knowledge_base = KnowledgeBase(settings or Settings())
+    job_runner = JobRunner(knowledge_base)  # POST /papers: one background writer, jobs in order
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sparql.start_sparql(app)
-        search.warm_up(knowledge_base)
+        warm_up_in_background(knowledge_base.search)  # model, vectors, pages: not on the first user
+        job_runner.start()
         yield
+        job_runner.stop()
         sparql.stop_sparql(app)
         knowledge_base.close()
 
@@ -53,7 +61,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.knowledge_base = knowledge_base
+    app.state.job_runner = job_runner
     install_error_handlers(app)
+    app.add_exception_handler(RequestRefused, request_refused)  # 401/403/404/413/415 of writes and jobs
+    app.add_exception_handler(BodyTooLarge, body_too_large)  # 413 for a body past KB_MAX_REQUEST_BYTES
     app.add_exception_handler(NotAcceptable, common.not_acceptable)  # 406, before the 400 of QueryRefused
     app.include_router(outcomes.router)
     app.include_router(health.router)
@@ -62,11 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(studies.router)
     app.include_router(papers.router)
+    app.include_router(jobs.router)
     app.include_router(concepts.router)
     app.include_router(compare.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Outermost last: CORS answers preflights, gzip compresses what the ETag layer validated.
+    app.add_middleware(RequestBodyLimit, max_bytes=knowledge_base.settings.max_request_bytes)
     app.add_middleware(ETagMiddleware, max_age=knowledge_base.settings.cache_max_age)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     origins = [o.strip() for o in knowledge_base.settings.cors_origins.split(",") if o.strip()]
@@ -74,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["*"],
             expose_headers=["ETag", "X-Total-Count", "Link", "Content-Disposition"],
         )

@@ -441,9 +441,9 @@ def describe(result: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def load_test_home(home: Path, **kwargs: Any) -> dict[str, Any]:
-    """Start `kb serve` over `home`, run the load, stop the server."""
-    with Server(home) as server:
+def load_test_home(home: Path, workers: int = 1, **kwargs: Any) -> dict[str, Any]:
+    """Start `kb serve` over `home` (`workers` processes), run the load, stop the server."""
+    with Server(home, env={"KB_WORKERS": str(workers)}) as server:
         cpu_before = server.cpu_seconds()
         result = run_load(server.url, **kwargs)
         cpu = server.cpu_seconds() - cpu_before
@@ -464,6 +464,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--think", type=float, default=0.0, help="mean think time between requests, s")
     parser.add_argument("--max-requests", type=int, default=1_000_000)
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (KB_WORKERS), with --home")
     args = parser.parse_args(argv)
     options = {
         "clients": args.clients,
@@ -471,7 +472,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "think": args.think,
         "max_requests": args.max_requests,
     }
-    result = load_test_home(args.home, **options) if args.home else run_load(args.url, **options)
+    if args.home:
+        result = load_test_home(args.home, workers=args.workers, **options)
+    else:
+        result = run_load(args.url, **options)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(describe(result))

@@ -1,10 +1,11 @@
 """Citations of the papers behind a table or a page, as RIS and BibTeX.
 
-The knowledge base knows of a paper what ingest read from its text: its id, file name, a title
-guessed from the first line, its language, the studies it reports, and, where ingest found them,
-authors, journal, year and DOI. What was not found is not written (a citation manager shows it as
-missing rather than wrong); without a journal the entry is generic (RIS GEN, BibTeX @misc). Each
-citation carries the paper's IRI and, in its note, the studies with their registry ids.
+The knowledge base knows of a paper what ingest read from its text: its id, file name, its title
+in its own language, its language, the studies it reports, and, where ingest found them, the
+English title, authors, journal, year, volume, issue, pages, DOI and keywords. What was not found
+is not written (a citation manager shows it as missing rather than wrong); without a journal the
+entry is generic (RIS GEN, BibTeX @misc). Each citation carries the paper's IRI and, in its note,
+the studies with their registry ids.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ class Bibliographic:
     journal: str | None = None
     year: int | None = None
     doi: str | None = None
+    title_en: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    keywords: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -40,11 +46,27 @@ class PaperCitation:
 
 
 def details_of(papers: Iterable[Any]) -> dict[str, Bibliographic]:
-    """Bibliographic details by paper id, from rows with authors, journal, year and doi."""
+    """Bibliographic details by paper id, from rows such as kb.queries.PaperRow."""
     return {
-        p.id: Bibliographic(authors=tuple(p.authors), journal=p.journal, year=p.year, doi=p.doi)
+        p.id: Bibliographic(
+            authors=tuple(p.authors),
+            journal=p.journal,
+            year=p.year,
+            doi=p.doi,
+            title_en=getattr(p, "title_en", None),
+            volume=getattr(p, "volume", None),
+            issue=getattr(p, "issue", None),
+            pages=getattr(p, "pages", None),
+            keywords=tuple(getattr(p, "keywords", None) or ()),
+        )
         for p in papers
     }
+
+
+def _page_range(pages: str) -> tuple[str, str | None] | None:
+    """("62", "72") for "62-72", ("e123", None) for one page; None for lists such as "1, 3-5"."""
+    match = re.fullmatch(r"\s*([^\s,;–—‒-]+)\s*(?:[-–—‒]+\s*([^\s,;–—‒-]+)\s*)?", pages)
+    return None if match is None else (match.group(1), match.group(2))
 
 
 def citations_for(
@@ -86,13 +108,28 @@ def ris(citations: Sequence[PaperCitation]) -> str:
         paper, details = citation.paper, citation.details
         lines.append("TY  - JOUR" if details.journal else "TY  - GEN")
         lines.append(f"TI  - {_one_line(paper.title) or paper.file}")
+        if details.title_en and details.title_en != paper.title:
+            lines.append(f"TT  - {_one_line(details.title_en)}")  # RIS: translated title
         lines.extend(f"AU  - {_one_line(author)}" for author in details.authors)
         if details.journal:
             lines.append(f"JO  - {_one_line(details.journal)}")
         if details.year:
             lines.append(f"PY  - {details.year}")
+        if details.volume:
+            lines.append(f"VL  - {_one_line(details.volume)}")
+        if details.issue:
+            lines.append(f"IS  - {_one_line(details.issue)}")
+        if details.pages:
+            page_range = _page_range(details.pages)
+            if page_range is None:
+                lines.append(f"SP  - {_one_line(details.pages)}")
+            else:
+                lines.append(f"SP  - {page_range[0]}")
+                if page_range[1]:
+                    lines.append(f"EP  - {page_range[1]}")
         if details.doi:
             lines.append(f"DO  - {details.doi}")
+        lines.extend(f"KW  - {_one_line(keyword)}" for keyword in details.keywords)
         if paper.language:
             lines.append(f"LA  - {paper.language}")
         lines.append(f"ID  - {paper.id}")
@@ -129,12 +166,25 @@ def bibtex(citations: Sequence[PaperCitation]) -> str:
     for citation in citations:
         paper, details = citation.paper, citation.details
         fields = [("title", "{" + _bibtex_escape(paper.title or paper.file) + "}")]
+        if details.title_en and details.title_en != paper.title:
+            # biblatex prints titleaddon after the title: the English title of a paper in another language
+            fields.append(("titleaddon", "{[" + _bibtex_escape(details.title_en) + "]}"))
         if details.authors:
             fields.append(("author", "{" + " and ".join(_bibtex_escape(a) for a in details.authors) + "}"))
         if details.journal:
             fields.append(("journal", "{" + _bibtex_escape(details.journal) + "}"))
         if details.year:
             fields.append(("year", "{" + str(details.year) + "}"))
+        if details.volume:
+            fields.append(("volume", "{" + _bibtex_escape(details.volume) + "}"))
+        if details.issue:
+            fields.append(("number", "{" + _bibtex_escape(details.issue) + "}"))
+        if details.pages:
+            page_range = _page_range(details.pages)
+            pages = details.pages if page_range is None else "--".join(p for p in page_range if p)
+            fields.append(("pages", "{" + _bibtex_escape(pages) + "}"))
+        if details.keywords:
+            fields.append(("keywords", "{" + ", ".join(_bibtex_escape(k) for k in details.keywords) + "}"))
         if details.doi:
             fields.append(("doi", "{" + details.doi.replace("{", "").replace("}", "") + "}"))  # verbatim
         if paper.language:

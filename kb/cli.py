@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from kb.citations import details_of
 from kb.cli_graph import export_graph_command, import_command, validate_command
 from kb.compare import build_comparison
 from kb.errors import KBError
+from kb.outcome_table import unreadable_message
 from kb.queries import OutcomeFilters
 from kb.render import COMPARE_FORMATS, OUTCOME_FORMATS, render_comparison, render_records
 from kb.search import DEFAULT_K, MAX_K
@@ -42,25 +44,62 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes that extract and embed papers in parallel; one process writes them.",
+)
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], jobs: int) -> None:
     """Extract outcome results from paper files (.txt, .html, .xml JATS, .pdf; folders: the files in them).
 
     Each paper is stored whole or not at all; re-ingesting an unchanged paper changes nothing.
+    A line per paper goes to stderr as it is decided; on a terminal, above a progress bar.
     """
+    from kb.ingest_progress import ingest_display
+
     kb = _knowledge_base(ctx)
     try:
-        report = kb.ingest_paths(paths)
+        with ingest_display(sys.stderr) as progress:
+            report = kb.ingest_paths(paths, jobs=jobs, progress=progress)
     except KBError as exc:
         raise click.ClickException(str(exc)) from exc
-    for paper in report.papers:
-        click.echo(paper.line(), err=True)
-        for detail in paper.details or []:
-            click.echo(f"  {detail}", err=True)
+    finally:
+        kb.close()
     if report.failed:
         first = report.failed[0]
         counts = f"{len(report.failed)} of {len(report.papers)} papers failed"
         raise click.ClickException(f"{counts}; first: {first.source}: {first.reason}")
+
+
+@main.command()
+@click.argument("paper_ids", nargs=-1, required=True)
+@click.pass_context
+def delete(ctx: click.Context, paper_ids: tuple[str, ...]) -> None:
+    """Remove papers (ids or file names) everywhere: graph, search index, saved text, uploaded file.
+
+    Each paper goes whole or not at all, as DELETE /papers/{id} does.
+    """
+    kb = _knowledge_base(ctx)
+    unknown: list[str] = []
+    try:
+        for paper_id in paper_ids:
+            deleted = kb.delete_paper(paper_id)
+            if deleted is None:
+                unknown.append(paper_id)
+                click.echo(f"unknown    {paper_id}", err=True)
+            else:
+                click.echo(f"deleted    {deleted.id} ({deleted.file}, {deleted.results} records)", err=True)
+    except KBError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        kb.close()
+    if unknown:
+        counts = f"{len(unknown)} of {len(paper_ids)} papers not found"
+        raise click.ClickException(f"{counts}; first: {unknown[0]!r} (GET /papers lists the papers)")
 
 
 @main.group()
@@ -157,6 +196,26 @@ def export_compare(
 
 
 @main.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the outcome table that /outcomes, /compare, /studies and /concepts read, from the graph.
+
+    `kb ingest` builds the table for a knowledge base that has none (or an older one); run this after
+    changing the graph behind the ingest's back (`kb import`), or to repair the table.
+    """
+    kb = _knowledge_base(ctx)
+    try:
+        report = kb.reindex()
+    except KBError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        kb.close()
+    click.echo(f"outcome table: {report.written} papers written, {report.removed} removed", err=True)
+    if not report.complete:
+        raise click.ClickException(unreadable_message(report))
+
+
+@main.command()
 @click.argument("query")
 @click.option("-k", "k", default=DEFAULT_K, show_default=True, type=int, help=f"Hits to print, 1 to {MAX_K}.")
 @click.option("--language", default=None, help="Only papers in this language, e.g. zh.")
@@ -180,18 +239,28 @@ def search(ctx: click.Context, query: str, k: int, **filters: str | None) -> Non
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on [default: KB_HOST or 127.0.0.1].")
 @click.option("--port", default=None, type=int, help="Port to listen on [default: KB_PORT or 8000].")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers", default=None, type=int, help="Server processes, one per core [default: KB_WORKERS or 1]."
+)
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the HTTP API (GET /outcomes, GET /health) over the knowledge base."""
     import uvicorn
 
     from api.main import create_app
 
-    overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    overrides = {k: v for k, v in (("host", host), ("port", port), ("workers", workers)) if v is not None}
     try:
         settings = Settings(**overrides)
     except ValueError as exc:
         raise click.ClickException(f"invalid setting: {' '.join(str(exc).split())}") from exc
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        return
+    # Several processes share the listening socket; each builds its app from the KB_* environment.
+    os.environ.update({"KB_HOST": settings.host, "KB_PORT": str(settings.port)})
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=settings.host, port=settings.port, workers=settings.workers
+    )
 
 
 # The graph store as linked data: kb/cli_graph.py.

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import click
 
+from kb.agreement import check_agreement
 from kb.errors import KBError
 from kb.rdf_mapping import Minter
+from kb.search.index import index_path
 from kb.settings import Settings
 from kb.store import open_store
 from kb.store.dump import EXPORT_FORMATS, IMPORT_FORMATS, export_graph, import_dump, validate_store
@@ -34,21 +36,43 @@ def _fail_with_report(exc: GraphInvalid) -> None:
 
 @click.command("validate")
 def validate_command() -> None:
-    """Check every paper graph in the store against the SHACL shapes (kb/shapes.ttl).
+    """Check every paper graph against the SHACL shapes (kb/shapes.ttl), and the search index against
+    the graphs (same papers, same content digests, no orphan rows; kb/agreement.py).
 
-    Exits non-zero with the report (one line per violation) when a graph does not conform.
+    Exits non-zero with the report (one line per violation or disagreement) when either check fails.
+    A paper whose ingest was interrupted between its graph and its index is reported, not failed: the
+    search skips it until `kb ingest` runs on it again. Run it while no ingest is writing.
     """
     settings = _settings()
     try:
         with open_store(settings, writable=False) as store:
             papers, problems = validate_store(store)
+            agreement = check_agreement(store, index_path(settings), Minter(settings.base_iri))
     except KBError as exc:
         raise click.ClickException(str(exc)) from exc
     for problem in problems:
         click.echo(problem.report(), err=True)
+    for line in [*agreement.problems, *agreement.interrupted]:
+        click.echo(line, err=True)
+    failures = []
     if problems:
-        raise click.ClickException(f"{len(problems)} of {papers} paper graphs break the SHACL shapes")
+        failures.append(f"{len(problems)} of {papers} paper graphs break the SHACL shapes")
+    if not agreement.ok:
+        failures.append(
+            f"{len(agreement.problems)} disagreement{'s' if len(agreement.problems) > 1 else ''}"
+            " between the graph store and the search index"
+        )
+    if failures:
+        raise click.ClickException("; ".join(failures))
     click.echo(f"ok: {papers} paper graphs conform to kb/shapes.ttl", err=True)
+    if not agreement.index_exists:
+        click.echo("ok: no search index yet, so nothing to compare the graphs with", err=True)
+    else:
+        agreeing = agreement.papers - len(agreement.interrupted)
+        line = f"ok: the search index agrees with the graph store on {agreeing} of {agreement.papers} papers"
+        if agreement.interrupted:
+            line += f"; {len(agreement.interrupted)} interrupted (see above): `kb ingest` them again"
+        click.echo(line, err=True)
 
 
 @click.command("graph")

@@ -1,19 +1,24 @@
 """SPARQL the service runs: outcome filters, sorting, paging, facets, studies and papers, the values a
 filter may take, ingest bookkeeping.
 
+Outcome reads are answered from the outcome table (kb/outcome_table.py) once it is built; the SPARQL
+functions here answer them for stores without it, and tests/test_outcome_table.py holds the two
+paths to the same answers. `validated` serves both: it resolves filters against any `ValueSource`.
+
 Filter values are written into queries only as escaped literals or minted IRIs, never as raw text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Protocol
 
 from pyoxigraph import Literal, NamedNode
 
 from kb import concepts
 from kb.endpoints import ENDPOINTS, endpoint_code
 from kb.errors import QueryRefused
-from kb.rdf_mapping import HK, sparql_prefixes
+from kb.rdf_mapping import HK, PaperSection, ordered_languages, sparql_prefixes
 from kb.store import GraphStore, Row
 
 MAX_LIMIT = 500
@@ -258,6 +263,27 @@ _KNOWN_PATTERNS = {
 }
 
 
+class ValueSource(Protocol):
+    """What filter values are resolved against: the graph store, or a view of the outcome table."""
+
+    def paper_ids(self) -> list[str]: ...
+
+    def known_values(self, kind: str) -> list[tuple[str, str]]: ...
+
+
+class GraphValues:
+    """The graph store as a ValueSource."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+
+    def paper_ids(self) -> list[str]:
+        return self.store.paper_ids()
+
+    def known_values(self, kind: str) -> list[tuple[str, str]]:
+        return known_values(self.store, kind)
+
+
 def known_values(store: GraphStore, kind: str) -> list[tuple[str, str]]:
     """(id, label) of every value of a filter kind in the store, sorted by label."""
     pattern = _KNOWN_PATTERNS.get(kind)
@@ -284,12 +310,13 @@ _NAMED_VALUES = (
 )
 
 
-def validated(store: GraphStore, filters: OutcomeFilters) -> Selection:
+def validated(source: GraphStore | ValueSource, filters: OutcomeFilters) -> Selection:
     """The filters resolved to what the store matches, or QueryRefused naming the values that exist.
 
     A value the vocabulary knows is valid even when no stored result has it (the answer is then
     empty); a value neither the vocabulary nor the store knows is refused.
     """
+    store = GraphValues(source) if isinstance(source, GraphStore) else source
     changes: dict[str, object] = {}
     if filters.endpoint is not None:
         try:
@@ -349,10 +376,10 @@ def validated(store: GraphStore, filters: OutcomeFilters) -> Selection:
     return Selection(filters=normalized, **changes)  # type: ignore[arg-type]
 
 
-def _concept_values(store: GraphStore, kind: str, value: str) -> tuple[str, ...]:
+def _concept_values(store: ValueSource, kind: str, value: str) -> tuple[str, ...]:
     """Lower-case ids/labels a concept filter matches: vocabulary resolution plus stored names."""
     resolved = list(concepts.resolve(kind, value))
-    known = known_values(store, kind)
+    known = store.known_values(kind)
     folded = value.strip().lower()
     in_store = [ident for pair in known for ident in pair if ident.lower() == folded]
     if not resolved and not in_store:
@@ -366,15 +393,15 @@ def _concept_values(store: GraphStore, kind: str, value: str) -> tuple[str, ...]
     return tuple(dict.fromkeys(v.lower() for v in [*resolved, *in_store, folded]))
 
 
-def _known(store: GraphStore, kind: str, value: str) -> str:
-    known = known_values(store, kind)
+def _known(store: ValueSource, kind: str, value: str) -> str:
+    known = store.known_values(kind)
     if value.strip().lower() not in {v.lower() for pair in known for v in pair}:
         raise QueryRefused(_unknown_message(kind, value, known))
     return value.strip()
 
 
-def _part_of_known(store: GraphStore, kind: str, value: str) -> str:
-    known = known_values(store, kind)
+def _part_of_known(store: ValueSource, kind: str, value: str) -> str:
+    known = store.known_values(kind)
     part = value.strip().lower()
     if not any(part in label.lower() for _, label in known):
         raise QueryRefused(_unknown_message(kind, value, known))
@@ -463,12 +490,14 @@ def study_rows(store: GraphStore, selection: Selection) -> list[StudyRow]:
         ),
     )
     sep = Literal(_SEP)
+    # COALESCE: Oxigraph's GROUP_CONCAT is unbound as soon as one value is, which emptied the arms
+    # of a study when one of its results had no arm; `_split` drops the empty strings.
     query = (
         "SELECT ?sid ?slabel ?sdesign ?sprimary ?paperId ?file ?plang (COUNT(DISTINCT ?r) AS ?results)"
-        f" (GROUP_CONCAT(DISTINCT STR(?sreg); separator={sep}) AS ?regs)"
+        f' (GROUP_CONCAT(DISTINCT COALESCE(STR(?sreg), ""); separator={sep}) AS ?regs)'
         f" (GROUP_CONCAT(DISTINCT ?scode; separator={sep}) AS ?codes)"
-        f" (GROUP_CONCAT(DISTINCT ?sarmLabel; separator={sep}) AS ?arms)"
-        f" (GROUP_CONCAT(DISTINCT ?sivLabel; separator={sep}) AS ?ivs)"
+        f' (GROUP_CONCAT(DISTINCT COALESCE(?sarmLabel, ""); separator={sep}) AS ?arms)'
+        f' (GROUP_CONCAT(DISTINCT COALESCE(?sivLabel, ""); separator={sep}) AS ?ivs)'
         f" WHERE {{ {where} }}"
         " GROUP BY ?sid ?slabel ?sdesign ?sprimary ?paperId ?file ?plang ORDER BY ?file LCASE(?slabel) ?sid"
     )
@@ -504,47 +533,107 @@ class PaperRow:
     sha256: str | None
     results: int
     studies: int
-    authors: tuple[str, ...] = ()  # bibliographic details, where ingest found them
+    # The bibliographic record, where ingest found it (kb.rdf_mapping.PaperMeta).
+    authors: tuple[str, ...] = ()
     journal: str | None = None
     year: int | None = None
     doi: str | None = None
+    title_en: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    keywords: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    sections: tuple[PaperSection, ...] = ()
+    format: str | None = None
 
 
 def paper_rows(store: GraphStore) -> list[PaperRow]:
-    """Every paper of the store, with its number of results and studies, in file order."""
-    sep = Literal(_SEP)
+    """Every paper of the store, with its number of results and studies, in file order.
+
+    Single values come from one grouped query; lists (authors, keywords, languages, sections) from
+    a second one whose UNION branches yield one row per list member, so that no branch multiplies
+    the rows of another.
+    """
     query = (
-        "SELECT ?pid ?file ?title ?lang ?sha ?journal ?year ?doi"
-        " (COUNT(DISTINCT ?r) AS ?results) (COUNT(DISTINCT ?s) AS ?studies)"
-        f" (GROUP_CONCAT(DISTINCT ?creator; separator={sep}) AS ?creators)"
+        "SELECT ?pid ?file ?title ?titleEn ?lang ?sha ?journal ?year ?doi ?volume ?issue ?pages"
+        " ?pageStart ?pageEnd ?format (COUNT(DISTINCT ?r) AS ?results) (COUNT(DISTINCT ?s) AS ?studies)"
         " WHERE { GRAPH ?g {"
         " ?paper a hk:Paper ; dcterms:identifier ?pid ; hk:fileName ?file ."
         " OPTIONAL { ?paper dcterms:title ?title } OPTIONAL { ?paper dcterms:language ?lang }"
+        " OPTIONAL { ?paper dcterms:alternative ?titleEn }"
         " OPTIONAL { ?run a hk:IngestRun ; prov:used ?paper ; hk:paperSha256 ?sha }"
         " OPTIONAL { ?paper hk:journal ?journal } OPTIONAL { ?paper dcterms:issued ?year }"
-        " OPTIONAL { ?paper hk:doi ?doi } OPTIONAL { ?paper dcterms:creator ?creator }"
+        " OPTIONAL { ?paper hk:doi ?doi } OPTIONAL { ?paper bibo:volume ?volume }"
+        " OPTIONAL { ?paper hk:issue ?issue } OPTIONAL { ?paper bibo:pages ?pages }"
+        " OPTIONAL { ?paper bibo:pageStart ?pageStart } OPTIONAL { ?paper bibo:pageEnd ?pageEnd }"
+        " OPTIONAL { ?paper hk:sourceFormat ?format }"
         " OPTIONAL { ?r hk:reportedIn ?paper } OPTIONAL { ?paper hk:primaryStudy|hk:citedStudy ?s }"
-        " } } GROUP BY ?pid ?file ?title ?lang ?sha ?journal ?year ?doi ORDER BY ?file"
+        " } } GROUP BY ?pid ?file ?title ?titleEn ?lang ?sha ?journal ?year ?doi ?volume ?issue ?pages"
+        " ?pageStart ?pageEnd ?format ORDER BY ?file"
     )
+    lists = _paper_lists(store)
     out = []
     for row in _select(store, query):
-        year = _optional(row, "year")
+        pid, year = _value(row, "pid"), _optional(row, "year")
+        found = lists.get(pid, {})
+        authors = [value for _, value in sorted(found.get("author", []))]
+        if not authors:  # graphs written before the author list (mapping 2) kept no order
+            authors = sorted(value for _, value in found.get("creator", []))
+        start, end = _optional(row, "pageStart"), _optional(row, "pageEnd")
+        sections = tuple(sorted(found.get("section", []), key=lambda s: (s.char_start, s.char_end, s.kind)))
+        language = _optional(row, "lang")
         out.append(
             PaperRow(
-                id=_value(row, "pid"),
+                id=pid,
                 file=_value(row, "file"),
                 title=_optional(row, "title"),
-                language=_optional(row, "lang"),
+                language=language,
                 sha256=_optional(row, "sha"),
                 results=int(_value(row, "results")),
                 studies=int(_value(row, "studies")),
-                authors=tuple(_split(row, "creators")),
+                authors=tuple(authors),
                 journal=_optional(row, "journal"),
                 year=int(year[:4]) if year and year[:4].isdigit() else None,
                 doi=_optional(row, "doi"),
+                title_en=_optional(row, "titleEn"),
+                volume=_optional(row, "volume"),
+                issue=_optional(row, "issue"),
+                pages=_optional(row, "pages") or (start if end is None else f"{start}-{end}"),
+                keywords=tuple(value for _, value in sorted(found.get("keyword", []))),
+                languages=ordered_languages(language, sections, [v for _, v in found.get("language", [])]),
+                sections=sections,
+                format=_optional(row, "format"),
             )
         )
     return out
+
+
+def _paper_lists(store: GraphStore) -> dict[str, dict[str, list]]:
+    """paper id -> list name -> members: (position, value) pairs, or PaperSection for "section"."""
+    member = 'FILTER(STRSTARTS(STR(?p), STR(rdf:_))) BIND(xsd:integer(STRAFTER(STR(?p), "#_")) AS ?pos)'
+    query = (
+        "SELECT ?pid ?kind ?pos ?value ?lang ?start ?end WHERE { GRAPH ?g {"
+        " ?paper a hk:Paper ; dcterms:identifier ?pid ."
+        f' {{ ?paper bibo:authorList ?list . ?list ?p ?value . {member} BIND("author" AS ?kind) }}'
+        ' UNION { ?paper dcterms:creator ?value . BIND("creator" AS ?kind) }'
+        f' UNION {{ ?paper hk:keywordList ?list . ?list ?p ?value . {member} BIND("keyword" AS ?kind) }}'
+        ' UNION { ?paper schema:inLanguage ?value . BIND("language" AS ?kind) }'
+        " UNION { ?paper hk:languageSection ?section . ?section hk:sectionKind ?value ;"
+        '   dcterms:language ?lang ; hk:sectionStart ?start ; hk:sectionEnd ?end . BIND("section" AS ?kind) }'
+        " } }"
+    )
+    lists: dict[str, dict[str, list]] = {}
+    for row in _select(store, query):
+        kind = _value(row, "kind")
+        found = lists.setdefault(_value(row, "pid"), {}).setdefault(kind, [])
+        if kind == "section":
+            start, end = int(_value(row, "start")), int(_value(row, "end"))
+            found.append(PaperSection(_value(row, "value"), _value(row, "lang"), start, end))
+        else:
+            position = _optional(row, "pos")
+            found.append((int(position) if position else 0, _value(row, "value")))
+    return lists
 
 
 def _split(row: Row, name: str) -> list[str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -37,7 +38,9 @@ from kb.endpoints import ENDPOINTS
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
 
 # Bump when the triples written for a record change, so that re-ingesting rewrites stored papers.
-MAPPING_VERSION = "2"
+# 3: the paper's full bibliographic record (English title, volume, issue, pages, keywords, author
+# order, languages and language sections, source format).
+MAPPING_VERSION = "3"
 
 HK = "https://w3id.org/hemekb/ontology#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -52,6 +55,7 @@ CLINICALTRIALS = "https://clinicaltrials.gov/study/"
 HGNC = "https://identifiers.org/hgnc:"  # HGNC:1633 -> https://identifiers.org/hgnc:1633
 NCIT = OBO + "NCIT_"  # C62528 -> http://purl.obolibrary.org/obo/NCIT_C62528
 DOI = "https://doi.org/"
+BIBO = "http://purl.org/ontology/bibo/"
 
 PREFIXES = {
     "hk": HK,
@@ -63,6 +67,7 @@ PREFIXES = {
     "schema": SCHEMA,
     "skos": SKOS,
     "obo": OBO,
+    "bibo": BIBO,
 }
 
 
@@ -89,6 +94,16 @@ SCHOLARLY_ARTICLE = NamedNode(SCHEMA + "ScholarlyArticle")
 CREATOR = NamedNode(DCT + "creator")
 ISSUED = NamedNode(DCT + "issued")
 SAME_AS = NamedNode(SCHEMA + "sameAs")
+# Bibliographic properties reused where their definitions fit a journal article (checked against
+# the Dublin Core terms, schema.org and BIBO 1.3 definitions; see kb/ontology.ttl for the hk: ones).
+ALTERNATIVE_TITLE = NamedNode(DCT + "alternative")
+IN_LANGUAGE = NamedNode(SCHEMA + "inLanguage")
+KEYWORDS = NamedNode(SCHEMA + "keywords")
+AUTHOR_LIST = NamedNode(BIBO + "authorList")
+VOLUME = NamedNode(BIBO + "volume")
+PAGES = NamedNode(BIBO + "pages")
+PAGE_START = NamedNode(BIBO + "pageStart")
+PAGE_END = NamedNode(BIBO + "pageEnd")
 EXACT_MATCH = NamedNode(SKOS + "exactMatch")
 # Estimate types reused from OBO ontologies (checked: OBI_0000175 "p-value", STATO_0000196
 # "confidence interval"); the others are hemekb's own.
@@ -149,22 +164,52 @@ _DATATYPES = {"string": XSD_STRING, "double": XSD_DOUBLE, "integer": XSD_INTEGER
 
 
 @dataclass(frozen=True)
+class PaperSection:
+    """A stretch of a paper's text in one language (ingest.document.LanguageSection)."""
+
+    kind: str  # "front", "abstract" or "body"
+    language: str
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True)
 class PaperMeta:
-    """What the graph says about a paper itself (from the ingested document, not from the records)."""
+    """What the graph says about a paper itself (from the ingested document, not from the records).
+
+    `languages` is kept in the order the graph gives back: the main language first, then the others
+    by their first section, then any without a section in name order; `sections` by offset.
+    """
 
     id: str
     file: str
     sha256: str
-    title: str | None = None
+    title: str | None = None  # in the paper's own language where the text has it
     language: str | None = None
     # Bibliographic details, written where the document has found them.
     authors: tuple[str, ...] = ()
     journal: str | None = None
     year: int | None = None
     doi: str | None = None
+    title_en: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    keywords: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()  # every language with a section of its own
+    sections: tuple[PaperSection, ...] = ()
+    format: str | None = None  # the reader that decoded the file: text, html, jats, pdf
+
+    def __post_init__(self) -> None:
+        sections = tuple(sorted(self.sections, key=lambda s: (s.char_start, s.char_end, s.kind, s.language)))
+        object.__setattr__(self, "sections", sections)
+        object.__setattr__(self, "authors", tuple(self.authors))
+        object.__setattr__(self, "keywords", tuple(self.keywords))
+        object.__setattr__(self, "languages", ordered_languages(self.language, sections, self.languages))
 
     @classmethod
     def from_document(cls, document: _DocumentLike) -> PaperMeta:
+        sections = getattr(document, "sections", None) or ()
         return cls(
             id=document.id,
             file=document.file,
@@ -175,11 +220,35 @@ class PaperMeta:
             journal=getattr(document, "journal", None),
             year=getattr(document, "year", None),
             doi=getattr(document, "doi", None),
+            title_en=getattr(document, "title_en", None),
+            volume=getattr(document, "volume", None),
+            issue=getattr(document, "issue", None),
+            pages=getattr(document, "pages", None),
+            keywords=tuple(getattr(document, "keywords", None) or ()),
+            languages=tuple(getattr(document, "languages", None) or ()),
+            sections=tuple(PaperSection(s.kind, s.language, s.char_start, s.char_end) for s in sections),
+            format=getattr(document, "format", None),
         )
 
     def ref(self) -> PaperRef:
         """The `paper` field every record of this paper must carry."""
         return PaperRef(id=self.id, file=self.file, title=self.title, language=self.language)
+
+
+def ordered_languages(
+    main: str | None, sections: Sequence[PaperSection], languages: Iterable[str]
+) -> tuple[str, ...]:
+    """`languages` (plus the main one, if any) in the one order the graph gives back: the main one,
+    the others by their first section, then any without a section in name order."""
+    wanted = set(languages)
+    if not wanted:
+        return ()
+    if main is not None:
+        wanted.add(main)
+    ordered = [main] if main is not None else []
+    ordered += [s.language for s in sections if s.language in wanted]
+    ordered += sorted(wanted)
+    return tuple(dict.fromkeys(ordered))
 
 
 class _DocumentLike(Protocol):
@@ -309,6 +378,9 @@ def registry_id_of(node: NamedNode | BlankNode | Literal) -> str:
 
 # ------------------------------------------------------------------------------------------ writing
 
+# "62-72" or "e123": one continuous page range (bibo:pageStart/pageEnd); anything else is bibo:pages.
+_PAGE_RANGE = re.compile(r"^(?P<start>[^\s,;–—‒-]+)(?:-(?P<end>[^\s,;–—‒-]+))?$")
+
 
 def _literal(value: object, kind: str) -> Literal:
     if kind == "string" and isinstance(value, str):
@@ -376,6 +448,7 @@ class _GraphBuilder:
         if paper.doi is not None:
             self.add(node, _hk("doi"), Literal(paper.doi))
             self.add(node, SAME_AS, NamedNode(DOI + quote(paper.doi, safe="/:;()._-")))
+        self.bibliographic_triples()
         run_node = self.minter.run(paper.id)
         self.add(run_node, A, _hk("IngestRun"))
         self.add(run_node, STARTED_AT, Literal(run.started_at.isoformat(), datatype=XSD_DATETIME))
@@ -383,6 +456,50 @@ class _GraphBuilder:
         self.add(run_node, _hk("paperSha256"), Literal(paper.sha256))
         self.add(run_node, _hk("contentDigest"), Literal(run.content_digest))
         self.add(run_node, USED, node)
+
+    def literal_seq(self, owner: NamedNode, name: str, link: NamedNode, members: Sequence[str]) -> None:
+        """An rdf:Seq of plain literals (author names, keywords), in the order given."""
+        if not members:
+            return
+        seq = NamedNode(f"{owner.value}/{name}")
+        self.add(owner, link, seq)
+        self.add(seq, A, RDF_SEQ)
+        for index, member in enumerate(members, start=1):
+            self.add(seq, NamedNode(f"{RDF}_{index}"), Literal(member))
+
+    def bibliographic_triples(self) -> None:
+        """The English title, author order, volume/issue/pages, keywords, languages and sections."""
+        paper, node = self.paper, self.paper_node
+        if paper.title_en is not None:
+            self.add(node, ALTERNATIVE_TITLE, Literal(paper.title_en, language="en"))
+        self.literal_seq(node, "authors", AUTHOR_LIST, paper.authors)
+        if paper.volume is not None:
+            self.add(node, VOLUME, Literal(paper.volume))
+        if paper.issue is not None:
+            self.add(node, _hk("issue"), Literal(paper.issue))
+        if paper.pages is not None:
+            page_range = _PAGE_RANGE.match(paper.pages)
+            if page_range is None:  # BIBO: bibo:pages for anything but one continuous range
+                self.add(node, PAGES, Literal(paper.pages))
+            else:
+                self.add(node, PAGE_START, Literal(page_range.group("start")))
+                if page_range.group("end") is not None:
+                    self.add(node, PAGE_END, Literal(page_range.group("end")))
+        for keyword in paper.keywords:
+            self.add(node, KEYWORDS, Literal(keyword))
+        self.literal_seq(node, "keywords", _hk("keywordList"), paper.keywords)
+        for language in paper.languages:
+            self.add(node, IN_LANGUAGE, Literal(language))
+        for index, section in enumerate(paper.sections, start=1):
+            section_node = NamedNode(f"{node.value}/section/{index}")
+            self.add(node, _hk("languageSection"), section_node)
+            self.add(section_node, A, _hk("LanguageSection"))
+            self.add(section_node, _hk("sectionKind"), Literal(section.kind))
+            self.add(section_node, LANGUAGE, Literal(section.language))
+            self.add(section_node, _hk("sectionStart"), _literal(section.char_start, "integer"))
+            self.add(section_node, _hk("sectionEnd"), _literal(section.char_end, "integer"))
+        if paper.format is not None:
+            self.add(node, _hk("sourceFormat"), Literal(paper.format))
 
     def study(self, study: StudyRef) -> NamedNode:
         node = self.minter.study(study.id)
@@ -593,19 +710,27 @@ class _Index:
 
     def seq(self, subject: str, prop: NamedNode) -> list[str]:
         """Members of the rdf:Seq linked by `prop`, in order; [] when there is none."""
+        members = self.seq_terms(subject, prop)
+        bad = [member for member in members if not isinstance(member, NamedNode)]
+        if bad:
+            raise ValueError(f"Unexpected member of the {prop.value} list of {subject}: {bad[0]!r}")
+        return [member.value for member in members]
+
+    def literal_seq(self, subject: str, prop: NamedNode) -> list[str]:
+        """The plain-literal members of the rdf:Seq linked by `prop`, in order; [] when there is none."""
+        return [_python_value(member, "string") for member in self.seq_terms(subject, prop)]  # type: ignore[misc]
+
+    def seq_terms(self, subject: str, prop: NamedNode) -> list[_Term]:
         seq = self.optional_node(subject, prop)
         if seq is None:
             return []
-        members: dict[int, str] = {}
+        members: dict[int, _Term] = {}
         for predicate, objects in self.facts[seq].items():
             if predicate == A.value:
                 continue
             if not predicate.startswith(RDF + "_") or len(objects) != 1:
                 raise ValueError(f"Unexpected member of {seq}: {predicate} {objects!r}")
-            member = objects[0]
-            if not isinstance(member, NamedNode):
-                raise ValueError(f"Unexpected member of {seq}: {member!r}")
-            members[int(predicate[len(RDF) + 1 :])] = member.value
+            members[int(predicate[len(RDF) + 1 :])] = objects[0]
         if sorted(members) != list(range(1, len(members) + 1)):
             raise ValueError(f"Unexpected gaps in {seq}: {sorted(members)}")
         return [members[index] for index in range(1, len(members) + 1)]
@@ -741,4 +866,57 @@ def read_run(triples: Iterable[Triple]) -> RunInfo | None:
         software_version=index.text(runs[0], _hk("softwareVersion")),
         started_at=datetime.fromisoformat(started.value),
         content_digest=index.text(runs[0], _hk("contentDigest")),
+    )
+
+
+def read_paper_meta(triples: Iterable[Triple]) -> PaperMeta:
+    """What one paper graph says about the paper itself: the inverse of the paper's triples."""
+    index = _Index(triples)
+    papers = index.subjects_of_type(_hk("Paper"))
+    if len(papers) != 1:
+        raise ValueError(f"Unexpected number of papers in one paper graph: {len(papers)}")
+    paper = papers[0]
+    runs = [r for r in index.subjects_of_type(_hk("IngestRun")) if NamedNode(paper) in index.all(r, USED)]
+    if len(runs) != 1:
+        raise ValueError(f"Unexpected number of ingest runs of {paper}: {len(runs)}")
+    issued = index.optional(paper, ISSUED)
+    if issued is not None and (not isinstance(issued, Literal) or issued.datatype != XSD_GYEAR):
+        raise ValueError(f"Unexpected year literal: {issued!r}")
+    title_en = index.optional(paper, ALTERNATIVE_TITLE)
+    if title_en is not None and (not isinstance(title_en, Literal) or title_en.language != "en"):
+        raise ValueError(f"Unexpected English title literal: {title_en!r}")
+    authors = index.literal_seq(paper, AUTHOR_LIST)
+    creators = {_python_value(term, "string") for term in index.all(paper, CREATOR)}
+    if creators != set(authors):
+        authors = sorted(creators)  # a graph written before the author list kept no order
+    sections = []
+    for node in _nodes(index, paper, "languageSection"):
+        sections.append(
+            PaperSection(
+                kind=index.text(node, _hk("sectionKind")),
+                language=index.text(node, LANGUAGE),
+                char_start=_python_value(index.one(node, _hk("sectionStart")), "integer"),  # type: ignore[arg-type]
+                char_end=_python_value(index.one(node, _hk("sectionEnd")), "integer"),  # type: ignore[arg-type]
+            )
+        )
+    start, end = index.optional_text(paper, PAGE_START), index.optional_text(paper, PAGE_END)
+    pages = index.optional_text(paper, PAGES) or (start if end is None else f"{start}-{end}")
+    return PaperMeta(
+        id=index.text(paper, IDENTIFIER),
+        file=index.text(paper, _hk("fileName")),
+        sha256=index.text(runs[0], _hk("paperSha256")),
+        title=index.optional_text(paper, TITLE),
+        language=index.optional_text(paper, LANGUAGE),
+        authors=tuple(authors),
+        journal=index.optional_text(paper, _hk("journal")),
+        year=None if issued is None else int(issued.value),
+        doi=index.optional_text(paper, _hk("doi")),
+        title_en=None if title_en is None else title_en.value,
+        volume=index.optional_text(paper, VOLUME),
+        issue=index.optional_text(paper, _hk("issue")),
+        pages=pages,
+        keywords=tuple(index.literal_seq(paper, _hk("keywordList"))),
+        languages=tuple(_python_value(term, "string") for term in index.all(paper, IN_LANGUAGE)),  # type: ignore[misc]
+        sections=tuple(sections),
+        format=index.optional_text(paper, _hk("sourceFormat")),
     )

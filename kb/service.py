@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from ingest.readers import SUFFIXES, read_text
 from kb import __version__
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError, PaperRejected, QueryRefused
+from kb.outcome_table import OutcomeTable, OutcomeView, SyncReport, sync_with_store
 from kb.queries import (
     FACETS,
     MAX_LIMIT,
@@ -42,9 +44,10 @@ from kb.queries import (
 from kb.rdf_mapping import Minter, PaperMeta, RunInfo, content_digest, records_to_triples, triples_to_records
 from kb.records import OutcomeRecord
 from kb.search import DEFAULT_K, PreparedPaper, Searcher, SearchIndex, SearchResults, prepare_paper
+from kb.search.index import index_path
 from kb.settings import Settings
-from kb.store import GraphStore, open_store
-from kb.texts import load_text, save_text
+from kb.store import GraphStore, open_store, published_snapshot
+from kb.texts import load_text, save_text, text_path
 from kb.validation import GraphInvalid, validate_paper_graph
 
 # Paper files a folder is expanded to: every format ingest/readers/ reads (.txt, .html, .xml, .pdf, ...).
@@ -115,6 +118,83 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
+class IngestStarted:
+    """The first progress event of an ingest: the number of sources it will report on, one each."""
+
+    total: int
+    jobs: int = 1
+
+
+IngestEvent = IngestStarted | PaperStatus
+IngestProgress = Callable[[IngestEvent], None]
+
+
+@dataclass(frozen=True)
+class GraphRefusal:
+    """Why a paper's records cannot become a graph (a mapping error or SHACL violations)."""
+
+    reason: str
+    details: list[str] | None = None
+
+
+@dataclass
+class PaperWork:
+    """One source on its way into the store: extracted (or why not), and what can be computed
+    before the store is consulted: the content digest, the graph and the search index entry.
+
+    Worker processes (kb/ingest_workers.py) fill in everything; the in-process ingest leaves the
+    graph and the entry to `_store_paper`, which computes what is missing.
+    """
+
+    source: str
+    paper: ExtractedPaper | None = None
+    failure: str | None = None  # why the source could not be extracted
+    digest: str | None = None
+    graph: list[Triple] | GraphRefusal | None = None
+    entry: PreparedPaper | str | None = None  # the search index entry, or why it failed
+
+
+def extract_source(extractor: Extractor, path: Path) -> PaperWork:
+    """Run the extractor on one file; a rejection or a crash is the paper's one-line failure."""
+    try:
+        paper = extractor(path)
+        if paper.text is None:
+            paper = replace(paper, text=read_text(path).text)  # decoded as ingest/ does
+        return PaperWork(str(path), paper=paper)
+    except PaperRejected as exc:
+        return PaperWork(str(path), failure=_one_line(exc.reason))
+    except Exception as exc:  # one paper's extraction bug must not stop the others
+        return PaperWork(str(path), failure=_one_line(f"extraction failed: {type(exc).__name__}: {exc}"))
+
+
+def paper_graph(base_iri: str, paper: ExtractedPaper, digest: str) -> list[Triple] | GraphRefusal:
+    """The paper's graph, checked against the SHACL shapes, or why it cannot be stored."""
+    try:
+        run = RunInfo(__version__, datetime.now(UTC).replace(microsecond=0), digest)
+        triples = records_to_triples(base_iri, paper.meta, paper.records, run)
+        validate_paper_graph(triples, f"paper {paper.meta.id}")  # SHACL, before anything is written
+    except GraphInvalid as exc:
+        return GraphRefusal(_one_line(exc.reason), exc.details)
+    except ValueError as exc:
+        return GraphRefusal(_one_line(str(exc)))
+    return triples
+
+
+def search_entry(paper: ExtractedPaper, digest: str, model: Embedder) -> PreparedPaper | str:
+    """The paper's search index entry (passages, cards, embeddings), or why it failed.
+
+    KBError (the model cannot be loaded) propagates: then no paper can be indexed.
+    """
+    assert paper.text is not None
+    try:
+        return prepare_paper(paper.meta.ref(), digest, paper.text, paper.records, model)
+    except KBError:
+        raise
+    except Exception as exc:
+        return _one_line(f"search indexing failed: {type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
 class Stats:
     papers: int
     records: int
@@ -156,48 +236,91 @@ class KnowledgeBase:
         # (paper id, content digest) -> its records: a digest names one graph content, whatever the snapshot.
         self._paper_records: OrderedDict[tuple[str, str], dict[str, OutcomeRecord]] = OrderedDict()
         self._paper_records_lock = threading.Lock()
+        self._paper_rows: tuple[str, list[PaperRow]] | None = None
+        self._paper_rows_lock = threading.Lock()
+        self._outcome_table: OutcomeTable | None = None
 
     # ------------------------------------------------------------------ writing
 
-    def ingest_paths(self, paths: Iterable[Path | str]) -> IngestReport:
+    def ingest_paths(
+        self, paths: Iterable[Path | str], jobs: int = 1, progress: IngestProgress | None = None
+    ) -> IngestReport:
         """Ingest files and folders; each paper is stored whole or not at all, failures are reported.
 
-        Extraction runs before the store is opened, so the writer lock is held only while writing.
+        `progress` gets an IngestStarted event with the number of sources, then each source's
+        PaperStatus as soon as it is decided, in source order (the report's order too).
+        `jobs` > 1 extracts and prepares the search entries (embeddings) of papers in that many
+        worker processes (kb/ingest_workers.py) while this process writes them, one at a time and
+        in order. The writer lock is taken once the first paper is extracted (with jobs > 1: at
+        the start, since the workers skip papers the store already holds) and held to the end.
         """
+        if jobs < 1:
+            raise KBError(f"jobs must be 1 or more, got {jobs}")
+        sources = expand_sources(paths)
         report = IngestReport()
-        extracted: list[tuple[str, ExtractedPaper]] = []
-        for path, problem in expand_sources(paths):
-            if problem is not None:
-                report.papers.append(PaperStatus(str(path), "failed", reason=problem))
-                continue
-            try:
-                paper = self._extractor(path)
-                if paper.text is None:
-                    paper = replace(paper, text=read_text(path).text)  # decoded as ingest/ does
-                extracted.append((str(path), paper))
-            except PaperRejected as exc:
-                report.papers.append(PaperStatus(str(path), "failed", reason=_one_line(exc.reason)))
-            except Exception as exc:  # one paper's extraction bug must not stop the others
-                reason = _one_line(f"extraction failed: {type(exc).__name__}: {exc}")
-                report.papers.append(PaperStatus(str(path), "failed", reason=reason))
-        if not extracted:
-            return report
-        with (
-            open_store(self.settings, writable=True) as store,
-            SearchIndex.open(self.settings, writable=True) as index,
-        ):
-            index.ensure_schema(self.settings.embedding_model, lambda: self._embedder().dimension)
+
+        def decided(status: PaperStatus) -> None:
+            report.papers.append(status)
+            if progress is not None:
+                progress(status)
+
+        if progress is not None:
+            progress(IngestStarted(total=len(sources), jobs=jobs))
+        files = [path for path, problem in sources if problem is None]
+        with ExitStack() as stack:
+            writer: tuple[GraphStore, SearchIndex] | None = None
+            if jobs > 1 and files:
+                from kb.ingest_workers import ParallelIngest
+
+                writer = self._open_writer(stack)
+                known = self._unchanged_digests(*writer)
+                parallel = stack.enter_context(ParallelIngest(self.settings, self._extractor, jobs, known))
+                writer[1].ensure_schema(self.settings.embedding_model, parallel.dimension)
+                works: Iterator[PaperWork] = parallel.run(files)
+            else:
+                works = (extract_source(self._extractor, path) for path in files)
             seen: dict[str, str] = {}
-            for source, paper in extracted:
-                report.papers.append(self._store_paper(store, index, source, paper, seen))
+            for path, problem in sources:
+                if problem is not None:
+                    decided(PaperStatus(str(path), "failed", reason=problem))
+                    continue
+                work = next(works)
+                if work.paper is None:
+                    decided(PaperStatus(work.source, "failed", reason=work.failure))
+                    continue
+                if writer is None:
+                    writer = self._open_writer(stack)
+                    writer[1].ensure_schema(self.settings.embedding_model, lambda: self._embedder().dimension)
+                decided(self._store_paper(*writer, work, seen))
         return report
+
+    def _open_writer(self, stack: ExitStack) -> tuple[GraphStore, SearchIndex]:
+        store = stack.enter_context(open_store(self.settings, writable=True))
+        index = stack.enter_context(SearchIndex.open(self.settings, writable=True))
+        sync_with_store(index_path(self.settings), store)  # builds the outcome table of an older store
+        return store, index
+
+    def _unchanged_digests(self, store: GraphStore, index: SearchIndex) -> frozenset[str]:
+        """Content digests of the papers stored and indexed as they are: re-ingesting them changes
+        nothing, so workers need not embed them (a digest covers the paper id and all its content).
+
+        An index built with another model is about to be emptied (ensure_schema): then none is.
+        Should a paper still turn out changed, `_store_paper` embeds it here.
+        """
+        if index.meta().get("model") != self.settings.embedding_model:
+            return frozenset()
+        graphs = {self._minter.graph(paper_id).value: paper_id for paper_id in store.paper_ids()}
+        digests = graph_digests(store, list(graphs))
+        return frozenset(d for graph, d in digests.items() if index.indexed_digest(graphs[graph]) == d)
 
     def _embedder(self) -> Embedder:
         return embedder(self.settings.embedding_model)
 
     def _store_paper(
-        self, store: GraphStore, index: SearchIndex, source: str, paper: ExtractedPaper, seen: dict[str, str]
+        self, store: GraphStore, index: SearchIndex, work: PaperWork, seen: dict[str, str]
     ) -> PaperStatus:
+        source, paper = work.source, work.paper
+        assert paper is not None
         meta, records = paper.meta, paper.records
         if meta.id in seen:
             reason = f"same paper id {meta.id!r} as {seen[meta.id]}, ingested earlier in this run"
@@ -206,43 +329,49 @@ class KnowledgeBase:
         if paper.text is not None:  # before the graph: a reader of the new graph finds its text
             save_text(self.settings, meta.sha256, paper.text)
         graph = self._minter.graph(meta.id)
-        digest = content_digest(meta, records)
+        digest = work.digest or content_digest(meta, records)
         graph_unchanged = stored_digest(store, graph) == digest
         if graph_unchanged and index.indexed_digest(meta.id) == digest:
             return PaperStatus(source, "unchanged", paper_id=meta.id, records=len(records))
         triples: list[Triple] | None = None  # None: the graph already holds this content
         if not graph_unchanged:
-            try:
-                taken = graphs_holding_results(store, [self._minter.result(r.id) for r in records], graph)
-                if taken:
-                    owners = ", ".join(str(self._minter.paper_id_of_graph_iri(g)) for g in taken)
-                    raise ValueError(
-                        f"record ids already used by another paper ({owners}); ids must be unique"
-                    )
-                run = RunInfo(__version__, datetime.now(UTC).replace(microsecond=0), digest)
-                triples = records_to_triples(self.settings.base_iri, meta, records, run)
-                validate_paper_graph(triples, f"paper {meta.id}")  # SHACL, before anything is written
-            except GraphInvalid as exc:
-                reason = _one_line(exc.reason)
-                return PaperStatus(source, "failed", meta.id, reason=reason, details=exc.details)
-            except ValueError as exc:
-                return PaperStatus(source, "failed", paper_id=meta.id, reason=_one_line(str(exc)))
-        assert paper.text is not None
+            taken = graphs_holding_results(store, [self._minter.result(r.id) for r in records], graph)
+            if taken:
+                owners = ", ".join(str(self._minter.paper_id_of_graph_iri(g)) for g in taken)
+                reason = f"record ids already used by another paper ({owners}); ids must be unique"
+                return PaperStatus(source, "failed", paper_id=meta.id, reason=reason)
+            built = work.graph
+            if built is None:
+                built = paper_graph(self.settings.base_iri, paper, digest)
+            if isinstance(built, GraphRefusal):
+                return PaperStatus(source, "failed", meta.id, reason=built.reason, details=built.details)
+            triples = built
+        entry = work.entry if work.entry is not None else search_entry(paper, digest, self._embedder())
+        if isinstance(entry, str):
+            return PaperStatus(source, "failed", paper_id=meta.id, reason=entry)
         try:
-            prepared = prepare_paper(meta.ref(), digest, paper.text, records, self._embedder())
-        except KBError:
-            raise  # the model cannot be loaded: no paper can be indexed
-        except Exception as exc:
-            reason = _one_line(f"search indexing failed: {type(exc).__name__}: {exc}")
-            return PaperStatus(source, "failed", paper_id=meta.id, reason=reason)
-        try:
-            _write_paper(store, index, meta.id, prepared, triples)
+            _write_paper(store, index, meta.id, entry, triples)
         except Exception as exc:
             reason = _one_line(f"storing failed, nothing was changed: {type(exc).__name__}: {exc}")
             return PaperStatus(source, "failed", paper_id=meta.id, reason=reason)
         return PaperStatus(source, "ingested", paper_id=meta.id, records=len(records))
 
+    def reindex(self) -> SyncReport:
+        """Rebuild the outcome table (kb/outcome_table.py) from the graph store, every paper.
+
+        `kb ingest` already builds it for a store that lacks it; this is for a table gone wrong, or a
+        graph changed behind the ingest's back (`kb import`). Holds the writer lock meanwhile.
+        """
+        with open_store(self.settings, writable=True) as store:
+            return sync_with_store(index_path(self.settings), store, rebuild=True)
+
     # ------------------------------------------------------------------ reading
+
+    def _outcomes(self) -> OutcomeTable:
+        with self._reader_lock:
+            if self._outcome_table is None:
+                self._outcome_table = OutcomeTable(index_path(self.settings))
+            return self._outcome_table
 
     def _store(self) -> GraphStore:
         with self._reader_lock:
@@ -269,6 +398,11 @@ class KnowledgeBase:
         if not 1 <= limit <= MAX_LIMIT:
             raise QueryRefused(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
         keys = parse_sort(sort)
+        view: OutcomeView | None
+        with self._outcomes().reading() as view:  # count and page from one read transaction
+            if view is not None:
+                selection = validated(view, filters)
+                return view.count(selection), view.page(selection, offset, limit, keys)
         store = self._store().pinned()  # count, page and records must come from one snapshot
         selection = validated(store, filters)
         total = count_outcomes(store, selection)
@@ -311,28 +445,53 @@ class KnowledgeBase:
                     self._paper_records.popitem(last=False)
         return records
 
-    # Reads for the browsing API (studies, papers, concepts, comparison tables): kb/queries.py.
+    # Reads for the browsing API (studies, papers, concepts, comparison tables): the outcome table
+    # (kb/outcome_table.py), or kb/queries.py's SPARQL over the graph for a store that has none yet.
 
     def all_outcomes(self, filters: OutcomeFilters, sort: str | None = None) -> list[OutcomeRecord]:
         """Every matching record (no paging), for comparison tables, plots and detail pages."""
         keys = parse_sort(sort)
+        view: OutcomeView | None
+        with self._outcomes().reading() as view:
+            if view is not None:
+                return view.page(validated(view, filters), 0, None, keys)
         store = self._store().pinned()
         selection = validated(store, filters)
         return self._records_at(store, page_of_outcomes(store, selection, 0, None, keys))
 
     def facets(self, filters: OutcomeFilters, kinds: Iterable[str] = FACETS) -> dict[str, dict[str, int]]:
         """Number of matching results per antigen, intervention, disease, endpoint, ... value."""
+        view: OutcomeView | None
+        with self._outcomes().reading() as view:
+            if view is not None:
+                selection = validated(view, filters)
+                return {kind: view.facet_counts(selection, kind) for kind in kinds}
         store = self._store().pinned()
         selection = validated(store, filters)
         return {kind: facet_counts(store, selection, kind) for kind in kinds}
 
     def studies(self, filters: OutcomeFilters) -> list[StudyRow]:
         """Studies with at least one matching result."""
+        view: OutcomeView | None
+        with self._outcomes().reading() as view:
+            if view is not None:
+                return view.study_rows(validated(view, filters))
         store = self._store().pinned()
         return study_rows(store, validated(store, filters))
 
     def papers(self) -> list[PaperRow]:
-        return paper_rows(self._store().pinned())
+        """Every paper with its metadata. The list changes only when a snapshot is published, and
+        reading it is a query over every paper graph (~1.3 s at 1,000 papers), so it is kept per
+        snapshot (read before pinning: the rows come from that snapshot or a newer one)."""
+        snapshot = published_snapshot(self.settings)
+        with self._paper_rows_lock:
+            if snapshot is not None and self._paper_rows is not None and self._paper_rows[0] == snapshot:
+                return list(self._paper_rows[1])
+        rows = paper_rows(self._store().pinned())
+        if snapshot is not None:
+            with self._paper_rows_lock:
+                self._paper_rows = (snapshot, rows)
+        return list(rows)
 
     def paper_text(self, paper: PaperRow) -> str | None:
         """The decoded text a paper's offsets point into (None for papers ingested without it)."""
@@ -346,10 +505,16 @@ class KnowledgeBase:
             if self._searcher is None:
                 self._searcher = Searcher(self.settings)
             searcher = self._searcher
-        return searcher.search(self._store().pinned(), query, k, filters)
+        snapshot = published_snapshot(self.settings)  # before pinning: the store is this one or newer
+        return searcher.search(self._store().pinned(), query, k, filters, snapshot=snapshot)
 
     def stats(self) -> Stats:
         store = self._store().pinned()
+        view: OutcomeView | None
+        with self._outcomes().reading() as view:
+            if view is not None:
+                papers, records = len(view.paper_ids()), view.record_count()
+                return Stats(papers=papers, records=records, triples=store.triple_count())
         return Stats(papers=len(store.paper_ids()), records=result_count(store), triples=store.triple_count())
 
     def close(self) -> None:
@@ -360,8 +525,86 @@ class KnowledgeBase:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+            if self._outcome_table is not None:
+                self._outcome_table.close()
+                self._outcome_table = None
         with self._paper_records_lock:
             self._paper_records.clear()
+
+    # ------------------------------------------------------------------ deleting
+
+    def delete_paper(self, paper_id: str) -> DeletedPaper | None:
+        """Remove a paper everywhere (graph, search index, saved text, upload); None for an unknown paper.
+
+        `paper_id` is the id or, as in GET /papers/{id}, the file name. Graph and index change all
+        or nothing, as in `_write_paper`: the index rows are deleted in an open transaction, the graph
+        is dropped, then the index commits; if that fails the graph is put back. The text (unless
+        another paper has the same file SHA-256, hence the same text) and the uploaded file go only
+        once both have changed.
+        """
+        from ingest.document import paper_id_for
+
+        with (
+            open_store(self.settings, writable=True) as store,
+            SearchIndex.open(self.settings, writable=True) as index,
+        ):
+            rows = paper_rows(store)
+            row = next((r for r in rows if r.id == paper_id), None) or next(
+                (r for r in rows if paper_id.casefold() in (r.id.casefold(), r.file.casefold())), None
+            )
+            found_id = row.id if row is not None else paper_id
+            indexed = index.indexed_digest(found_id) is not None
+            if row is None and not indexed:
+                return None
+            previous = store.paper_triples(found_id)
+            graph_dropped = False
+            try:
+                # journaled (kb.search.index): a kill between the graph and the index commit is an
+                # interrupted delete that `kb validate` names and the search already hides
+                with index.removing(found_id):
+                    if previous:
+                        store.remove_paper(found_id)
+                        graph_dropped = True
+            except BaseException:
+                if graph_dropped:  # the index kept its rows: so does the graph
+                    store.replace_paper_graph(found_id, previous)
+                raise
+        sha256 = row.sha256 if row is not None else None
+        text_removed = False
+        uploads_removed = 0
+        if sha256 is not None:
+            if all(other.sha256 != sha256 for other in rows if other.id != found_id):
+                path = text_path(self.settings, sha256)
+                text_removed = path.exists()
+                path.unlink(missing_ok=True)
+            folder = self.settings.uploads_dir / sha256
+            for upload in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if paper_id_for(upload.name) == found_id:
+                    upload.unlink()
+                    uploads_removed += 1
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        with self._paper_records_lock:
+            for key in [key for key in self._paper_records if key[0] == found_id]:
+                del self._paper_records[key]
+        return DeletedPaper(
+            id=found_id,
+            file=row.file if row is not None else None,
+            results=row.results if row is not None else 0,
+            text_removed=text_removed,
+            uploads_removed=uploads_removed,
+        )
+
+
+@dataclass(frozen=True)
+class DeletedPaper:
+    """What `KnowledgeBase.delete_paper` removed."""
+
+    id: str
+    file: str | None
+    results: int
+    text_removed: bool
+    uploads_removed: int
 
 
 def _write_paper(

@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="KB_HOST: interface `kb serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="KB_PORT: TCP port `kb serve` listens on.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description=(
+            "KB_WORKERS: server processes `kb serve` runs (one per core: a request's Python work holds one"
+            " core, so one process saturates at one core's worth of requests)."
+        ),
+    )
     store: str = Field(
         default="oxigraph",
         description="KB_STORE: graph store backend, by name (see kb.store.BACKENDS).",
@@ -61,10 +70,54 @@ class Settings(BaseSettings):
     sparql_workers: int = Field(
         default=2, ge=1, le=32, description="KB_SPARQL_WORKERS: worker processes answering /sparql queries."
     )
+    sparql_queue_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "KB_SPARQL_QUEUE_TIMEOUT: seconds a /sparql query may wait for a free worker;"
+            " longer: refused (503 endpoint_busy)."
+        ),
+    )
+    sparql_queue_length: int = Field(
+        default=200,
+        ge=0,
+        description=(
+            "KB_SPARQL_QUEUE_LENGTH: /sparql queries that may wait for a free worker at once;"
+            " one more is refused at once (503 endpoint_busy)."
+        ),
+    )
+    sparql_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description=(
+            "KB_SPARQL_CACHE_BYTES: memory for /sparql answers kept per (query, format, graph snapshot);"
+            " a new ingest publishes a new snapshot, so no answer outlives its data. 0: no cache."
+        ),
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description=(
+            "KB_MAX_REQUEST_BYTES: largest request body (and /sparql query) the API reads, paper uploads"
+            " excepted (KB_MAX_PAPER_BYTES); larger: refused (413)."
+        ),
+    )
     max_paper_bytes: int = Field(
         default=20_000_000,
         ge=1,
         description="KB_MAX_PAPER_BYTES: largest paper file (bytes) `kb ingest` reads; larger are refused.",
+    )
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description=(
+            "KB_API_KEYS: keys that allow writes over the API (POST /papers, DELETE /papers/{id}),"
+            " comma-separated so a key can be rotated; unset: writes over the API are disabled."
+        ),
+    )
+    max_upload_bytes: int = Field(
+        default=100_000_000,
+        ge=1,
+        description="KB_MAX_UPLOAD_BYTES: largest POST /papers request body (bytes); larger: refused (413).",
     )
     embedding_model: str = Field(
         default="use-multilingual-v3",
@@ -103,6 +156,17 @@ class Settings(BaseSettings):
     def graph_dir(self) -> Path:
         """Where the graph store keeps its files."""
         return self.home / "graph"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where papers uploaded over the API are kept: uploads/<file SHA-256>/<original name>."""
+        return self.home / "uploads"
+
+    def api_key_list(self) -> list[str]:
+        """The configured API keys (KB_API_KEYS split at commas, blanks dropped)."""
+        if self.api_keys is None:
+            return []
+        return [key.strip() for key in self.api_keys.get_secret_value().split(",") if key.strip()]
 
 
 def setting_env_names() -> list[str]:

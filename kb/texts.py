@@ -1,9 +1,12 @@
 """The decoded text of every ingested paper, for showing evidence in context (GET /papers/{id}).
 
 Texts are stored content-addressed under KB_HOME/texts/<file SHA-256>.txt, written before the
-paper's graph is committed and never changed or removed afterwards. A reader following any
-snapshot of the graph therefore finds the text its records' offsets point into: the graph's ingest
-run names the file's SHA-256 (hk:paperSha256), and the same SHA-256 names the text.
+paper's graph is committed and never changed afterwards. A reader following any snapshot of the
+graph therefore finds the text its records' offsets point into: the graph's ingest run names the
+file's SHA-256 (hk:paperSha256), and the same SHA-256 names the text. The one exception is
+`KnowledgeBase.delete_paper`, which removes a text no remaining paper uses once the paper is gone
+from graph and index: a reader still holding an older snapshot then gets no text for it (None, as
+for a paper ingested without one), never a wrong one.
 """
 
 from __future__ import annotations

@@ -14,6 +14,13 @@ from kb.queries import SORT_KEYS, OutcomeFilters
 from kb.render import Format, negotiate
 
 FILTER_NAMES = OutcomeFilters.names()
+# Bounds of every read parameter (longer or larger: 422 invalid_parameter). No name, label or
+# sort list comes near them; they keep a request from making the server scan megabytes of text.
+MAX_FILTER_CHARS = 200
+MAX_TEXT_CHARS = 500
+MAX_ID_CHARS = 300
+MAX_OFFSET = 1_000_000_000
+MAX_PATIENTS = 10_000_000
 SORT_DESCRIPTION = (
     f"Comma-separated sort keys: {', '.join(SORT_KEYS)}; prefix - for descending (missing values"
     " last), e.g. endpoint,-value. Ties: paper file, then position in the paper."
@@ -23,11 +30,16 @@ SORT_DESCRIPTION = (
 def outcome_filters(
     antigen: Annotated[
         str | None,
-        Query(description="Target antigen symbol (HGNC-style), e.g. CD22, BCMA.", examples=["CD22"]),
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="Target antigen symbol (HGNC-style), e.g. CD22, BCMA.",
+            examples=["CD22"],
+        ),
     ] = None,
     intervention: Annotated[
         str | None,
         Query(
+            max_length=MAX_FILTER_CHARS,
             description="Intervention: id, label, or any name in any corpus language (resolved through the"
             " vocabulary patterns), e.g. blinatumomab, блинатумомаб, 博纳吐单抗.",
             examples=["блинатумомаб"],
@@ -36,6 +48,7 @@ def outcome_filters(
     disease: Annotated[
         str | None,
         Query(
+            max_length=MAX_FILTER_CHARS,
             description="Disease id, label or short name, subtypes included (B-ALL includes Ph+ B-ALL).",
             examples=["MM"],
         ),
@@ -43,19 +56,31 @@ def outcome_filters(
     line: Annotated[
         str | None,
         Query(
+            max_length=MAX_FILTER_CHARS,
             description="Line of therapy: a concept (id, label or wording) or part of a stated line.",
             examples=["relapse after allo-HSCT"],
         ),
     ] = None,
     endpoint: Annotated[
-        str | None, Query(description="Endpoint code from CONTRACT.md, e.g. OS, PFS, CR.", examples=["PFS"])
+        str | None,
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="Endpoint code from CONTRACT.md, e.g. OS, PFS, CR.",
+            examples=["PFS"],
+        ),
     ] = None,
     paper: Annotated[
-        str | None, Query(description="Paper id or file name.", examples=["004_7bbdc09f035e49b5"])
+        str | None,
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="Paper id or file name.",
+            examples=["004_7bbdc09f035e49b5"],
+        ),
     ] = None,
     drug_class: Annotated[
         str | None,
         Query(
+            max_length=MAX_FILTER_CHARS,
             description="Drug class of an intervention: BiTE, ADC, CAR-T, monoclonal antibody, …",
             examples=["CAR-T"],
         ),
@@ -63,30 +88,55 @@ def outcome_filters(
     population: Annotated[
         str | None,
         Query(
+            max_length=MAX_FILTER_CHARS,
             description="Population: infant, pediatric, adult, children and young adults.",
             examples=["pediatric"],
         ),
     ] = None,
     design: Annotated[
         str | None,
-        Query(description="Part of the stated study design, e.g. phase III.", examples=["phase III"]),
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="Part of the stated study design, e.g. phase III.",
+            examples=["phase III"],
+        ),
     ] = None,
     study_role: Annotated[
         Literal["own", "cited"] | None,
         Query(description="own: the paper's own study; cited: studies the paper cites.", examples=["own"]),
     ] = None,
     study: Annotated[
-        str | None, Query(description="Study id or label, e.g. INO-VATE ALL.", examples=["MAIA"])
+        str | None,
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="Study id or label, e.g. INO-VATE ALL.",
+            examples=["MAIA"],
+        ),
     ] = None,
     language: Annotated[
-        str | None, Query(description="Language of the paper: en, ru, tr, zh, ja.", examples=["zh"])
+        str | None,
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="Language of the paper: en, ru, tr, zh, ja.",
+            examples=["zh"],
+        ),
     ] = None,
     min_n: Annotated[
         int | None,
-        Query(ge=0, description="Only results stated for at least this many patients.", examples=[40]),
+        Query(
+            ge=0,
+            le=MAX_PATIENTS,
+            description="Only results stated for at least this many patients.",
+            examples=[40],
+        ),
     ] = None,
     text: Annotated[
-        str | None, Query(description="Part of the source sentence, in its language.", examples=["95%"])
+        str | None,
+        Query(
+            max_length=MAX_TEXT_CHARS,
+            description="Part of the source sentence, in its language.",
+            examples=["95%"],
+        ),
     ] = None,
 ) -> OutcomeFilters:
     return OutcomeFilters(
@@ -113,6 +163,7 @@ FiltersDep = Annotated[OutcomeFilters, Depends(outcome_filters)]
 def format_query(allowed: Iterable[str], default: str) -> object:
     allowed = list(allowed)
     return Query(
+        max_length=MAX_FILTER_CHARS,
         description=f"Output format: {', '.join(allowed)} (default {default}; the Accept header is used"
         " when no format is given). Unknown values are refused (400) with the allowed ones.",
         examples=[allowed[1] if len(allowed) > 1 else default],

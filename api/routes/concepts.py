@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES
-from api.routes.common import FILTER_NAMES, FiltersDep, reject_unknown
+from api.routes.common import FILTER_NAMES, MAX_FILTER_CHARS, FiltersDep, reject_unknown
 from kb import concepts
 from kb.errors import QueryRefused
 
@@ -134,6 +134,7 @@ def list_concepts(
     q: Annotated[
         str | None,
         Query(
+            max_length=MAX_FILTER_CHARS,
             description="Label lookup / autocomplete in any corpus language: concepts with a label starting"
             " with q, or a wording the vocabulary accepts that starts with q (блина -> blinatumomab).",
             examples=["блина"],

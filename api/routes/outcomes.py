@@ -11,6 +11,8 @@ from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES
 from api.routes.common import (
     FILTER_NAMES,
+    MAX_FILTER_CHARS,
+    MAX_OFFSET,
     SORT_DESCRIPTION,
     FiltersDep,
     choose_format,
@@ -110,8 +112,11 @@ def list_outcomes(
     request: Request,
     kb: KnowledgeBaseDep,
     filters: FiltersDep,
-    sort: Annotated[str | None, Query(description=SORT_DESCRIPTION, examples=["endpoint,-value"])] = None,
-    offset: Annotated[int, Query(ge=0, description="Records to skip.", examples=[0])] = 0,
+    sort: Annotated[
+        str | None,
+        Query(max_length=MAX_FILTER_CHARS, description=SORT_DESCRIPTION, examples=["endpoint,-value"]),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Records to skip.", examples=[0])] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Records per page.", examples=[50])] = 50,
     format: Annotated[str | None, format_query(OUTCOME_FORMATS, "json")] = None,
 ) -> OutcomePage | Response:

@@ -16,9 +16,8 @@ from html import escape
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
-from starlette.concurrency import run_in_threadpool
 
-from api.routes.sparql import query_pool, sparql_error
+from api.routes.sparql import RESPONSES, query_dispatcher, sparql_error
 from kb.errors import KBError
 from kb.settings import Settings
 from kb.sparql.errors import NotAcceptable, ProtocolError, ResourceNotFound
@@ -57,7 +56,16 @@ def _wants_html(request: Request) -> bool:
     return False
 
 
-@router.get("/resource/{path:path}", name="resource", response_class=Response)
+_RESPONSES = {
+    **RESPONSES,
+    200: {
+        "description": "The description of the IRI, in the negotiated RDF format or as HTML.",
+        "content": {**RESPONSES[200]["content"], "text/html": {"schema": {"type": "string"}}},
+    },
+}
+
+
+@router.get("/resource/{path:path}", name="resource", response_class=Response, responses=_RESPONSES)
 async def resource(request: Request, path: str) -> Response:
     """Describe `KB_BASE_IRI + path` as Turtle, JSON-LD, N-Triples, RDF/XML or HTML (by Accept)."""
     settings: Settings = request.app.state.knowledge_base.settings
@@ -79,7 +87,7 @@ async def resource(request: Request, path: str) -> Response:
             accept=request.headers.get("accept"),
             max_results=settings.sparql_max_results,
         )
-        answer = await run_in_threadpool(query_pool(request.app).run, job)
+        answer, _ = await query_dispatcher(request.app).answer(job)
         if answer.results == 0:
             raise ResourceNotFound(
                 f"no resource {iri}: nothing in the knowledge base is described by this IRI"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES, UnknownParameter
+from api.routes.common import MAX_FILTER_CHARS
 from kb.embedding import embedder
 from kb.search import DEFAULT_K, FILTERS, MAX_K, SearchResults, index_path
 from kb.service import KnowledgeBase
@@ -16,19 +17,30 @@ from kb.service import KnowledgeBase
 router = APIRouter(tags=["search"])
 
 _PARAMETERS = ["q", "k", *FILTERS]
+MAX_QUERY_CHARS = 1000  # a question, not a document: longer is refused (422)
+
+
+def _filter(description: str) -> Any:
+    return Query(max_length=MAX_FILTER_CHARS, description=description)
 
 
 @router.get("/search", response_model=SearchResults, responses=ERROR_RESPONSES)
 def search(
     request: Request,
     kb: KnowledgeBaseDep,
-    q: Annotated[str, Query(description="What to look for, in any corpus language (en, ru, tr, zh, ja).")],
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY_CHARS,
+            description="What to look for, in any corpus language (en, ru, tr, zh, ja).",
+        ),
+    ],
     k: Annotated[int, Query(description=f"Number of hits, 1 to {MAX_K}.")] = DEFAULT_K,
-    language: Annotated[str | None, Query(description="Language of the paper, e.g. zh.")] = None,
-    paper: Annotated[str | None, Query(description="Paper id or file name.")] = None,
-    disease: Annotated[str | None, Query(description="Disease id or canonical label, e.g. b-all.")] = None,
-    antigen: Annotated[str | None, Query(description="Antigen symbol, e.g. CD22.")] = None,
-    endpoint: Annotated[str | None, Query(description="Endpoint code from CONTRACT.md, e.g. CR.")] = None,
+    language: Annotated[str | None, _filter("Language of the paper, e.g. zh.")] = None,
+    paper: Annotated[str | None, _filter("Paper id or file name.")] = None,
+    disease: Annotated[str | None, _filter("Disease id or canonical label, e.g. b-all.")] = None,
+    antigen: Annotated[str | None, _filter("Antigen symbol, e.g. CD22.")] = None,
+    endpoint: Annotated[str | None, _filter("Endpoint code from CONTRACT.md, e.g. CR.")] = None,
 ) -> SearchResults:
     """Hybrid (vector + BM25) search over passages and outcome cards; filters are case-insensitive.
 

@@ -15,7 +15,11 @@ The SPARQL 1.1 protocol over the knowledge base's graph store (kb/sparql does th
 - limits: each query runs in a worker process that is killed past KB_SPARQL_TIMEOUT seconds (503
   `query_timeout`), and an answer may hold KB_SPARQL_MAX_RESULTS rows or triples (more: 413
   `result_too_large`). Every answer carries both limits in `X-KB-Query-Timeout` and
-  `X-KB-Max-Results`; a refusal for a limit also says which in `X-KB-Limit-Hit`.
+  `X-KB-Max-Results`; a refusal for a limit also says which in `X-KB-Limit-Hit`. A query longer
+  than KB_MAX_REQUEST_BYTES is refused (413 `query_too_long`), one nested too deeply or that
+  crashes its worker too (400 `query_too_complex`);
+- load: jobs go through kb/sparql/dispatch.py: answers cached per graph snapshot, identical jobs
+  run once, and a job waits (bounded) for a free worker rather than being refused at once.
 
 Errors use the one JSON envelope when the client accepts JSON, else the message as text/plain.
 """
@@ -23,16 +27,17 @@ Errors use the one JSON envelope when the client accepts JSON, else the message 
 from __future__ import annotations
 
 import threading
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 
-from api.errors import error_response
+from api.errors import ErrorEnvelope, error_response
 from kb.errors import KBError
 from kb.settings import Settings
 from kb.sparql.description import DESCRIPTION_PREFIXES, service_description, void_query
+from kb.sparql.dispatch import QueryDispatcher, Source
 from kb.sparql.errors import (
     EndpointBusy,
     NotAcceptable,
@@ -40,11 +45,13 @@ from kb.sparql.errors import (
     ProtocolError,
     QuerySyntaxError,
     QueryTimeout,
+    QueryTooComplex,
+    QueryTooLong,
     ResourceNotFound,
     ResultTooLarge,
 )
 from kb.sparql.pool import Answer, Job, QueryPool
-from kb.sparql.protocol import accepts_json, negotiate
+from kb.sparql.protocol import FORMATS, accepts_json, negotiate, screen_query
 from kb.sparql.results import graph_bytes
 from kb.store import Dataset
 
@@ -56,10 +63,13 @@ _UPDATE = "application/sparql-update"
 # `output` and `results` are other names of `format`, as SPARQLWrapper (and Virtuoso, Fuseki) send them.
 _FORMAT_NAMES = ("format", "output", "results")
 _PROTOCOL_PARAMETERS = {"query", "default-graph-uri", "named-graph-uri", *_FORMAT_NAMES}
+MAX_IRI_CHARS = 2000  # of a graph IRI in default-graph-uri / named-graph-uri; no minted graph IRI is near it
 
 # error class -> (status, code, limit named in X-KB-Limit-Hit)
 _ERRORS: list[tuple[type[KBError], int, str, str | None]] = [
     (QuerySyntaxError, 400, "invalid_query", None),
+    (QueryTooComplex, 400, "query_too_complex", None),
+    (QueryTooLong, 413, "query_too_long", None),
     (OperationRefused, 400, "operation_refused", None),
     (NotAcceptable, 406, "not_acceptable", None),
     (ProtocolError, 400, "invalid_request", None),
@@ -94,12 +104,26 @@ def query_pool(app: FastAPI) -> QueryPool:
         return pool
 
 
+def query_dispatcher(app: FastAPI) -> QueryDispatcher:
+    """What routes send jobs to: the cache, then a bounded line for the app's worker pool."""
+    pool = query_pool(app)
+    with _pool_lock:
+        dispatcher = getattr(app.state, "sparql_dispatcher", None)
+        if dispatcher is None:
+            dispatcher = QueryDispatcher(pool, app.state.knowledge_base.settings)
+            app.state.sparql_dispatcher = dispatcher
+        return dispatcher
+
+
 def start_sparql(app: FastAPI) -> None:
     """Start the query workers in the background, so that the first query does not wait for them."""
     threading.Thread(target=query_pool(app).warm, name="kb-sparql-warm", daemon=True).start()
 
 
 def stop_sparql(app: FastAPI) -> None:
+    dispatcher = getattr(app.state, "sparql_dispatcher", None)
+    if dispatcher is not None:
+        dispatcher.close()
     pool = getattr(app.state, "sparql_pool", None)
     if pool is not None:
         pool.close()
@@ -153,6 +177,11 @@ def _dataset(params: list[tuple[str, str]]) -> Dataset:
     defaults = [value for key, value in params if key == "default-graph-uri"]
     named = [value for key, value in params if key == "named-graph-uri"]
     for iri in (*defaults, *named):
+        if len(iri) > MAX_IRI_CHARS:
+            raise ProtocolError(
+                f"a graph IRI of {len(iri)} characters in default-graph-uri / named-graph-uri;"
+                f" at most {MAX_IRI_CHARS}"
+            )
         if not iri.startswith(("http://", "https://", "urn:")) or any(c in iri for c in '<>" {}|\\^`'):
             raise ProtocolError(f"invalid graph IRI {iri!r} in default-graph-uri / named-graph-uri")
     return Dataset(
@@ -213,13 +242,91 @@ async def _request_parameters(request: Request) -> list[tuple[str, str]] | tuple
     )
 
 
-def _answer_response(answer: Answer, settings: Settings) -> Response:
+def _answer_response(
+    answer: Answer, settings: Settings, source: Source = "off", accept_encoding: str | None = None
+) -> Response:
     headers = _limit_headers(settings)
     headers["X-KB-Results"] = str(answer.results)
+    if source != "off":
+        headers["X-KB-Cache"] = source
     media_type = answer.media_type
     if media_type.startswith("text/") or media_type.endswith(("json", "+xml")):
         media_type += "; charset=utf-8"
-    return Response(content=answer.body, media_type=media_type, headers=headers)
+    body = answer.body
+    if answer.gzipped is not None:
+        headers["Vary"] = "Accept, Accept-Encoding"
+        if _accepts_gzip(accept_encoding):
+            # Compressed once by the worker; the GZip middleware passes an encoded body through.
+            body = answer.gzipped
+            headers["Content-Encoding"] = "gzip"
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    for part in (header or "").split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=").strip()
+            return q == "" or _positive(q)
+    return False
+
+
+def _positive(number: str) -> bool:
+    try:
+        return float(number) > 0
+    except ValueError:
+        return False
+
+
+# ------------------------------------------------------------------------------------------ OpenAPI
+
+# The routes read the request themselves (the protocol allows repeated and alternative parameter
+# names), so what they accept and answer is declared here for the OpenAPI description.
+_GRAPH_IRIS = {"type": "array", "items": {"type": "string", "maxLength": MAX_IRI_CHARS}}
+_PARAMETERS = [
+    {
+        "name": "query",
+        "in": "query",
+        "description": "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE); without it, the service"
+        " description.",
+        "schema": {"type": "string"},
+        "example": "SELECT ?s WHERE { ?s a <https://w3id.org/hemekb/ontology#OutcomeResult> } LIMIT 5",
+    },
+    {"name": "default-graph-uri", "in": "query", "schema": _GRAPH_IRIS, "explode": True},
+    {"name": "named-graph-uri", "in": "query", "schema": _GRAPH_IRIS, "explode": True},
+    {
+        "name": "format",
+        "in": "query",
+        "description": f"Answer format: {', '.join(f.name for f in FORMATS)} or a media type;"
+        " else Accept decides.",
+        # Longer is refused (400) as an unknown format: no format name or media type is this long.
+        "schema": {"type": "string", "maxLength": 100},
+    },
+]
+_ANSWERS = {fmt.media_type: {"schema": {}} for fmt in FORMATS}
+_ERROR = {"content": {"application/json": {"schema": ErrorEnvelope.model_json_schema()}, "text/plain": {}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The answer, in the negotiated format.", "content": _ANSWERS},
+    400: {**_ERROR, "description": "Not a query this endpoint runs (syntax, update, SERVICE, nesting)."},
+    404: {**_ERROR, "description": "No such resource."},
+    406: {**_ERROR, "description": "No accepted format can carry the result."},
+    413: {**_ERROR, "description": "Too many results, or the query or request body is too large."},
+    415: {**_ERROR, "description": "A POST body that is neither a form nor a SPARQL query."},
+    422: {**_ERROR, "description": "Invalid parameter."},
+    503: {**_ERROR, "description": "Past the time limit, or no worker came free in time."},
+}
+_POST_BODY = {
+    "content": {
+        _FORM: {
+            "schema": {
+                "type": "object",
+                "properties": {"query": {"type": "string"}, "format": {"type": "string"}},
+                "required": ["query"],
+            }
+        },
+        _DIRECT: {"schema": {"type": "string"}},
+    }
+}
 
 
 # ------------------------------------------------------------------------------------------ routes
@@ -240,6 +347,13 @@ async def _sparql(request: Request) -> Response:
             if dataset.given:
                 raise ProtocolError("default-graph-uri / named-graph-uri without a query")
             return _service_description(request, format_param, settings)
+        size = len(query.encode("utf-8"))
+        if size > settings.max_request_bytes:
+            raise QueryTooLong(
+                f"the query is {size} bytes; at most {settings.max_request_bytes} are accepted"
+                " (KB_MAX_REQUEST_BYTES)"
+            )
+        screen_query(query)  # refusals (updates, SERVICE, nesting) never wait for a worker
         job = Job(
             query=query,
             dataset=dataset,
@@ -247,10 +361,10 @@ async def _sparql(request: Request) -> Response:
             accept=request.headers.get("accept"),
             max_results=settings.sparql_max_results,
         )
-        answer = await run_in_threadpool(query_pool(request.app).run, job)
+        answer, source = await query_dispatcher(request.app).answer(job)
     except KBError as exc:
         return sparql_error(request, exc)
-    return _answer_response(answer, settings)
+    return _answer_response(answer, settings, source, request.headers.get("accept-encoding"))
 
 
 def _service_description(request: Request, format_param: str | None, settings: Settings) -> Response:
@@ -263,20 +377,36 @@ def _service_description(request: Request, format_param: str | None, settings: S
 
 
 @router.get(
-    "/sparql", name="sparql_get", response_class=Response, responses={200: {"description": "results"}}
+    "/sparql",
+    name="sparql_get",
+    response_class=Response,
+    responses=RESPONSES,
+    openapi_extra={"parameters": _PARAMETERS},
 )
 async def sparql_get(request: Request) -> Response:
     """Run a read-only SPARQL 1.1 query (`?query=`), or describe the service when there is none."""
     return await _sparql(request)
 
 
-@router.post("/sparql", name="sparql_post", response_class=Response)
+@router.post(
+    "/sparql",
+    name="sparql_post",
+    response_class=Response,
+    responses=RESPONSES,
+    openapi_extra={"parameters": _PARAMETERS[1:], "requestBody": _POST_BODY},
+)
 async def sparql_post(request: Request) -> Response:
     """Run a read-only SPARQL 1.1 query sent as a form (`query=`) or directly (application/sparql-query)."""
     return await _sparql(request)
 
 
-@router.get("/void", name="void", response_class=Response)
+@router.get(
+    "/void",
+    name="void",
+    response_class=Response,
+    responses=RESPONSES,
+    openapi_extra={"parameters": [_PARAMETERS[-1]]},
+)
 async def void(request: Request) -> Response:
     """The VoID description of the dataset (Turtle unless Accept or `format` asks for another RDF format)."""
     settings: Settings = request.app.state.knowledge_base.settings
@@ -293,10 +423,10 @@ async def void(request: Request) -> Response:
             accept=request.headers.get("accept"),
             max_results=max(settings.sparql_max_results, 100_000),
         )
-        answer = await run_in_threadpool(query_pool(request.app).run, job)
+        answer, source = await query_dispatcher(request.app).answer(job)
     except KBError as exc:
         return sparql_error(request, exc)
-    return _answer_response(answer, settings)
+    return _answer_response(answer, settings, source, request.headers.get("accept-encoding"))
 
 
 @router.get("/.well-known/void", include_in_schema=False)

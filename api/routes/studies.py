@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES
-from api.routes.common import FILTER_NAMES, FiltersDep, reject_unknown
+from api.routes.common import FILTER_NAMES, MAX_ID_CHARS, MAX_OFFSET, FiltersDep, reject_unknown
 from kb.queries import MAX_LIMIT, OutcomeFilters, StudyRow
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, StudyRef
 
@@ -121,7 +121,7 @@ def list_studies(
     request: Request,
     kb: KnowledgeBaseDep,
     filters: FiltersDep,
-    offset: Annotated[int, Query(ge=0, description="Studies to skip.", examples=[0])] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Studies to skip.", examples=[0])] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Studies per page.", examples=[50])] = 50,
 ) -> StudyPage:
     """Studies with at least one result matching the filters (the same filters as /outcomes), in
@@ -156,7 +156,12 @@ def get_study(
     request: Request,
     kb: KnowledgeBaseDep,
     study_id: Annotated[
-        str, Path(description="Study id, as /studies lists it.", examples=["004_7bbdc09f035e49b5-study-maia"])
+        str,
+        Path(
+            max_length=MAX_ID_CHARS,
+            description="Study id, as /studies lists it.",
+            examples=["004_7bbdc09f035e49b5-study-maia"],
+        ),
     ],
 ) -> StudyDetail:
     """One study: its paper, arms (with interventions, n and endpoints), and all its results."""

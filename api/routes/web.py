@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from api.deps import KnowledgeBaseDep
-from api.routes.common import filter_query
+from api.routes.common import MAX_OFFSET, filter_query
 from kb import concepts
 from kb.compare import number, p_text, value_text
 from kb.endpoints import ENDPOINTS
@@ -203,7 +203,7 @@ def index(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
     q = params.get("q", "").strip()
     sort = params.get("sort", "").strip() or None
     try:
-        offset = max(int(params.get("offset", "0") or 0), 0)
+        offset = min(max(int(params.get("offset", "0") or 0), 0), MAX_OFFSET)
     except ValueError:
         offset = 0
     facets_all: dict[str, dict[str, int]] = {}

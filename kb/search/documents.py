@@ -73,6 +73,7 @@ class PreparedPaper:
     digest: str  # the content digest of the graph it goes with (kb.rdf_mapping.content_digest)
     documents: list[Document]
     vectors: np.ndarray  # unit-length rows: documents[0].embedded..., then documents[1].embedded...
+    records: tuple[OutcomeRecord, ...] = ()  # the paper's records: rows of kb/outcome_table.py
 
 
 def _record_tags(record: OutcomeRecord) -> set[Tag]:
@@ -185,4 +186,4 @@ def prepare_paper(
     docs = documents_of(source, records, options)
     texts = [text for doc in docs for text in doc.embedded]
     vectors = embedder.documents(texts) if texts else np.zeros((0, embedder.dimension), np.float32)
-    return PreparedPaper(paper, digest, docs, vectors)
+    return PreparedPaper(paper, digest, docs, vectors, tuple(records))

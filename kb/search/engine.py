@@ -9,20 +9,26 @@ Weights and depth were chosen by bench/search_tuning.py (results in bench/result
 
 Outcome hits carry the record as the graph holds it: records are read back from the paper's graph
 (cached per paper and content digest), never from the index.
+
+Concurrency: the query is embedded before the index is read, and the index reads of one search run
+in one read transaction on the thread's own connection (kb.search.index), so searches on the
+server's worker threads run side by side instead of queueing behind one lock.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError, QueryRefused
-from kb.queries import stored_digest
+from kb.queries import graph_digests
 from kb.rdf_mapping import Minter, triples_to_records
 from kb.records import OutcomeRecord
+from kb.search.answers import SearchAnswers
 from kb.search.documents import with_gloss
 from kb.search.gloss import gloss_text
 from kb.search.index import DocRow, SearchIndex
@@ -35,7 +41,12 @@ MAX_K = 50
 DEFAULT_K = 10
 MAX_QUERY_CHARS = 1000
 FILTERS = ("language", "paper", "disease", "antigen", "endpoint")
-_CACHED_PAPERS = 64
+# Papers whose converted records are kept: the working set of a 1,000-paper base. At 64 the cache
+# thrashed there and converting hit papers was a quarter of a search's CPU (bench/results/load_notes.md).
+CACHED_PAPERS = 1024
+WARM_UP_QUERY = "complete remission"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class Searcher:
         self._minter = Minter(settings.base_iri)
         self._records: OrderedDict[tuple[str, str], dict[str, OutcomeRecord]] = OrderedDict()
         self._records_lock = threading.Lock()
+        self.answers = SearchAnswers()
 
     def embedder(self) -> Embedder:
         return embedder(self.settings.embedding_model)
@@ -96,36 +108,62 @@ class Searcher:
         query: str,
         k: int = DEFAULT_K,
         filters: Mapping[str, str | None] | None = None,
+        snapshot: str | None = None,
     ) -> SearchResults:
-        """The `k` best hits for `query`; QueryRefused for a bad query, k or filter value."""
+        """The `k` best hits for `query`; QueryRefused for a bad query, k or filter value.
+
+        `snapshot`: the published graph snapshot (kb.store.published_snapshot) read before `store` was
+        pinned, so `store` is that snapshot or a newer one; with it, answers are kept (kb.search.answers).
+        """
         text, k = check_query(query), check_k(k)
         given = {name: value for name, value in (filters or {}).items() if value is not None}
         unknown = sorted(set(given) - set(FILTERS))
         if unknown:
             raise QueryRefused(f"unknown filter {unknown[0]!r}; allowed: {', '.join(FILTERS)}")
+        if not self.index.path.exists():
+            return SearchResults(query=query, k=k, filters=given, results=[])
+        meta = self.index.meta()
+        self._check_model(meta)  # before loading a model the index was not built with
+        state = None if snapshot is None else (snapshot, meta.get("generation"))
+        question = (text, k, tuple(sorted(given.items())))
+        if state is not None:
+            cached = self.answers.get(state, question)
+            if cached is not None:
+                return cached.model_copy(update={"query": query})
+        answer = self._search(store, query, text, k, given)
+        if state is not None:
+            self.answers.put(state, question, answer)
+        return answer
+
+    def _search(
+        self, store: GraphStore, query: str, text: str, k: int, given: dict[str, str]
+    ) -> SearchResults:
         fusion = self.fusion
+        glossed = with_gloss(text, gloss_text(text)) if fusion.gloss_query else text
+        vector = self.embedder().queries([glossed])[0]  # no transaction open while the model works
+        terms = tokens(glossed)
         with self.index.reading() as db:
             if db is None:
                 return SearchResults(query=query, k=k, filters=given, results=[])
-            self._check_model(self.index.meta())
             checked = self.index.validate(db, given)
             allowed = self.index.allowed(db, checked) if checked.any() else None
             if allowed == []:
                 return SearchResults(query=query, k=k, filters=given, results=[])
-            glossed = with_gloss(text, gloss_text(text)) if fusion.gloss_query else text
-            vector = self.embedder().queries([glossed])[0]
-            terms = tokens(glossed)
             by_vector = self.index.nearest(db, vector, fusion.depth, allowed)
             by_words = self.index.best_matching(db, terms, fusion.depth, allowed)
             fused = fuse([(by_vector, fusion.vector_weight), (by_words, fusion.bm25_weight)], fusion.rrf_k)
             rows = self.index.rows(db, [doc_id for doc_id, _ in fused[: 3 * k + 10]])
+        # A row counts only while its paper's graph in `store` (this answer's snapshot) holds the content
+        # it was indexed from: an ingest commits the graph and the index one after the other.
+        graphs = {row.paper.id: self._minter.graph(row.paper.id).value for row in rows.values()}
+        digests = graph_digests(store, list(graphs.values()))
         hits: list[SearchHit] = []
         shown: set[tuple[str, int, int]] = set()
         for doc_id, score in fused:
             if len(hits) == k:
                 break
             row = rows.get(doc_id)
-            if row is None:
+            if row is None or digests.get(graphs[row.paper.id]) != row.digest:
                 continue
             span = (row.paper.id, row.char_start, row.char_end)
             if fusion.collapse and span in shown:
@@ -153,27 +191,57 @@ class Searcher:
         }
         if row.kind == "passage":
             return SearchHit(kind="passage", text=row.text, **common)
-        record = self._records_of(store, row.paper.id).get(row.record_id or "")
+        record = self._records_of(store, row.paper.id, row.digest).get(row.record_id or "")
         if record is None:  # the graph moved on between the index read and this one
             return None
         return SearchHit(
             kind="outcome", text=record.evidence.text, record=record, evidence=record.evidence, **common
         )
 
-    def _records_of(self, store: GraphStore, paper_id: str) -> dict[str, OutcomeRecord]:
-        """The paper's records as its graph holds them, cached by the graph's content digest."""
-        current = stored_digest(store, self._minter.graph(paper_id)) or ""
-        key = (paper_id, current)
-        with self._records_lock:
-            if key in self._records:
-                self._records.move_to_end(key)
-                return self._records[key]
+    def _records_of(self, store: GraphStore, paper_id: str, digest: str) -> dict[str, OutcomeRecord]:
+        """The paper's records as its graph holds them at content digest `digest`, cached by that digest.
+
+        `search` keeps only rows whose graph in `store` has the digest they were indexed with, so
+        the row's digest is the graph's: a digest names one graph content, and a cached conversion
+        needs no graph query.
+        """
+        cached = self._cached((paper_id, digest))
+        if cached is not None:
+            return cached
         records = {r.id: r for r in triples_to_records(store.paper_triples(paper_id))}
+        if not digest:  # a graph without an ingest run has no digest to key it by
+            return records
         with self._records_lock:
-            self._records[key] = records
-            while len(self._records) > _CACHED_PAPERS:
+            self._records[(paper_id, digest)] = records
+            while len(self._records) > CACHED_PAPERS:
                 self._records.popitem(last=False)
         return records
 
+    def _cached(self, key: tuple[str, str]) -> dict[str, OutcomeRecord] | None:
+        with self._records_lock:
+            records = self._records.get(key)
+            if records is not None:
+                self._records.move_to_end(key)
+            return records
+
     def close(self) -> None:
         self.index.close()
+
+
+def warm_up_in_background(search: Callable[[str], object]) -> threading.Thread:
+    """Run one search on a daemon thread, so that the first user's search does not pay for the
+    model's import and load (5-40 s), the index's vectors (~1 s at 68k vectors) and cold pages.
+
+    `search` is e.g. `KnowledgeBase.search`; without an index it returns at once, loading nothing.
+    A failure is logged only: the first real search reports it to its caller.
+    """
+
+    def run() -> None:
+        try:
+            search(WARM_UP_QUERY)
+        except Exception:
+            log.warning("search warm-up failed; the first search will load what it needs", exc_info=True)
+
+    thread = threading.Thread(target=run, name="search-warm-up", daemon=True)
+    thread.start()
+    return thread

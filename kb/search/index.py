@@ -17,14 +17,28 @@ words such as 复发, the commonest word length in Chinese and Japanese.
 
 Writes: `replacing(prepared)` deletes a paper's rows and inserts the new ones inside one
 transaction that stays open while the caller updates the graph (kb/service.py): an exception
-inside the block rolls the index back, and the index commits only after the graph has.
+inside the block rolls the index back, and the index commits only after the graph has. Every write
+also stores a new `generation` in meta, so readers know when their in-memory vectors are stale.
+
+The graph and the index commit one after the other, so a process killed between the two leaves
+them disagreeing about one paper. `pending(paper_id, digest)` says which: its row is committed
+before the graph is touched and deleted by the transaction that commits the paper's rows, so a
+pending paper that still disagrees marks an interrupted write (`kb validate` reports it, the search
+skips the paper's stale rows, and ingesting the paper again completes it).
+
+Reads: each thread reads through its own connection (sqlite3 releases the GIL while a statement
+runs, so searches on different threads run in parallel; WAL lets them run while the writer writes),
+and `reading()` holds one read transaction, so every query of a search sees the same snapshot. The
+KNN step runs in numpy over the index's vectors held in memory (kb.search.vectors), reloaded when
+the generation a reader sees is not the one in memory.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import uuid
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -34,10 +48,12 @@ import sqlite_utils
 import sqlite_vec
 from sqlite_utils.utils import sqlite3
 
+from kb import outcome_table
 from kb.errors import KBError, QueryRefused
 from kb.records import PaperRef
 from kb.search.documents import FACETS, PreparedPaper
 from kb.search.text import tokens
+from kb.search.vectors import VECTOR_TABLE, VectorCache
 from kb.settings import Settings
 
 SCHEMA_VERSION = "2"
@@ -45,6 +61,10 @@ VECTORS_PER_DOC = 8  # KNN depth per document wanted (passages have ~5 sentence 
 MAX_KNN = 4096  # the most neighbours sqlite-vec returns from one KNN query
 INDEX_FILE = "index.sqlite"
 _SHOWN_VALUES = 30
+# Outside SCHEMA_VERSION: an index made before the journal existed gains it without a rebuild.
+PENDING_TABLE = "CREATE TABLE IF NOT EXISTS pending (paper_id TEXT PRIMARY KEY, digest TEXT NOT NULL)"
+# The digest a `pending` row names for a paper being deleted: it is to have no graph and no rows.
+DELETED = ""
 
 
 def index_path(settings: Settings) -> Path:
@@ -83,13 +103,17 @@ class IndexFilters:
 
 
 class SearchIndex:
-    """One connection to the index file; the writer creates it, readers follow what it commits."""
+    """The index file: the writer creates it; readers (a connection per thread) follow what it commits."""
 
     def __init__(self, path: Path, *, writable: bool) -> None:
         self.path = path
         self.writable = writable
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer's connection, used by one thread at a time
         self._db: sqlite_utils.Database | None = None
+        self._local = threading.local()  # a read-only index's connection of this thread
+        self._readers: list[sqlite_utils.Database] = []
+        self._readers_lock = threading.Lock()
+        self._vectors = VectorCache(VECTOR_TABLE)
         if writable:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._connect()
@@ -111,10 +135,16 @@ class SearchIndex:
         return db
 
     def _reader(self) -> sqlite_utils.Database | None:
-        """The connection, opened on first use once the writer has created the file."""
-        if self._db is None and self.path.exists():
-            self._db = self._connect()
-        return self._db
+        """The connection to read with: the writer's, or this thread's own, opened once the file exists."""
+        if self.writable:
+            return self._db
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None and self.path.exists():
+            db = self._connect()
+            with self._readers_lock:
+                self._readers.append(db)
+            self._local.db = db
+        return db
 
     # ------------------------------------------------------------------ schema
 
@@ -136,7 +166,7 @@ class SearchIndex:
             return False
         wanted = {"schema": SCHEMA_VERSION, "model": model, "dimension": str(int(dimension()))}
         with db.atomic():
-            for table in ("docs_fts", "docs_vec", "tags", "docs", "papers", "meta"):
+            for table in ("docs_fts", "docs_vec", "tags", "docs", "papers", "meta", "pending"):
                 db.execute(f"DROP TABLE IF EXISTS [{table}]")
             db["meta"].create({"key": str, "value": str}, pk="key")
             db["papers"].create(
@@ -199,15 +229,48 @@ class SearchIndex:
         a failing COMMIT, which then propagates for the caller to undo what it did in the block.
         """
         db = self._writer()
-        with self._lock, db.atomic():
-            self._delete(db, prepared.paper.id)
-            self._insert(db, prepared)
-            yield
+        paper_id = prepared.paper.id
+        with self._lock:
+            with db.atomic():  # committed before the caller touches the graph
+                db.execute(PENDING_TABLE)
+                db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?)", [paper_id, prepared.digest])
+            with db.atomic():
+                self._delete(db, paper_id)
+                self._insert(db, prepared)
+                self._next_generation(db)
+                db.execute("DELETE FROM pending WHERE paper_id = ?", [paper_id])
+                yield
 
     def remove_paper(self, paper_id: str) -> None:
         db = self._writer()
         with self._lock, db.atomic():
             self._delete(db, paper_id)
+            self._next_generation(db)
+
+    @contextmanager
+    def removing(self, paper_id: str) -> Iterator[None]:
+        """Remove the paper's rows in a transaction that commits when the block (which drops the
+        paper's graph) ends normally; journaled as `replacing` is, with an empty digest for "no
+        paper", so a kill between the graph and the commit is an interrupted delete."""
+        db = self._writer()
+        with self._lock:
+            with db.atomic():
+                db.execute(PENDING_TABLE)
+                db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?)", [paper_id, DELETED])
+            with db.atomic():
+                if db["docs"].exists():  # a store whose only table is the outcome table (`kb reindex`)
+                    self._delete(db, paper_id)
+                else:
+                    outcome_table.delete_paper(db.conn, paper_id)
+                if db["meta"].exists():
+                    self._next_generation(db)
+                db.execute("DELETE FROM pending WHERE paper_id = ?", [paper_id])
+                yield
+
+    @staticmethod
+    def _next_generation(db: sqlite_utils.Database) -> None:
+        """Mark the index as changed, in the writing transaction (a random token: never reused)."""
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", [uuid.uuid4().hex])
 
     @staticmethod
     def _delete(db: sqlite_utils.Database, paper_id: str) -> None:
@@ -217,10 +280,12 @@ class SearchIndex:
         db.execute(f"DELETE FROM tags WHERE doc_id IN ({ids})", [paper_id])
         db.execute("DELETE FROM docs WHERE paper_id = ?", [paper_id])
         db.execute("DELETE FROM papers WHERE id = ?", [paper_id])
+        outcome_table.delete_paper(db.conn, paper_id)
 
     @staticmethod
     def _insert(db: sqlite_utils.Database, prepared: PreparedPaper) -> None:
         paper = prepared.paper
+        outcome_table.insert_paper(db.conn, paper, prepared.digest, prepared.records)
         db["papers"].insert(
             {
                 "id": paper.id,
@@ -271,14 +336,32 @@ class SearchIndex:
 
     @contextmanager
     def reading(self) -> Iterator[sqlite_utils.Database | None]:
-        """One consistent view of the index (None while no index exists) for several queries."""
-        with self._lock:
+        """One read transaction (None while no index exists): every query in it sees one snapshot.
+
+        A read-only index reads through this thread's connection, with no lock: readers on other
+        threads run in parallel. A writable index reads through the writer's connection.
+        """
+        with self._lock if self.writable else nullcontext():
             db = self._reader()
-            if db is None or not db["meta"].exists():
+            if db is None:
                 yield None
                 return
             with db.atomic():
-                yield db
+                yield db if db["meta"].exists() else None
+
+    @staticmethod
+    def generation(db: sqlite_utils.Database) -> Hashable:
+        """What changes whenever the index's vectors may have: the writers' token and the last vec0 rowid.
+
+        The rowid catches rows inserted by a writer that does not set the token (vec0 never reuses
+        a rowid); an index written before tokens existed has none, so its rowid alone keys it.
+        """
+        row = db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        try:
+            last = db.execute(f"SELECT MAX(rowid) FROM [{VECTOR_TABLE}_rowids]").fetchone()[0]
+        except sqlite3.OperationalError:  # another vec0 layout: the token alone
+            last = None
+        return (row[0] if row else None, last)
 
     def validate(self, db: sqlite_utils.Database, filters: dict[str, str | None]) -> IndexFilters:
         """Case-folded filters, or QueryRefused naming the values the index holds."""
@@ -340,15 +423,23 @@ class SearchIndex:
             sql += " WHERE " + " AND ".join(where)
         return [row[0] for row in db.execute(sql, params)]
 
-    @staticmethod
     def nearest(
+        self, db: sqlite_utils.Database, vector: np.ndarray, depth: int, allowed: list[int] | None
+    ) -> list[int]:
+        """The `depth` documents nearest to `vector` by their best vector, nearest first (numpy).
+
+        `db` is the reader's transaction: the vectors in memory are those of the generation it
+        sees, loaded with it when they are not. A passage has a vector per sentence, so the KNN
+        takes VECTORS_PER_DOC times as many vectors as documents wanted, as `nearest_by_sqlite_vec`.
+        """
+        snapshot = self._vectors.snapshot(db.conn, self.generation(db))
+        return snapshot.nearest(vector, min(depth * VECTORS_PER_DOC, MAX_KNN), depth, allowed)
+
+    @staticmethod
+    def nearest_by_sqlite_vec(
         db: sqlite_utils.Database, vector: np.ndarray, depth: int, allowed: list[int] | None
     ) -> list[int]:
-        """The `depth` documents nearest to `vector` by their best vector (sqlite-vec KNN), nearest first.
-
-        A passage has a vector per sentence, so the KNN asks for VECTORS_PER_DOC times as many
-        vectors as documents wanted.
-        """
+        """`nearest` by sqlite-vec's KNN query: the reference the numpy step is tested against."""
         blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         sql = "SELECT doc_id FROM docs_vec WHERE embedding MATCH ? AND k = ?"
         params: list[object] = [blob, min(depth * VECTORS_PER_DOC, MAX_KNN)]
@@ -419,6 +510,12 @@ class SearchIndex:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+        with self._readers_lock:
+            for db in self._readers:
+                db.close()
+            self._readers.clear()
+            self._local = threading.local()
+        self._vectors.clear()
 
     def __enter__(self) -> SearchIndex:
         return self

@@ -17,6 +17,18 @@ class QuerySyntaxError(QueryRefused):
     """The query does not parse; the message is the parser's (400)."""
 
 
+class QueryTooComplex(QueryRefused):
+    """A query nested too deeply, or one whose evaluation crashed its worker process (400).
+
+    pyoxigraph parses and plans recursively: a few thousand nested groups or chained operators
+    overflow the worker's stack (SIGSEGV), which a time limit cannot catch.
+    """
+
+
+class QueryTooLong(QueryRefused):
+    """A query longer than KB_MAX_REQUEST_BYTES (413)."""
+
+
 class NotAcceptable(QueryRefused):
     """No format the client accepts can carry this kind of result (406)."""
 

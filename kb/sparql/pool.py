@@ -23,12 +23,13 @@ from multiprocessing.process import BaseProcess
 
 from kb.errors import KBError
 from kb.settings import Settings
-from kb.sparql.errors import EndpointBusy, QueryTimeout
+from kb.sparql.errors import EndpointBusy, QueryTimeout, QueryTooComplex
 from kb.store.base import Dataset
 
 log = logging.getLogger(__name__)
 
 _START_TIMEOUT = 60.0
+GZIP_MINIMUM = 1000  # as the app's GZipMiddleware: smaller bodies are sent as they are
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Answer:
     media_type: str
     body: bytes
     results: int  # rows or triples (1 for ASK)
+    # The body gzip-compressed by the worker (bodies of GZIP_MINIMUM bytes or more), so that the
+    # server sends a cached answer without compressing it again for every request.
+    gzipped: bytes | None = None
 
 
 class _Worker:
@@ -63,7 +67,13 @@ class _Worker:
         if not self.conn.poll(_START_TIMEOUT):
             self.kill()
             raise KBError(f"a SPARQL worker did not start within {_START_TIMEOUT:.0f} s")
-        ready = self.conn.recv()
+        try:
+            ready = self.conn.recv()
+        except (EOFError, OSError) as exc:  # died while starting: the caller gives its slot back
+            self.kill()
+            raise KBError(
+                f"a SPARQL worker exited while starting (exit code {self.process.exitcode})"
+            ) from exc
         if ready != "ready":
             self.kill()
             raise KBError(f"a SPARQL worker failed to start: {ready}")
@@ -147,9 +157,18 @@ class QueryPool:
             status, payload = worker.conn.recv()
             log.debug("SPARQL job answered in %.3f s", time.monotonic() - started)
         except (EOFError, OSError, BrokenPipeError) as exc:
+            signal = None
             if worker is not None:
                 self._discard(worker)
+                exitcode = worker.process.exitcode
+                signal = -exitcode if exitcode is not None and exitcode < 0 else None
                 worker = None
+            if signal is not None:
+                # The worker was healthy when it took the job: the query itself brought it down.
+                raise QueryTooComplex(
+                    f"the query crashed the worker evaluating it (signal {signal}): it is nested too"
+                    " deeply or chains too many operators for the query planner; simplify it"
+                ) from exc
             raise KBError(f"a SPARQL worker died while answering: {exc}") from exc
         finally:
             self._idle.put(worker)

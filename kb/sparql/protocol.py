@@ -1,9 +1,9 @@
 """SPARQL 1.1 protocol rules that need no store: what a query is, what it may do, which format answers it.
 
-- `screen_query` refuses updates, LOAD and SERVICE before any worker sees the query. It reads the
-  query's tokens with strings, IRIs and comments blanked out, so a literal "SERVICE" or a variable
-  ?service never trips it, and the query form (SELECT, ASK, CONSTRUCT, DESCRIBE) and any FROM
-  clause are known before evaluation.
+- `screen_query` refuses updates, LOAD, SERVICE and too deep nesting before any worker sees the
+  query. It reads the query's tokens with strings, IRIs and comments blanked out, so a literal
+  "SERVICE" or a variable ?service never trips it, and the query form (SELECT, ASK, CONSTRUCT,
+  DESCRIBE) and any FROM clause are known before evaluation.
 - `negotiate` picks the media type of the answer from the `format` parameter, else from Accept.
 """
 
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from kb.sparql.errors import NotAcceptable, OperationRefused, ProtocolError
+from kb.sparql.errors import NotAcceptable, OperationRefused, ProtocolError, QueryTooComplex
 
 Form = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
 Kind = Literal["solutions", "boolean", "graph"]
@@ -35,8 +35,25 @@ _OPAQUE = re.compile(
 _WORD = re.compile(r"(?<![\w?$:\-.])([A-Za-z]+)(?![\w:\-])")
 
 
+# Deepest nesting of { ( [ a query may have. pyoxigraph parses and plans recursively: a few
+# thousand nested groups overflow a worker's stack, a thousand take seconds to plan; real queries
+# nest less than ten deep.
+MAX_NESTING = 100
+
+
 def _keywords(query: str) -> list[str]:
     return [m.group(1).upper() for m in _WORD.finditer(_OPAQUE.sub(" ", query))]
+
+
+def _nesting(query: str) -> int:
+    deepest = depth = 0
+    for char in _OPAQUE.sub(" ", query):
+        if char in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})]":
+            depth -= 1
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,11 @@ def screen_query(query: str) -> Screened:
             raise OperationRefused(
                 "SERVICE is refused: this endpoint answers from its own store and never calls other endpoints"
             )
+    depth = _nesting(query)
+    if depth > MAX_NESTING:
+        raise QueryTooComplex(
+            f"the query nests groups or expressions {depth} deep; at most {MAX_NESTING} are accepted"
+        )
     # The first keyword after the prologue (BASE / PREFIX declarations) says what the request is.
     for word in words:
         if word in ("BASE", "PREFIX"):

@@ -7,11 +7,13 @@ worker process for the time limit; tests and the benchmark may call it directly.
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 from multiprocessing.connection import Connection
 
 from kb.errors import KBError
 from kb.settings import Settings
-from kb.sparql.pool import Answer, Job
+from kb.sparql.pool import GZIP_MINIMUM, Answer, Job
 from kb.sparql.protocol import negotiate, screen_query
 from kb.sparql.results import boolean_bytes, graph_bytes, solutions_bytes
 from kb.store import GraphStore, Solutions, open_store
@@ -39,6 +41,12 @@ def answer(store: GraphStore, job: Job) -> Answer:
     return Answer(fmt.media_type, graph_bytes(fmt.name, triples), len(triples))
 
 
+def _with_gzip(result: Answer) -> Answer:
+    if len(result.body) < GZIP_MINIMUM:
+        return result
+    return dataclasses.replace(result, gzipped=gzip.compress(result.body, compresslevel=6, mtime=0))
+
+
 def serve(conn: Connection, settings: Settings) -> None:
     """Worker main loop: open the store read-only once, then answer jobs until the pipe closes."""
     try:
@@ -53,7 +61,7 @@ def serve(conn: Connection, settings: Settings) -> None:
         except (EOFError, OSError):
             break
         try:
-            conn.send(("ok", answer(store, job)))
+            conn.send(("ok", _with_gzip(answer(store, job))))
         except KBError as exc:
             conn.send(("error", exc))
         except Exception as exc:  # an unexpected failure must not kill the worker silently

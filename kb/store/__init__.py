@@ -5,7 +5,7 @@ from __future__ import annotations
 from kb.errors import StoreMisconfigured
 from kb.settings import Settings
 from kb.store.base import Answer, Dataset, GraphStore, QueryResult, Row, Solutions
-from kb.store.oxigraph import OxigraphStore
+from kb.store.oxigraph import OxigraphStore, published_snapshot
 from kb.store.sparql_server import SparqlServerStore
 
 # name -> implementation: the embedded store, and any SPARQL 1.1 server (tested with Virtuoso).
@@ -35,4 +35,5 @@ __all__ = [
     "Solutions",
     "SparqlServerStore",
     "open_store",
+    "published_snapshot",
 ]

@@ -211,3 +211,18 @@ class OxigraphStore(GraphStore):
         # pyoxigraph has no close(): RocksDB (and its LOCK) is released when the last reference goes.
         self._store = None
         self._closed = True
+
+
+def published_snapshot(settings: Settings) -> str | None:
+    """The snapshot readers of the Oxigraph store see now, or None when answers cannot be tied to one."""
+    if settings.store != "oxigraph":
+        return None
+    graph = settings.graph_dir
+    try:
+        name = (graph / "CURRENT").read_text(encoding="utf-8").strip()
+        if not name:
+            return None
+        folder = (graph / "snapshots" / name).stat()
+    except OSError:
+        return None
+    return f"{name}:{folder.st_ino}:{folder.st_mtime_ns}"
