@@ -127,34 +127,46 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """`kb serve` in its own process on a free loopback port over `home`, with extra KB_* settings."""
+    """`kb serve` in its own process on a free loopback port over `home`, with extra KB_* settings;
+    its output goes to `log_path` when given (tests read what it logged). `start` again after `stop`
+    restarts it on a new port."""
 
-    def __init__(self, home: Path, *, timeout: float = 30, **settings: str) -> None:
+    def __init__(
+        self, home: Path, *, timeout: float = 30, log_path: Path | None = None, **settings: str
+    ) -> None:
+        self.home, self.timeout, self.log_path, self.settings = home, timeout, log_path, settings
+        self.start()
+
+    def start(self) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = kb_env(home)
-        env.update(settings)
+        env = kb_env(self.home)
+        env.update(self.settings)
+        self._log = self.log_path.open("ab") if self.log_path is not None else None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=REPO,
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=self._log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if self._log else subprocess.PIPE,
         )
-        self.client = httpx.Client(base_url=self.url, timeout=timeout)
-        deadline = time.monotonic() + 30
+        self.client = httpx.Client(base_url=self.url, timeout=self.timeout)
+        deadline = time.monotonic() + max(30, self.timeout)
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                stderr = self.process.stderr.read() if self.process.stderr else ""
-                raise RuntimeError(f"kb serve exited: {stderr}")
+                raise RuntimeError(f"kb serve exited: {self._output()}")
             try:
                 self.client.get("/health")
                 return
             except httpx.TransportError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("kb serve did not answer within 30 s")
+        raise RuntimeError("kb serve did not answer in time")
+
+    def _output(self) -> str:
+        if self.log_path is not None:
+            return self.log_path.read_text(errors="replace")
+        return self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
 
     @property
     def endpoint(self) -> str:
@@ -163,12 +175,15 @@ class LiveServer:
 
     def stop(self) -> None:
         self.client.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pymupdf
 import pytest
 
@@ -32,10 +31,8 @@ from tests.conftest import (
     PAPER_A,
     PAPER_B,
     PAPERS,
-    REPO,
-    _free_port,
+    LiveServer,
     extractor_ready,
-    kb_env,
     line_extractor,
     run_kb,
 )
@@ -48,49 +45,12 @@ MAX_UPLOAD = 1_000_000
 JA_PAPER = PAPERS / "003_bc4f08158784ce0d.txt"  # two outcome records, quick to extract
 
 
-class KeyedServer:
+class KeyedServer(LiveServer):
     """`kb serve` with KB_* settings of its own (KB_API_KEYS); its stdout and stderr go to `log_path`."""
 
     def __init__(self, home: Path, log_path: Path, **settings: str) -> None:
-        self.home = home
-        self.log_path = log_path
-        self.settings = settings
-        self.start()
-
-    def start(self) -> None:
-        self.port = _free_port()
-        env = kb_env(self.home) | {f"KB_{name.upper()}": value for name, value in self.settings.items()}
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=REPO,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"kb serve exited: {self.log_path.read_text(errors='replace')}")
-            try:
-                self.client.get("/health")
-                return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("kb serve did not answer within 60 s")
-
-    def stop(self) -> None:
-        self.client.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        keyed = {f"KB_{name.upper()}": value for name, value in settings.items()}
+        super().__init__(home, timeout=60, log_path=log_path, **keyed)
 
 
 @pytest.fixture(scope="module")
