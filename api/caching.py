@@ -21,7 +21,7 @@ def cache_control(max_age: int) -> str:
     return "no-cache" if max_age <= 0 else f"public, max-age={max_age}"
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def etag_matches(if_none_match: str, etag: str) -> bool:
     """Weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored."""
     tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
     return "*" in tags or etag.removeprefix("W/") in tags
@@ -67,7 +67,7 @@ class ETagMiddleware:
             vary = {v.strip().lower() for value in headers.getlist("vary") for v in value.split(",")}
             if "accept" not in vary:
                 headers.append("Vary", "Accept")
-            if if_none_match and _matches(if_none_match, etag):
+            if if_none_match and etag_matches(if_none_match, etag):
                 for name in ("content-length", "content-type", "content-disposition"):
                     if name in headers:
                         del headers[name]

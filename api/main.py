@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api.answer_cache import AnswerCacheMiddleware
 from api.body_limit import BodyTooLarge, RequestBodyLimit, body_too_large
 from api.caching import ETagMiddleware
 from api.errors import install_error_handlers
@@ -82,6 +83,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestBodyLimit, max_bytes=knowledge_base.settings.max_request_bytes)
     app.add_middleware(ETagMiddleware, max_age=knowledge_base.settings.cache_max_age)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    # Outside gzip and ETag: a kept answer is the final one (api/answer_cache.py).
+    app.add_middleware(
+        AnswerCacheMiddleware,
+        data_version=knowledge_base.data_version,
+        max_bytes=knowledge_base.settings.response_cache_bytes,
+    )
     origins = [o.strip() for o in knowledge_base.settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(

@@ -237,6 +237,7 @@ class KnowledgeBase:
         self._paper_records: OrderedDict[tuple[str, str], dict[str, OutcomeRecord]] = OrderedDict()
         self._paper_records_lock = threading.Lock()
         self._paper_rows: tuple[str, list[PaperRow]] | None = None
+        self._version_reader: SearchIndex | None = None
         self._paper_rows_lock = threading.Lock()
         self._outcome_table: OutcomeTable | None = None
 
@@ -479,6 +480,30 @@ class KnowledgeBase:
         store = self._store().pinned()
         return study_rows(store, validated(store, filters))
 
+    def data_version(self) -> str | None:
+        """A name for what reads answer from now: the published graph snapshot and the state of the
+        search index file (changed by every commit). Answers computed after reading it are of this
+        version or a newer one. None for stores that publish no snapshots (KB_STORE=sparql)."""
+        snapshot = published_snapshot(self.settings)
+        if snapshot is None:
+            return None
+        with self._reader_lock:
+            if self._version_reader is None:
+                self._version_reader = SearchIndex.open(self.settings, writable=False)
+            reader = self._version_reader
+        # the index's generation changes with every search-row write; the file's state also with
+        # writes that leave it (the outcome table built by `kb reindex`)
+        parts = [snapshot, reader.meta().get("generation", "-")]
+        index_file = index_path(self.settings)
+        for file in (index_file, index_file.with_name(index_file.name + "-wal")):
+            try:
+                stat = file.stat()
+            except FileNotFoundError:
+                parts.append("-")
+            else:
+                parts.append(f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}")
+        return "|".join(parts)
+
     def papers(self) -> list[PaperRow]:
         """Every paper with its metadata. The list changes only when a snapshot is published, and
         reading it is a query over every paper graph (~1.3 s at 1,000 papers), so it is kept per
@@ -525,6 +550,9 @@ class KnowledgeBase:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+            if self._version_reader is not None:
+                self._version_reader.close()
+                self._version_reader = None
             if self._outcome_table is not None:
                 self._outcome_table.close()
                 self._outcome_table = None

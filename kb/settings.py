@@ -86,6 +86,14 @@ class Settings(BaseSettings):
             " one more is refused at once (503 endpoint_busy)."
         ),
     )
+    response_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description=(
+            "KB_RESPONSE_CACHE_BYTES: memory for whole GET answers kept per version of the data (graph"
+            " snapshot and search index); any ingest or delete drops them all. 0: no cache."
+        ),
+    )
     sparql_cache_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=0,

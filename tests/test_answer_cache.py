@@ -1,0 +1,62 @@
+"""Whole GET answers kept per version of the data: repeated questions are answered from memory,
+and an ingest or a delete is seen by the very next request."""
+
+from __future__ import annotations
+
+import time
+
+from kb.service import KnowledgeBase
+from kb.settings import Settings
+from tests.conftest import LiveServer
+
+
+def test_data_version_changes_with_every_ingest(kb: KnowledgeBase, papers, settings: Settings) -> None:
+    assert kb.data_version() is None  # nothing published yet: no version, nothing kept
+    assert kb.ingest_paths([papers]).ok
+    first = kb.data_version()
+    assert first == kb.data_version()
+    (papers / "a.txt").write_text("Title A\nCD19 CAR-T gave CR in 61% of patients.\n", encoding="utf-8")
+    assert kb.ingest_paths([papers]).ok
+    assert kb.data_version() != first
+
+
+def test_answers_are_kept_until_the_data_changes(kb: KnowledgeBase, papers, settings: Settings) -> None:
+    assert kb.ingest_paths([papers]).ok
+    server = LiveServer(settings.home)
+    try:
+        client = server.client
+        first = client.get("/outcomes", params={"antigen": "CD19"})
+        again = client.get("/outcomes", params={"antigen": "CD19"})
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+        assert "x-kb-cache" not in first.headers and again.headers["x-kb-cache"] == "hit"
+        revalidated = client.get(
+            "/outcomes", params={"antigen": "CD19"}, headers={"If-None-Match": first.headers["etag"]}
+        )
+        assert revalidated.status_code == 304 and not revalidated.content
+        as_csv = client.get("/outcomes", params={"antigen": "CD19"}, headers={"Accept": "text/csv"})
+        assert as_csv.headers["content-type"].startswith("text/csv")  # Accept is part of the question
+
+        (papers / "a.txt").write_text("Title A\nCD19 CAR-T gave CR in 61% of patients.\n", encoding="utf-8")
+        assert kb.ingest_paths([papers / "a.txt"]).ok
+        after = client.get("/outcomes", params={"antigen": "CD19"})
+        values = sorted(r["value"] for r in after.json()["results"])
+        assert 61.0 in values and 80.7 not in values
+        assert kb.delete_paper("a") is not None
+        time.sleep(0.01)
+        gone = client.get("/outcomes", params={"antigen": "CD19"}).json()["results"]
+        assert all(r["paper"]["id"] != "a" for r in gone)
+    finally:
+        server.stop()
+
+
+def test_no_answers_are_kept_when_the_cache_is_off(kb: KnowledgeBase, papers, settings: Settings) -> None:
+    assert kb.ingest_paths([papers]).ok
+    server = LiveServer(settings.home, KB_RESPONSE_CACHE_BYTES="0")
+    try:
+        first = server.client.get("/outcomes")
+        again = server.client.get("/outcomes")
+        assert first.status_code == 200 and again.content == first.content
+        assert "x-kb-cache" not in again.headers
+    finally:
+        server.stop()
