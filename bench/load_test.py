@@ -441,9 +441,11 @@ def describe(result: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def load_test_home(home: Path, workers: int = 1, **kwargs: Any) -> dict[str, Any]:
-    """Start `kb serve` over `home` (`workers` processes), run the load, stop the server."""
-    with Server(home, env={"KB_WORKERS": str(workers)}) as server:
+def load_test_home(
+    home: Path, workers: int = 1, settings: dict[str, str] | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """Start `kb serve` over `home` (`workers` processes, extra KB_* `settings`), run the load, stop it."""
+    with Server(home, env={"KB_WORKERS": str(workers), **(settings or {})}) as server:
         cpu_before = server.cpu_seconds()
         result = run_load(server.url, **kwargs)
         cpu = server.cpu_seconds() - cpu_before
@@ -465,7 +467,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-requests", type=int, default=1_000_000)
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--workers", type=int, default=1, help="server processes (KB_WORKERS), with --home")
+    parser.add_argument(
+        "--setting", action="append", default=[], metavar="KB_NAME=VALUE", help="server setting (--home)"
+    )
     args = parser.parse_args(argv)
+    settings = dict(item.split("=", 1) for item in args.setting)
     options = {
         "clients": args.clients,
         "duration": args.duration,
@@ -473,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "max_requests": args.max_requests,
     }
     if args.home:
-        result = load_test_home(args.home, workers=args.workers, **options)
+        result = load_test_home(args.home, workers=args.workers, settings=settings, **options)
     else:
         result = run_load(args.url, **options)
     if args.json:
