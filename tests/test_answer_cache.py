@@ -60,3 +60,17 @@ def test_no_answers_are_kept_when_the_cache_is_off(kb: KnowledgeBase, papers, se
         assert "x-kb-cache" not in again.headers
     finally:
         server.stop()
+
+
+def test_several_server_processes_answer_on_kept_alive_connections(
+    kb: KnowledgeBase, papers, settings
+) -> None:
+    """`kb serve --workers 2` (KB_WORKERS): both processes share one socket and answer the same."""
+    assert kb.ingest_paths([papers]).ok
+    server = LiveServer(settings.home, KB_WORKERS="2")
+    try:
+        answers = [server.client.get("/outcomes", params={"antigen": "CD19"}) for _ in range(6)]
+        assert {a.status_code for a in answers} == {200}
+        assert len({a.content for a in answers}) == 1 and answers[0].json()["total"] >= 1
+    finally:
+        server.stop()
