@@ -530,8 +530,7 @@ class KnowledgeBase:
             if self._searcher is None:
                 self._searcher = Searcher(self.settings)
             searcher = self._searcher
-        snapshot = published_snapshot(self.settings)  # before pinning: the store is this one or newer
-        return searcher.search(self._store().pinned(), query, k, filters, snapshot=snapshot)
+        return searcher.search(self._store().pinned(), query, k, filters)
 
     def stats(self) -> Stats:
         store = self._store().pinned()

@@ -230,7 +230,8 @@ def get_paper(
     evidence sentence (`highlights`), so that a client can mark them in the original language."""
     reject_unknown(request, ["format", "include_text", "highlight"])
     fmt = choose_format(request, format, PAPER_FORMATS)
-    rows = {r.id.lower(): r for r in kb.papers()} | {r.file.lower(): r for r in kb.papers()}
+    papers = kb.papers()
+    rows = {r.id.lower(): r for r in papers} | {r.file.lower(): r for r in papers}
     row = rows.get(paper_id.lower())
     if row is None:
         raise HTTPException(status_code=404, detail=f"no paper {paper_id!r}; GET /papers lists the papers")

@@ -28,7 +28,6 @@ from kb.errors import KBError, QueryRefused
 from kb.queries import graph_digests
 from kb.rdf_mapping import Minter, triples_to_records
 from kb.records import OutcomeRecord
-from kb.search.answers import SearchAnswers
 from kb.search.documents import with_gloss
 from kb.search.gloss import gloss_text
 from kb.search.index import DocRow, SearchIndex
@@ -97,7 +96,6 @@ class Searcher:
         self._minter = Minter(settings.base_iri)
         self._records: OrderedDict[tuple[str, str], dict[str, OutcomeRecord]] = OrderedDict()
         self._records_lock = threading.Lock()
-        self.answers = SearchAnswers()
 
     def embedder(self) -> Embedder:
         return embedder(self.settings.embedding_model)
@@ -108,13 +106,8 @@ class Searcher:
         query: str,
         k: int = DEFAULT_K,
         filters: Mapping[str, str | None] | None = None,
-        snapshot: str | None = None,
     ) -> SearchResults:
-        """The `k` best hits for `query`; QueryRefused for a bad query, k or filter value.
-
-        `snapshot`: the published graph snapshot (kb.store.published_snapshot) read before `store` was
-        pinned, so `store` is that snapshot or a newer one; with it, answers are kept (kb.search.answers).
-        """
+        """The `k` best hits for `query`; QueryRefused for a bad query, k or filter value."""
         text, k = check_query(query), check_k(k)
         given = {name: value for name, value in (filters or {}).items() if value is not None}
         unknown = sorted(set(given) - set(FILTERS))
@@ -122,22 +115,7 @@ class Searcher:
             raise QueryRefused(f"unknown filter {unknown[0]!r}; allowed: {', '.join(FILTERS)}")
         if not self.index.path.exists():
             return SearchResults(query=query, k=k, filters=given, results=[])
-        meta = self.index.meta()
-        self._check_model(meta)  # before loading a model the index was not built with
-        state = None if snapshot is None else (snapshot, meta.get("generation"))
-        question = (text, k, tuple(sorted(given.items())))
-        if state is not None:
-            cached = self.answers.get(state, question)
-            if cached is not None:
-                return cached.model_copy(update={"query": query})
-        answer = self._search(store, query, text, k, given)
-        if state is not None:
-            self.answers.put(state, question, answer)
-        return answer
-
-    def _search(
-        self, store: GraphStore, query: str, text: str, k: int, given: dict[str, str]
-    ) -> SearchResults:
+        self._check_model(self.index.meta())  # before loading a model the index was not built with
         fusion = self.fusion
         glossed = with_gloss(text, gloss_text(text)) if fusion.gloss_query else text
         vector = self.embedder().queries([glossed])[0]  # no transaction open while the model works
