@@ -35,7 +35,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,8 +150,8 @@ class Server:
                     raise RuntimeError(f"kb serve did not answer within {start_timeout:.0f} s")
                 time.sleep(0.2)
 
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) of the server and its live children (the /sparql workers)."""
+    def _tree(self) -> dict[int, float]:
+        """The server and its live descendants (workers, /sparql workers): pid -> CPU seconds so far."""
         ticks = os.sysconf("SC_CLK_TCK")
         stats: dict[int, tuple[int, float]] = {}
         for entry in Path("/proc").iterdir():
@@ -162,7 +162,7 @@ class Server:
             except OSError:
                 continue
             stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
-        tree, total = {self.process.pid}, 0.0
+        tree = {self.process.pid}
         changed = True
         while changed:
             changed = False
@@ -170,20 +170,24 @@ class Server:
                 if parent in tree and pid not in tree:
                     tree.add(pid)
                     changed = True
-        for pid in tree:
-            total += stats.get(pid, (0, 0.0))[1]
-        return total
+        return {pid: stats.get(pid, (0, 0.0))[1] for pid in tree}
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server and its live children (workers included)."""
+        return sum(self._tree().values())
 
     def peak_rss_mib(self) -> float | None:
-        """The server process's peak resident memory (VmHWM), while it runs."""
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return None
+        """The sum of the peak resident memory (VmHWM) of the server's processes, while they run."""
+        total = None
+        for pid in self._tree():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    total = (total or 0.0) + int(line.split()[1]) / 1024
+        return total
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -259,6 +263,8 @@ def templates_for(paths: set[str]) -> tuple[dict[str, list[Template]], list[str]
 
 # ---------------------------------------------------------------------------------- the run
 
+WARM_COPIES = 8  # concurrent copies of each template before the clock: new connections, any process
+
 
 @dataclass
 class EndpointStats:
@@ -285,7 +291,9 @@ class EndpointStats:
 async def _warm(
     client: httpx.AsyncClient, templates: dict[str, list[Template]], ready_within: float = 120.0
 ) -> list[str]:
-    """Send every template once; drop (and report) those that do not answer 200.
+    """Send every template once; drop (and report) those that do not answer 200; then send each
+    again on WARM_COPIES connections at once, so that every server process (`--workers`) has met
+    it: the run measures a warm server, not each process's first query.
 
     A 503 while the server is still starting (the /sparql workers, the embedding model) is asked
     again, for up to `ready_within` seconds in all.
@@ -301,6 +309,14 @@ async def _warm(
             if response.status_code != 200:
                 items.remove(template)
                 dropped.append(f"{template.label}: {response.status_code} {response.text[:200]}")
+    for endpoint, items in templates.items():
+        for template in items:
+            await asyncio.gather(
+                *(
+                    client.get(endpoint, params=template.params, headers=template.headers)
+                    for _ in range(WARM_COPIES)
+                )
+            )
     return dropped
 
 
@@ -313,7 +329,8 @@ async def _drive(
     max_requests: int,
     seed: int,
     timeout: float,
-) -> tuple[dict[str, EndpointStats], float, list[str]]:
+    server_cpu: Callable[[], float] | None = None,
+) -> tuple[dict[str, EndpointStats], float, list[str], float | None]:
     # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: at equal
     # timeouts (httpx's default is 5 s too) a request can go out on a socket the server is closing.
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0)
@@ -323,6 +340,7 @@ async def _drive(
         weights = [WEIGHTS[e] for e in endpoints]
         stats = {e: EndpointStats() for e in endpoints}
         sent = 0
+        cpu_at_start = server_cpu() if server_cpu else None
         started = time.perf_counter()
         deadline = started + duration
 
@@ -357,7 +375,9 @@ async def _drive(
                     )
 
         await asyncio.gather(*(one_client(n) for n in range(clients)))
-        return stats, time.perf_counter() - started, dropped
+        seconds = time.perf_counter() - started
+        cpu = server_cpu() - cpu_at_start if server_cpu and cpu_at_start is not None else None
+        return stats, seconds, dropped, cpu
 
 
 def run_load(
@@ -369,16 +389,20 @@ def run_load(
     max_requests: int = 1_000_000,
     seed: int = 7,
     timeout: float = 60.0,
+    server_cpu: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
-    """Drive the server at `url` (loopback only); per-endpoint and total figures as a dict."""
+    """Drive the server at `url` (loopback only); per-endpoint and total figures as a dict.
+
+    `server_cpu` (the server's CPU seconds so far) is read when the clock starts and stops: the
+    result's `server_cpu_s` is then the timed run's, without start-up and warm-up."""
     check_loopback(url)
     with httpx.Client(base_url=url, timeout=30) as client:
         paths = set(client.get("/openapi.json").json().get("paths", {}))
         health = client.get("/health").json()
     templates, notes = templates_for(paths)
     cpu_start = time.process_time()
-    stats, seconds, dropped = asyncio.run(
-        _drive(url, templates, clients, duration, think, max_requests, seed, timeout)
+    stats, seconds, dropped, server_cpu_s = asyncio.run(
+        _drive(url, templates, clients, duration, think, max_requests, seed, timeout, server_cpu)
     )
     client_cpu = time.process_time() - cpu_start
     endpoints = {e: s.row(seconds) for e, s in stats.items()}
@@ -399,6 +423,7 @@ def run_load(
         "client_cpu_share": client_cpu / seconds,
         "notes": notes,
         "dropped_templates": dropped,
+        "server_cpu_s": server_cpu_s,
     }
 
 
@@ -423,7 +448,7 @@ def describe(result: dict[str, Any]) -> str:
         f" load generator used {result['client_cpu_share']:.0%} of a core"
     )
     if result.get("server_peak_rss_mib"):
-        head += f"; server peak RSS {result['server_peak_rss_mib']:.0f} MiB"
+        head += f"; server peak RSS {result['server_peak_rss_mib']:.0f} MiB (its processes' peaks added)"
     if result.get("server_cpu_ms_per_request"):
         head += (
             f"; server CPU {result['server_cpu_s']:.0f} s"
@@ -446,11 +471,9 @@ def load_test_home(
 ) -> dict[str, Any]:
     """Start `kb serve` over `home` (`workers` processes, extra KB_* `settings`), run the load, stop it."""
     with Server(home, env={"KB_WORKERS": str(workers), **(settings or {})}) as server:
-        cpu_before = server.cpu_seconds()
-        result = run_load(server.url, **kwargs)
-        cpu = server.cpu_seconds() - cpu_before
+        result = run_load(server.url, server_cpu=server.cpu_seconds, **kwargs)
+        cpu = result["server_cpu_s"]
         result["server_peak_rss_mib"] = server.peak_rss_mib()
-        result["server_cpu_s"] = cpu
         requests = result["total"]["requests"]
         result["server_cpu_ms_per_request"] = 1000 * cpu / requests if requests else None
     return result

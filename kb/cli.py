@@ -256,30 +256,16 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     if settings.workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
         return
-    # Several processes share the listening socket; each builds its app from the KB_* environment.
+    # Several processes, a socket each on one port; each builds its app from the KB_* environment.
     os.environ.update({"KB_HOST": settings.host, "KB_PORT": str(settings.port)})
     _serve_processes(settings)
 
 
 def _serve_processes(settings: Settings) -> None:
-    """uvicorn's multi-process mode, with Nagle's algorithm off on the shared socket.
+    """uvicorn's multi-process mode, with a listening socket per process (api/processes.py)."""
+    from api.processes import serve_processes
 
-    uvicorn binds that socket with protocol 0, and asyncio sets TCP_NODELAY only on connections of
-    sockets whose protocol is TCP; Linux copies the option from the listening socket to the ones it
-    accepts. Without it an answer written as headers then body waits for the client's delayed ACK:
-    ~40 ms per request on a kept-alive connection (bench/results/load_notes.md).
-    """
-    import socket
-
-    from uvicorn import Config
-    from uvicorn.supervisors import Multiprocess
-
-    config = Config(
-        "api.main:create_app", factory=True, host=settings.host, port=settings.port, workers=settings.workers
-    )
-    sock = config.bind_socket()
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    Multiprocess(config, sockets=[sock]).run()
+    serve_processes(settings.host, settings.port, settings.workers)
 
 
 # The graph store as linked data: kb/cli_graph.py.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -92,7 +93,11 @@ class ComparisonTable(BaseModel):
     """The comparison of the records matching `filters`."""
 
     filters: dict[str, str | int] = Field(default_factory=dict)
-    columns: list[Column]
+    total_rows: int | None = Field(
+        default=None, description="Rows of the whole table; `rows` are rows offset..offset+len(rows) of it."
+    )
+    offset: int = Field(default=0, description="Rows of the whole table before `rows`.")
+    columns: list[Column] = Field(description="The whole table's columns (every page has them all).")
     rows: list[Row]
     papers: list[PaperRef] = Field(description="The papers behind the rows (the table's sources).")
 
@@ -201,27 +206,33 @@ def _slug(text: str) -> str:
 
 
 def column_for(record: OutcomeRecord) -> Column:
+    """The value column of a record's result (one shared instance per column: do not modify it)."""
     qualifier = record.event or (f"grade {record.grade}" if record.grade else None)
-    statistic = record.statistic.replace("_", " ")
-    title = record.endpoint + (f" ({qualifier})" if qualifier else "") + f" {statistic}"
-    key = f"{record.endpoint}_{record.statistic}"
-    if record.time_months is not None:
-        title += f" at {months_label(record.time_months)}"
-        key += f"_{number(record.time_months).replace('.', '_')}mo"
+    return _column(record.endpoint, record.statistic, record.time_months, qualifier)
+
+
+@lru_cache(maxsize=4096)  # a table of 1,000 papers has thousands of results but few columns
+def _column(endpoint: str, statistic_code: str, time_months: float | None, qualifier: str | None) -> Column:
+    statistic = statistic_code.replace("_", " ")
+    title = endpoint + (f" ({qualifier})" if qualifier else "") + f" {statistic}"
+    key = f"{endpoint}_{statistic_code}"
+    if time_months is not None:
+        title += f" at {months_label(time_months)}"
+        key += f"_{number(time_months).replace('.', '_')}mo"
     if qualifier:
         key += f"_{_slug(qualifier) or 'q'}"
-    description = f"{ENDPOINTS.get(record.endpoint, record.endpoint)}, {statistic}"
-    if record.time_months is not None:
-        description += f" at {months_label(record.time_months)}"
+    description = f"{ENDPOINTS.get(endpoint, endpoint)}, {statistic}"
+    if time_months is not None:
+        description += f" at {months_label(time_months)}"
     if qualifier:
         description += f"; {qualifier}"
     return Column(
         key=key,
         title=title,
         kind="value",
-        endpoint=record.endpoint,
-        statistic=record.statistic,
-        time_months=record.time_months,
+        endpoint=endpoint,
+        statistic=statistic_code,
+        time_months=time_months,
         qualifier=qualifier,
         description=description,
     )
@@ -243,37 +254,41 @@ def _unique(values: Iterable[str | None]) -> list[str]:
 
 
 def build_comparison(
-    records: Sequence[OutcomeRecord], filters: dict[str, str | int] | None = None
+    records: Sequence[OutcomeRecord],
+    filters: dict[str, str | int] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> ComparisonTable:
-    """The comparison table of `records` (in their order: rows keep the order of first results)."""
+    """The comparison table of `records` (in their order: rows keep the order of first results), or
+    its rows offset..offset+limit: the columns are always the whole table's, and only the rows
+    asked for are built (at 1,000 papers a table can have thousands of rows)."""
     columns: dict[str, Column] = {}
     groups: dict[tuple[str, str, str | None], list[OutcomeRecord]] = {}
     by_comparison: dict[tuple[str, str], list[OutcomeRecord]] = {}
-    for record in records:
+    column_keys: dict[str, str] = {}
+    has_p: set[str] = set()
+    study_first: dict[tuple[str, str], int] = {}
+    order: dict[tuple[str, str, str | None], tuple[str, int, int]] = {}
+    for index, record in enumerate(records):
         column = column_for(record)
         columns.setdefault(column.key, column)
-        groups.setdefault((record.paper.id, record.study.id, record.arm), []).append(record)
+        column_keys[record.id] = column.key
+        if p_text(record):
+            has_p.add(column.key)
+        study = study_first.setdefault((record.paper.id, record.study.id), index)
+        group = (record.paper.id, record.study.id, record.arm)
+        groups.setdefault(group, []).append(record)
+        order.setdefault(group, (record.paper.file, study, index))
         if record.comparison is not None:
             by_comparison.setdefault((record.paper.id, record.comparison), []).append(record)
+    ordered = sorted(groups, key=order.__getitem__)
+    page = ordered[offset:] if limit is None else ordered[offset : offset + limit]
+    rows = [_row(groups[group], group[2], by_comparison, column_keys) for group in page]
 
-    position = {record.id: index for index, record in enumerate(records)}
-    study_first: dict[tuple[str, str], int] = {}
-    for index, record in enumerate(records):
-        study_first.setdefault((record.paper.id, record.study.id), index)
-    rows = []
-    order = []
-    for (paper_id, study_id, arm), members in groups.items():
-        first = position[members[0].id]
-        order.append((members[0].paper.file, study_first[(paper_id, study_id)], first))
-        rows.append(_row(members, arm, by_comparison))
-    rows = [row for _, row in sorted(zip(order, rows, strict=True), key=lambda pair: pair[0])]
-
-    value_columns = sorted(columns.values(), key=_column_order)
-    has_p = {key for row in rows for key, cell in row.cells.items() if cell.p_text}
     table_columns = [
         Column(key=key, title=title, kind="row", description=d) for key, title, d in LEAD_COLUMNS
     ]
-    for column in value_columns:
+    for column in sorted(columns.values(), key=_column_order):
         table_columns.append(column)
         if column.key in has_p:
             table_columns.append(
@@ -289,43 +304,76 @@ def build_comparison(
     table_columns += [
         Column(key=key, title=title, kind="row", description=d) for key, title, d in TRAIL_COLUMNS
     ]
-    papers = list({r.paper.id: r.paper for r in records}.values())
-    return ComparisonTable(filters=dict(filters or {}), columns=table_columns, rows=rows, papers=papers)
+    shown = {record.id for group in page for record in groups[group]}
+    papers = list({r.paper.id: r.paper for r in records if r.id in shown}.values())
+    return ComparisonTable.model_validate(
+        {
+            "filters": dict(filters or {}),
+            "total_rows": len(ordered),
+            "offset": offset,
+            "columns": table_columns,
+            "rows": rows,
+            "papers": papers,
+        }
+    )
 
 
 def _row(
     members: list[OutcomeRecord],
     arm: str | None,
     by_comparison: dict[tuple[str, str], list[OutcomeRecord]],
-) -> Row:
+    column_keys: dict[str, str],
+) -> dict[str, object]:
+    # One pass over the members: at 1,000 papers a table has thousands of rows (built per request).
     first = members[0]
-    ns = sorted({r.n for r in members if r.n is not None})
-    comparators = []
-    for record in members:
-        if record.comparison is None:
-            continue
-        for other in by_comparison[(record.paper.id, record.comparison)]:
-            if other.arm != arm or other.study.id != record.study.id:
-                comparators.append(other.arm or other.study.label)
+    interventions: dict[str, None] = {}
+    antigens: dict[str, None] = {}
+    diseases: dict[str, None] = {}
+    lines: dict[str, None] = {}
+    populations: dict[str, None] = {}
+    comparators: dict[str, None] = {}
+    ns: set[int] = set()
     cells: dict[str, list[OutcomeRecord]] = {}
     for record in members:
-        cells.setdefault(column_for(record).key, []).append(record)
-    return Row(
-        paper=first.paper,
-        study=first.study,
-        arm=arm,
-        interventions=_unique(i.label for r in members for i in r.interventions),
-        antigens=_unique(a for r in members for a in r.antigens),
-        diseases=_unique(r.disease.label if r.disease else None for r in members),
-        lines_of_therapy=_unique(r.line_of_therapy for r in members),
-        populations=_unique(r.population for r in members),
-        n=ns,
-        comparators=_unique(comparators),
-        cells={key: _cell(found, several_n=len(ns) > 1) for key, found in cells.items()},
-    )
+        for intervention in record.interventions:
+            if intervention.label:
+                interventions[intervention.label] = None
+        for antigen in record.antigens:
+            if antigen:
+                antigens[antigen] = None
+        if record.disease is not None and record.disease.label:
+            diseases[record.disease.label] = None
+        if record.line_of_therapy:
+            lines[record.line_of_therapy] = None
+        if record.population:
+            populations[record.population] = None
+        if record.n is not None:
+            ns.add(record.n)
+        if record.comparison is not None:
+            for other in by_comparison[(record.paper.id, record.comparison)]:
+                if other.arm != arm or other.study.id != record.study.id:
+                    name = other.arm or other.study.label
+                    if name:
+                        comparators[name] = None
+        cells.setdefault(column_keys[record.id], []).append(record)
+    several_n = len(ns) > 1
+    # A dict: the table is validated once, in pydantic-core, instead of a model per row and cell.
+    return {
+        "paper": first.paper,
+        "study": first.study,
+        "arm": arm,
+        "interventions": list(interventions),
+        "antigens": list(antigens),
+        "diseases": list(diseases),
+        "lines_of_therapy": list(lines),
+        "populations": list(populations),
+        "n": sorted(ns),
+        "comparators": list(comparators),
+        "cells": {key: _cell(found, several_n) for key, found in cells.items()},
+    }
 
 
-def _cell(records: list[OutcomeRecord], several_n: bool) -> Cell:
+def _cell(records: list[OutcomeRecord], several_n: bool) -> dict[str, object]:
     texts = []
     for record in records:
         text = value_text(record)
@@ -334,20 +382,20 @@ def _cell(records: list[OutcomeRecord], several_n: bool) -> Cell:
         texts.append(text)
     first = records[0]
     one = len(records) == 1
-    return Cell(
-        text="; ".join(texts),
-        p_text="; ".join(t for t in dict.fromkeys(p_text(r) for r in records) if t),
-        value=first.value if one else None,
-        unit=first.unit,
-        not_reached=first.not_reached if one else False,
-        ci_low=first.ci_low if one else None,
-        ci_high=first.ci_high if one else None,
-        ci_level=first.ci_level if one else None,
-        pm=first.pm if one else None,
-        n=first.n if one else None,
-        count=first.count if one else None,
-        p_value=first.p_value if one else None,
-        p_operator=first.p_operator if one else None,
-        hazard_ratio=first.hazard_ratio if one else None,
-        records=[r.id for r in records],
-    )
+    return {
+        "text": "; ".join(texts),
+        "p_text": "; ".join(t for t in dict.fromkeys(p_text(r) for r in records) if t),
+        "value": first.value if one else None,
+        "unit": first.unit,
+        "not_reached": first.not_reached if one else False,
+        "ci_low": first.ci_low if one else None,
+        "ci_high": first.ci_high if one else None,
+        "ci_level": first.ci_level if one else None,
+        "pm": first.pm if one else None,
+        "n": first.n if one else None,
+        "count": first.count if one else None,
+        "p_value": first.p_value if one else None,
+        "p_operator": first.p_operator if one else None,
+        "hazard_ratio": first.hazard_ratio if one else None,
+        "records": [r.id for r in records],
+    }

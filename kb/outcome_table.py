@@ -615,20 +615,56 @@ class OutcomeView:
         """Every study with at least one matching result, as kb.queries.study_rows gives them.
 
         A paper graph describes a study once, so (paper, study id) is the group."""
+        return self._study_rows(*_where(selection))
+
+    def study_page(self, selection: Selection, offset: int, limit: int) -> tuple[int, list[StudyRow]]:
+        """How many studies `study_rows` gives, and those from `offset` to `offset + limit`.
+
+        The studies are ordered on their keys alone; the aggregates (endpoints, arms, interventions:
+        most of the work at 1,000 papers) are computed for the page's studies only."""
         where, params = _where(selection)
-        # DISTINCT aggregates take one argument, so the separator is appended to each value.
-        groups = self._conn.execute(
-            "SELECT o.paper_id, o.study_id, MIN(o.study_label), MIN(o.design), MIN(o.study_primary),"
-            " MIN(o.file), MIN(o.language), MIN(o.registry_ids), COUNT(*),"
-            " group_concat(DISTINCT o.endpoint || char(31)), group_concat(DISTINCT o.arm || char(31))"
-            f" FROM outcomes o WHERE {where} GROUP BY o.paper_id, o.study_id",
+        keys = self._conn.execute(
+            "SELECT o.paper_id, o.study_id, MIN(o.file), MIN(o.study_label) FROM outcomes o"
+            f" WHERE {where} GROUP BY o.paper_id, o.study_id",
             params,
         ).fetchall()
+        keys.sort(key=lambda key: (key[2], _fold(key[3]), key[1]))
+        page = keys[offset : offset + limit]
+        if not page:
+            return len(keys), []
+        papers = list(dict.fromkeys(key[0] for key in page))
+        pairs = ", ".join("(?, ?)" for _ in page)
+        # The page's records first (a small materialized table named like the outcomes alias), then
+        # the filters on them: left to itself the planner drives the filters' id lists through the
+        # index and seeks every listed id for every study (75 ms instead of 6 ms at 1,000 papers).
+        page_records = (
+            "WITH o AS MATERIALIZED (SELECT * FROM outcomes WHERE paper_id IN"
+            f" ({_marks(papers)}) AND (paper_id, study_id) IN (VALUES {pairs})) "
+        )
+        page_params = [*papers, *(v for key in page for v in key[:2])]
+        return len(keys), self._study_rows(where, params, (page_records, page_params))
+
+    def _study_rows(
+        self, where: str, params: list[object], records: tuple[str, list[object]] | None = None
+    ) -> list[StudyRow]:
+        """`records`: a CTE naming `o` the records to aggregate, and its parameters (default: all)."""
+        with_records, record_params = records or ("", [])
+        source = "o" if records else "outcomes o"
+        # For a few records, look up their facets; for all, walk the intervention facets.
+        facets = "outcome_facets f INDEXED BY outcome_facets_outcome" if records else "outcome_facets f"
+        # DISTINCT aggregates take one argument, so the separator is appended to each value.
+        groups = self._conn.execute(
+            f"{with_records}SELECT o.paper_id, o.study_id, MIN(o.study_label), MIN(o.design),"
+            " MIN(o.study_primary), MIN(o.file), MIN(o.language), MIN(o.registry_ids), COUNT(*),"
+            " group_concat(DISTINCT o.endpoint || char(31)), group_concat(DISTINCT o.arm || char(31))"
+            f" FROM {source} WHERE {where} GROUP BY o.paper_id, o.study_id",
+            [*record_params, *params],
+        ).fetchall()
         treatments = self._conn.execute(
-            "SELECT o.paper_id, o.study_id, group_concat(DISTINCT f.label || char(31)) FROM outcomes o"
-            f" JOIN outcome_facets f ON f.outcome_id = o.id AND f.facet = 'intervention' WHERE {where}"
-            " GROUP BY o.paper_id, o.study_id",
-            params,
+            f"{with_records}SELECT o.paper_id, o.study_id, group_concat(DISTINCT f.label || char(31))"
+            f" FROM {source} JOIN {facets} ON f.outcome_id = o.id AND f.facet = 'intervention'"
+            f" WHERE {where} GROUP BY o.paper_id, o.study_id",
+            [*record_params, *params],
         )
         labels = {(paper_id, sid): _split(found) for paper_id, sid, found in treatments}
         out = []

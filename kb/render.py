@@ -271,14 +271,14 @@ def render_comparison(
 ) -> bytes:
     """A comparison table in one of COMPARE_FORMATS; `records` feed the XLSX results sheet,
     `details` (bibliographic details by paper id) the citations."""
+    if fmt == "json":
+        return table.model_dump_json().encode("utf-8")  # compact: a 1,700-row table is 2 MB indented
     header = [c.title for c in table.columns]
     rows = table.text_rows()
     notes = [
         _filter_note(table.filters),
         f"{_count(len(table.rows), 'arm')}, {_count(len(table.papers), 'paper')}",
     ]
-    if fmt == "json":
-        return table.model_dump_json(indent=2).encode("utf-8")
     if fmt == "csv":
         return _csv(header, rows)
     if fmt == "csvw":

@@ -480,6 +480,16 @@ class KnowledgeBase:
         store = self._store().pinned()
         return study_rows(store, validated(store, filters))
 
+    def studies_page(self, filters: OutcomeFilters, offset: int, limit: int) -> tuple[int, list[StudyRow]]:
+        """How many studies have a matching result, and the page `offset`..`offset + limit` of them."""
+        view: OutcomeView | None
+        with self._outcomes().reading() as view:
+            if view is not None:
+                return view.study_page(validated(view, filters), offset, limit)
+        store = self._store().pinned()
+        rows = study_rows(store, validated(store, filters))
+        return len(rows), rows[offset : offset + limit]
+
     def data_version(self) -> str | None:
         """A name for what reads answer from now: the published graph snapshot and the state of the
         search index file (changed by every commit). Answers computed after reading it are of this

@@ -4,6 +4,9 @@ and an ingest or a delete is seen by the very next request."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+import httpx
 
 from kb.service import KnowledgeBase
 from kb.settings import Settings
@@ -65,12 +68,23 @@ def test_no_answers_are_kept_when_the_cache_is_off(kb: KnowledgeBase, papers, se
 def test_several_server_processes_answer_on_kept_alive_connections(
     kb: KnowledgeBase, papers, settings
 ) -> None:
-    """`kb serve --workers 2` (KB_WORKERS): both processes share one socket and answer the same."""
+    """`kb serve --workers 2` (KB_WORKERS): each process listens on a socket of its own on the one
+    port (SO_REUSEPORT, so the kernel spreads connections over them), and they answer the same."""
     assert kb.ingest_paths([papers]).ok
     server = LiveServer(settings.home, KB_WORKERS="2")
     try:
+        assert listening_sockets(server.port) == 2
         answers = [server.client.get("/outcomes", params={"antigen": "CD19"}) for _ in range(6)]
+        for _ in range(12):  # new connections, which the kernel hands to either process
+            with httpx.Client(base_url=server.url, timeout=30) as fresh:
+                answers.append(fresh.get("/outcomes", params={"antigen": "CD19"}))
         assert {a.status_code for a in answers} == {200}
         assert len({a.content for a in answers}) == 1 and answers[0].json()["total"] >= 1
     finally:
         server.stop()
+
+
+def listening_sockets(port: int) -> int:
+    """TCP sockets listening on `port` (from /proc/net/tcp: state 0A is LISTEN)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for row in rows if row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "0A")

@@ -109,6 +109,28 @@ def test_json_is_the_table(server):
     )
 
 
+def test_json_pages_rows_and_keeps_the_whole_tables_columns(server):
+    whole = ComparisonTable.model_validate(get(server, "/compare").json())
+    assert whole.total_rows == len(whole.rows) == 8 and whole.offset == 0
+    pages, links = [], []
+    for offset in (0, 3, 6):
+        response = get(server, "/compare", offset=offset, limit=3)
+        assert response.headers["x-total-count"] == "8"
+        links.append(response.headers.get("link", ""))
+        page = ComparisonTable.model_validate(response.json())
+        assert (page.total_rows, page.offset) == (8, offset)
+        assert page.columns == whole.columns  # a page has every column, even those it leaves empty
+        assert {p.id for p in page.papers} == {row.paper.id for row in page.rows}
+        pages += page.rows
+    assert pages == whole.rows
+    assert links[0] == '</compare?offset=3&limit=3>; rel="next"'
+    assert links[1] == '</compare?offset=6&limit=3>; rel="next", </compare?offset=0&limit=3>; rel="prev"'
+    assert links[2] == '</compare?offset=3&limit=3>; rel="prev"'
+    # downloads hold the whole table unless a page is asked for
+    assert len(get(server, "/compare", format="csv").text.strip().splitlines()) == 1 + 8
+    assert len(get(server, "/compare", format="csv", limit=3).text.strip().splitlines()) == 1 + 3
+
+
 def test_csv_parses_back_to_the_json_table(server):
     table = ComparisonTable.model_validate(get(server, "/compare").json())
     response = get(server, "/compare", format="csv")

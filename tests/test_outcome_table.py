@@ -98,7 +98,15 @@ def graph_answers(store: GraphStore, filters: OutcomeFilters, sort: str | None) 
         "page": [record_id for _, record_id in page_of_outcomes(store, selection, 1, 3, keys)],
         "facets": {kind: facet_counts(store, selection, kind) for kind in FACETS},
         "studies": study_rows(store, selection),
+        "study_pages": [
+            (len(study_rows(store, selection)), study_rows(store, selection)[offset : offset + limit])
+            for offset, limit in STUDY_PAGES
+        ],
     }
+
+
+# (offset, limit) of the /studies pages compared: the table orders keys before it aggregates a page
+STUDY_PAGES = ((0, 2), (1, 3), (4, 50))
 
 
 def table_answers(kb: KnowledgeBase, filters: OutcomeFilters, sort: str | None) -> dict[str, Any]:
@@ -114,6 +122,7 @@ def table_answers(kb: KnowledgeBase, filters: OutcomeFilters, sort: str | None) 
         "page": [r.id for r in page],
         "facets": kb.facets(filters),
         "studies": kb.studies(filters),
+        "study_pages": [kb.studies_page(filters, offset, limit) for offset, limit in STUDY_PAGES],
         "records": records,
     }
 

@@ -9,17 +9,29 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES
-from api.routes.common import FILTER_NAMES, FiltersDep, choose_format, download, format_query, reject_unknown
+from api.routes.common import (
+    FILTER_NAMES,
+    MAX_OFFSET,
+    FiltersDep,
+    choose_format,
+    download,
+    filter_query,
+    format_query,
+    reject_unknown,
+)
 from kb.citations import details_of
 from kb.compare import ComparisonTable, build_comparison
 from kb.errors import QueryRefused
 from kb.plot import forest_plot
+from kb.queries import OutcomeFilters
 from kb.render import COMPARE_FORMATS, FORMATS, PLOT_FORMATS, render_comparison
 
 router = APIRouter(tags=["compare"])
 
 MAX_COMPARED = 5000
-_PARAMETERS = [*FILTER_NAMES, "format"]
+# Rows per JSON answer unless `limit` says otherwise; downloads (CSV, XLSX, ...) hold the whole table.
+JSON_PAGE_ROWS = 200
+_PARAMETERS = [*FILTER_NAMES, "offset", "limit", "format"]
 _PLOT_PARAMETERS = [*FILTER_NAMES, "statistic", "format"]
 
 _EXAMPLE_TABLE = {
@@ -100,22 +112,60 @@ def compare(
     request: Request,
     kb: KnowledgeBaseDep,
     filters: FiltersDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.", examples=[0])] = 0,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_COMPARED,
+            description=f"Rows per answer (default: {JSON_PAGE_ROWS} in JSON, the whole table otherwise).",
+            examples=[JSON_PAGE_ROWS],
+        ),
+    ] = None,
     format: Annotated[str | None, format_query(COMPARE_FORMATS, "json")] = None,
 ) -> Response:
     """A comparison of the matching results: one row per study arm, one column per endpoint and time
     point, cells "value (95% CI low to high)" or "value ± se", with n, p-values, comparators, paper
-    and language; like an ORKG comparison or a Cochrane summary-of-findings table."""
+    and language; like an ORKG comparison or a Cochrane summary-of-findings table.
+
+    JSON answers are pages of rows (`total_rows`, `X-Total-Count`, `Link` to the next and previous
+    pages), each with the whole table's columns; the other formats hold the whole table unless
+    `offset` or `limit` are given."""
     reject_unknown(request, _PARAMETERS)
     fmt = choose_format(request, format, COMPARE_FORMATS)
+    if limit is None and fmt.name == "json":
+        limit = JSON_PAGE_ROWS
     records = compared_records(kb, filters)
-    table = build_comparison(records, filters.given())
+    table = build_comparison(records, filters.given(), offset=offset, limit=limit)
+    if limit is not None or offset:  # the XLSX results sheet: the records of the rows shown
+        shown = {rid for row in table.rows for cell in row.cells.values() for rid in cell.records}
+        records = [record for record in records if record.id in shown]
     csv_url = str(request.url.include_query_params(format="csv"))
     details = details_of(kb.papers()) if fmt.name in ("ris", "bibtex") else None
     body = render_comparison(
         table, fmt.name, records, csv_url=csv_url, base_iri=kb.settings.base_iri, details=details
     )
     stem = "hemekb-compare" + ("-citations" if fmt.name in ("ris", "bibtex") else "")
-    return download(body, fmt, stem)
+    return download(body, fmt, stem, _page_headers(filters, table, offset, limit, format))
+
+
+def _page_headers(
+    filters: OutcomeFilters, table: ComparisonTable, offset: int, limit: int | None, format: str | None
+) -> dict[str, str]:
+    total = table.total_rows or 0
+    headers = {"X-Total-Count": str(total)}
+    if limit is None:
+        return headers
+    links = []
+    if offset + limit < total:
+        query = filter_query(filters, offset=offset + limit, limit=limit, format=format)
+        links.append(f'</compare?{query}>; rel="next"')
+    if offset > 0:
+        query = filter_query(filters, offset=max(offset - limit, 0), limit=limit, format=format)
+        links.append(f'</compare?{query}>; rel="prev"')
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
 
 
 @router.get(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES
 from api.routes.common import FILTER_NAMES, MAX_ID_CHARS, MAX_OFFSET, FiltersDep, reject_unknown
+from kb.errors import QueryRefused
 from kb.queries import MAX_LIMIT, OutcomeFilters, StudyRow
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, StudyRef
 
@@ -127,9 +128,8 @@ def list_studies(
     """Studies with at least one result matching the filters (the same filters as /outcomes), in
     paper order; counts, endpoints and arms are those of the matching results."""
     reject_unknown(request, _PARAMETERS)
-    rows = kb.studies(filters)
-    page = [summary(row) for row in rows[offset : offset + limit]]
-    return StudyPage(total=len(rows), offset=offset, limit=limit, results=page)
+    total, rows = kb.studies_page(filters, offset, limit)
+    return StudyPage(total=total, offset=offset, limit=limit, results=[summary(row) for row in rows])
 
 
 @router.get(
@@ -166,10 +166,12 @@ def get_study(
 ) -> StudyDetail:
     """One study: its paper, arms (with interventions, n and endpoints), and all its results."""
     reject_unknown(request, [])
-    known = {row.id for row in kb.studies(OutcomeFilters())}
-    if study_id not in known:
+    try:
+        records = [r for r in kb.all_outcomes(OutcomeFilters(study=study_id)) if r.study.id == study_id]
+    except QueryRefused:  # a study filter value the knowledge base does not know
+        records = []
+    if not records:
         raise HTTPException(status_code=404, detail=f"no study {study_id!r}; GET /studies lists the studies")
-    records = [r for r in kb.all_outcomes(OutcomeFilters(study=study_id)) if r.study.id == study_id]
     return StudyDetail(
         study=records[0].study,
         paper=records[0].paper,

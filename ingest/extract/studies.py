@@ -175,12 +175,15 @@ class StudyTracker:
         return None
 
     def _from_ref(self, ref: str, sentence: str) -> StudyContext:
-        if ref in self.by_ref:
-            return self.by_ref[ref]
+        known = self.by_ref.get(ref)
+        if known is not None and not (cue("another_study").search(sentence) and known.key != f"ref-{ref}"):
+            return known
+        # "başka bir çalışmada ... (10)": a review cites one source for several trials, so a study
+        # the sentence sets apart from the ones named before is not the trial that reference named.
         design = design_of(sentence)
         label = f"{design} (ref {ref})" if design else f"cited study (ref {ref})"
-        study = StudyContext(f"ref-{ref}", label, False, [], design)
-        self.by_ref[ref] = study
+        study = StudyContext(f"ref-{ref}" if known is None else f"ref-{ref}-other", label, False, [], design)
+        self.by_ref.setdefault(ref, study)
         return study
 
     def _default(self) -> StudyContext:

@@ -30,7 +30,8 @@ Reads: each thread reads through its own connection (sqlite3 releases the GIL wh
 runs, so searches on different threads run in parallel; WAL lets them run while the writer writes),
 and `reading()` holds one read transaction, so every query of a search sees the same snapshot. The
 KNN step runs in numpy over the index's vectors held in memory (kb.search.vectors), reloaded when
-the generation a reader sees is not the one in memory.
+the generation a reader sees is not the one in memory; the BM25 step likewise over FTS5's postings
+held in memory (kb.search.bm25), with FTS5's own ranking.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from sqlite_utils.utils import sqlite3
 from kb import outcome_table
 from kb.errors import KBError, QueryRefused
 from kb.records import PaperRef
+from kb.search.bm25 import Bm25Cache, Bm25Snapshot, load_postings
 from kb.search.documents import FACETS, PreparedPaper
 from kb.search.text import tokens
 from kb.search.vectors import VECTOR_TABLE, VectorCache
@@ -114,6 +116,7 @@ class SearchIndex:
         self._readers: list[sqlite_utils.Database] = []
         self._readers_lock = threading.Lock()
         self._vectors = VectorCache(VECTOR_TABLE)
+        self._bm25 = Bm25Cache()
         if writable:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._connect()
@@ -449,11 +452,41 @@ class SearchIndex:
         found = dict.fromkeys(row[0] for row in db.execute(sql + " ORDER BY distance", params))
         return list(found)[:depth]
 
-    @staticmethod
     def best_matching(
+        self, db: sqlite_utils.Database, query_tokens: Sequence[str], depth: int, allowed: list[int] | None
+    ) -> list[int]:
+        """Document ids by BM25 for any of the terms, best first: FTS5's bm25() ranking, computed in
+        memory once the postings of the generation `db` sees are loaded (kb.search.bm25), by FTS5
+        until then and for a query token FTS5 would read as a phrase of several terms."""
+        if not query_tokens:
+            return []
+        snapshot = self._bm25.current(self.generation(db), self._load_postings)
+        if snapshot is not None:
+            terms = snapshot.terms(query_tokens)
+            if terms is not None:
+                return snapshot.best_matching(terms, depth, allowed)
+        return self.best_matching_by_fts5(db, query_tokens, depth, allowed)
+
+    def _load_postings(self) -> Bm25Snapshot | None:
+        """The postings of the generation the index is at (run on the loading thread): through a
+        connection of its own, which may create the temp fts5vocab tables that readers may not."""
+        if not self.path.exists():
+            return None
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        try:
+            db = sqlite_utils.Database(conn, execute_plugins=False)
+            with db.atomic():
+                if not db["meta"].exists():
+                    return None
+                return load_postings(conn, self.generation(db))
+        finally:
+            conn.close()
+
+    @staticmethod
+    def best_matching_by_fts5(
         db: sqlite_utils.Database, query_tokens: Sequence[str], depth: int, allowed: list[int] | None
     ) -> list[int]:
-        """Document ids by BM25 (FTS5) for any of the terms, best first."""
+        """`best_matching` by FTS5's own query: the reference the in-memory ranking is tested against."""
         if not query_tokens:
             return []
         sql = "SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?"
@@ -516,6 +549,7 @@ class SearchIndex:
             self._readers.clear()
             self._local = threading.local()
         self._vectors.clear()
+        self._bm25.clear()
 
     def __enter__(self) -> SearchIndex:
         return self
