@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -39,10 +40,26 @@ from kb.service import KnowledgeBase
 from kb.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# A server keeps ~0.4 M objects (records, vectors, caches) alive; with CPython's default thresholds
-# (700, 10, 10) a full collection walks them every few requests that build large answers, which
-# doubled the time of a 1,700-row /compare at 1,000 papers (bench/results/load_notes.md).
-SERVER_GC_THRESHOLDS = (50_000, 20, 100)
+# A server keeps ~0.6 M objects alive (model, vocabularies, records, caches). With CPython's default
+# thresholds (700, 10, 10) a full collection walks them all every few hundred requests: pauses of
+# 100-400 ms at 1,000 papers. So what is alive once the warm-up is done is frozen (never walked
+# again), the young generation is larger and full collections rarer: over 400 requests of the load
+# test's mix, GC pauses went from 1,744 ms in all (longest 417 ms) to ~200 ms (longest 14 ms)
+# (bench/results/load_notes.md).
+SERVER_GC_THRESHOLDS = (5_000, 10, 1_000)
+
+
+def freeze_when_warm(warm_up: threading.Thread) -> threading.Thread:
+    """Once `warm_up` is done, collect, then move every live object out of the collector's walks."""
+
+    def run() -> None:
+        warm_up.join()
+        gc.collect()
+        gc.freeze()
+
+    thread = threading.Thread(target=run, name="gc-freeze", daemon=True)
+    thread.start()
+    return thread
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -54,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.set_threshold(*SERVER_GC_THRESHOLDS)
         sparql.start_sparql(app)
-        warm_up_in_background(knowledge_base.search)  # model, vectors, pages: not on the first user
+        warm_up = warm_up_in_background(knowledge_base.search)  # model, vectors: not on the first user
+        freeze_when_warm(warm_up)
         job_runner.start()
         yield
         job_runner.stop()

@@ -94,11 +94,12 @@ def vector_knn(home: Path, rounds: int) -> dict[str, Any]:
     import search_latency
 
     queries = load_test.search_queries()
-    sqlite_ms, numpy_ms, vectors = search_latency.vector_step(home, queries, rounds)
+    sqlite_ms, numpy_ms, vectors, load_s = search_latency.vector_step(home, queries, rounds)
     return {
         "vectors": vectors,
         "sqlite_vec_p50_ms": statistics.median(sqlite_ms),
         "numpy_p50_ms": statistics.median(numpy_ms),
+        "numpy_load_s": load_s,
     }
 
 
@@ -168,7 +169,8 @@ def latency_section(title: str, result: dict[str, Any], knn: dict[str, Any] | No
             "",
             f"KNN step alone over {knn['vectors']:,} vectors (bench/search_latency.py): sqlite-vec"
             f" {knn['sqlite_vec_p50_ms']:.2f} ms, numpy brute force {knn['numpy_p50_ms']:.2f} ms"
-            f" (ratio {knn['sqlite_vec_p50_ms'] / knn['numpy_p50_ms']:.2f}).",
+            f" (ratio {knn['sqlite_vec_p50_ms'] / knn['numpy_p50_ms']:.2f}); loading the vectors into"
+            f" memory: {knn['numpy_load_s']:.1f} s, once per process and index generation.",
         ]
     return [*lines, ""]
 
@@ -179,8 +181,9 @@ def load_section(title: str, result: dict[str, Any]) -> list[str]:
 
 def targets_section(report: dict[str, Any]) -> list[str]:
     lines = ["## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+    # The latency targets are for users (paced: each thinks ~2 s between requests). A closed loop
+    # of 100 clients with no think time measures saturation: its latency is clients / throughput.
     for key, label in (
-        ("load_1000_closed", "closed loop"),
         ("load_1000_paced", "paced"),
         ("load_1000_paced_uncached", "paced, answer cache off"),
     ):
@@ -199,6 +202,13 @@ def targets_section(report: dict[str, Any]) -> list[str]:
             met = "yes" if search < TARGET_SEARCH_P95_MS else "**no**"
             lines.append(
                 f"| /search p95 < 150 ms, {papers} papers, load ({label}) | {search:.1f} ms | {met} |"
+            )
+    for key in ("load_corpus_closed", "load_1000_closed"):
+        load = report.get(key)
+        if load:
+            lines.append(
+                f"| saturation throughput ({key}; closed loop, no latency target) |"
+                f" {load['total']['throughput_rps']:.1f} req/s, p95 {load['total']['p95_ms']:.0f} ms | — |"
             )
     for key in (
         "load_corpus_closed",
