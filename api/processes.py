@@ -1,12 +1,13 @@
 """`kb serve --workers N`: uvicorn's multi-process supervisor, with a listening socket per process.
 
 One socket per process (SO_REUSEPORT), not uvicorn's one shared socket: on a shared socket,
-asyncio's accept loop takes every pending connection (up to 100) in one wake-up, so a burst of
-clients' kept-alive connections lands mostly on one process, which then runs at one core (the GIL)
-while the others idle. At 1,000 papers under the 100-client load test one process used 86% of a
-core and the other 29% (bench/results/load_notes.md). The kernel spreads new connections over
-SO_REUSEPORT sockets by their addresses instead. Process i always serves socket i: a process that
-dies is replaced on the same socket, whose pending connections wait for it in the backlog.
+asyncio's accept loop takes every pending connection (up to 100) in one wake-up, so a burst of new
+kept-alive connections can land on whichever process woke first, which then runs at one core (the
+GIL) while the others idle. The kernel spreads connections over SO_REUSEPORT sockets by their
+addresses instead. (The worst skew measured, 26 s of CPU against 2 s over 30 s, came from the load
+generator sharing one pool among its clients, not from the socket: bench/results/load_notes.md.
+With a connection per client and a socket per process the two processes used 15.6 and 12.6 s;
+the shared socket was not measured again under that load.)
 
 TCP_NODELAY on each socket: asyncio sets it only on connections of sockets whose protocol is TCP,
 and Linux copies the option from the listening socket to the ones it accepts. Without it an answer
@@ -16,13 +17,11 @@ kept-alive connection.
 
 from __future__ import annotations
 
-import logging
 import socket
 
 from uvicorn import Config
-from uvicorn.supervisors.multiprocess import STARTUP_FAILURE, Multiprocess, Process
+from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
-log = logging.getLogger("uvicorn.error")
 BACKLOG = 2048
 
 
@@ -40,48 +39,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 class SocketPerProcess(Multiprocess):
-    """uvicorn's supervisor, with process i serving socket i only (and its replacement after it)."""
+    """uvicorn's supervisor, starting process i on socket i.
+
+    Everything else is uvicorn's: a process that dies (or is replaced on SIGHUP) is replaced by
+    one serving all the sockets, which is correct and only less even until the next start."""
 
     def init_processes(self) -> None:
         for sock in self.sockets:
             process = Process(self.config, [sock])
             process.start()
             self.processes.append(process)
-
-    def keep_subprocess_alive(self) -> None:
-        # uvicorn's own loop, but the replacement gets the dead process's socket, not all of them
-        if self.should_exit.is_set():
-            return
-        for index, process in enumerate(self.processes):
-            if process.is_alive(timeout=self.config.timeout_worker_healthcheck):
-                continue
-            process.kill()
-            process.join()
-            if process.exitcode == STARTUP_FAILURE:  # the app cannot start: it would not on restart
-                log.error(f"Child process [{process.pid}] failed to start, stopping the parent process.")
-                self.should_exit.set()
-                return
-            if self.should_exit.is_set():
-                return
-            log.info(f"Child process [{process.pid}] died")
-            replacement = Process(self.config, [self.sockets[index]])
-            replacement.start()
-            self.processes[index] = replacement
-
-    def restart_all(self) -> None:
-        # SIGHUP: replace each process on its own socket (uvicorn's would give each all the sockets)
-        for index, old in enumerate(self.processes):
-            if self.should_exit.is_set():
-                return
-            new = Process(self.config, [self.sockets[index]])
-            new.start()
-            if not new.wait_until_ready(self.config.timeout_worker_healthcheck, self.should_exit):
-                new.kill()
-                new.join()
-                return
-            old.terminate()
-            old.join()
-            self.processes[index] = new
 
 
 def serve_processes(host: str, port: int, workers: int) -> None:

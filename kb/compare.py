@@ -14,7 +14,7 @@ Everything here is plain data; kb/render.py writes it as CSV, XLSX, Markdown, HT
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
@@ -247,10 +247,6 @@ def _column_order(column: Column) -> tuple[object, ...]:
         column.time_months or 0.0,
         column.qualifier or "",
     )
-
-
-def _unique(values: Iterable[str | None]) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
 
 
 def build_comparison(

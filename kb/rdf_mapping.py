@@ -420,7 +420,10 @@ class _GraphBuilder:
             raise ValueError(f"Unexpected conflicting descriptions of {node.value}: {seen!r} vs {facts!r}")
         return False
 
-    def seq(self, owner: NamedNode, name: str, link: NamedNode, members: Sequence[NamedNode]) -> None:
+    def seq(
+        self, owner: NamedNode, name: str, link: NamedNode, members: Sequence[NamedNode | Literal]
+    ) -> None:
+        """An rdf:Seq of `members` (nodes, or literals such as author names), in the order given."""
         if not members:
             return
         seq = NamedNode(f"{owner.value}/{name}")
@@ -457,22 +460,12 @@ class _GraphBuilder:
         self.add(run_node, _hk("contentDigest"), Literal(run.content_digest))
         self.add(run_node, USED, node)
 
-    def literal_seq(self, owner: NamedNode, name: str, link: NamedNode, members: Sequence[str]) -> None:
-        """An rdf:Seq of plain literals (author names, keywords), in the order given."""
-        if not members:
-            return
-        seq = NamedNode(f"{owner.value}/{name}")
-        self.add(owner, link, seq)
-        self.add(seq, A, RDF_SEQ)
-        for index, member in enumerate(members, start=1):
-            self.add(seq, NamedNode(f"{RDF}_{index}"), Literal(member))
-
     def bibliographic_triples(self) -> None:
         """The English title, author order, volume/issue/pages, keywords, languages and sections."""
         paper, node = self.paper, self.paper_node
         if paper.title_en is not None:
             self.add(node, ALTERNATIVE_TITLE, Literal(paper.title_en, language="en"))
-        self.literal_seq(node, "authors", AUTHOR_LIST, paper.authors)
+        self.seq(node, "authors", AUTHOR_LIST, [Literal(author) for author in paper.authors])
         if paper.volume is not None:
             self.add(node, VOLUME, Literal(paper.volume))
         if paper.issue is not None:
@@ -487,7 +480,7 @@ class _GraphBuilder:
                     self.add(node, PAGE_END, Literal(page_range.group("end")))
         for keyword in paper.keywords:
             self.add(node, KEYWORDS, Literal(keyword))
-        self.literal_seq(node, "keywords", _hk("keywordList"), paper.keywords)
+        self.seq(node, "keywords", _hk("keywordList"), [Literal(word) for word in paper.keywords])
         for language in paper.languages:
             self.add(node, IN_LANGUAGE, Literal(language))
         for index, section in enumerate(paper.sections, start=1):

@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 from typing import Literal as TypingLiteral
 
 from pyoxigraph import Triple
@@ -194,6 +195,30 @@ def search_entry(paper: ExtractedPaper, digest: str, model: Embedder) -> Prepare
         return _one_line(f"search indexing failed: {type(exc).__name__}: {exc}")
 
 
+T = TypeVar("T")
+
+
+class KeptPerVersion(Generic[T]):
+    """One value read from the store, kept while the version of the data it was read at stands.
+
+    The version is read before the value is computed, so the value is of that version or a newer
+    one (as the answer cache's answers are); None (a store without versions) keeps nothing."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[str, T] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, version: str | None, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if version is not None and self._kept is not None and self._kept[0] == version:
+                return self._kept[1]
+        value = compute()
+        if version is not None:
+            with self._lock:
+                self._kept = (version, value)
+        return value
+
+
 @dataclass(frozen=True)
 class Stats:
     papers: int
@@ -236,10 +261,9 @@ class KnowledgeBase:
         # (paper id, content digest) -> its records: a digest names one graph content, whatever the snapshot.
         self._paper_records: OrderedDict[tuple[str, str], dict[str, OutcomeRecord]] = OrderedDict()
         self._paper_records_lock = threading.Lock()
-        self._paper_rows: tuple[str, list[PaperRow]] | None = None
+        self._paper_rows: KeptPerVersion[list[PaperRow]] = KeptPerVersion()
+        self._stats: KeptPerVersion[Stats] = KeptPerVersion()
         self._version_reader: SearchIndex | None = None
-        self._paper_rows_lock = threading.Lock()  # also guards _stats
-        self._stats: tuple[str, Stats] | None = None
         self._outcome_table: OutcomeTable | None = None
 
     # ------------------------------------------------------------------ writing
@@ -520,14 +544,7 @@ class KnowledgeBase:
         reading it is a query over every paper graph (~1.3 s at 1,000 papers), so it is kept per
         snapshot (read before pinning: the rows come from that snapshot or a newer one)."""
         snapshot = published_snapshot(self.settings)
-        with self._paper_rows_lock:
-            if snapshot is not None and self._paper_rows is not None and self._paper_rows[0] == snapshot:
-                return list(self._paper_rows[1])
-        rows = paper_rows(self._store().pinned())
-        if snapshot is not None:
-            with self._paper_rows_lock:
-                self._paper_rows = (snapshot, rows)
-        return list(rows)
+        return list(self._paper_rows.get(snapshot, lambda: paper_rows(self._store().pinned())))
 
     def paper_text(self, paper: PaperRow) -> str | None:
         """The decoded text a paper's offsets point into (None for papers ingested without it)."""
@@ -547,15 +564,7 @@ class KnowledgeBase:
         """Papers, records and triples. Counting the triples walks the store (~0.4 s at 1,000
         papers, on every GET /health), so the figures are kept per data version, read before
         counting: they are of that version or a newer one, as the answer cache's answers are."""
-        version = self.data_version()
-        with self._paper_rows_lock:
-            if version is not None and self._stats is not None and self._stats[0] == version:
-                return self._stats[1]
-        stats = self._count()
-        if version is not None:
-            with self._paper_rows_lock:
-                self._stats = (version, stats)
-        return stats
+        return self._stats.get(self.data_version(), self._count)
 
     def _count(self) -> Stats:
         store = self._store().pinned()

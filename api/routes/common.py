@@ -197,6 +197,33 @@ def download(body: bytes, fmt: Format, stem: str, headers: dict[str, str] | None
     return Response(content=body, media_type=fmt.content_type, headers=extra)
 
 
+def page_headers(
+    path: str,
+    filters: OutcomeFilters,
+    total: int,
+    offset: int,
+    limit: int | None,
+    *,
+    sort: str | None = None,
+    format: str | None = None,
+) -> dict[str, str]:
+    """`X-Total-Count`, and a `Link` to the next and previous pages of `path` with the same filters,
+    sort and format (no links when `limit` is None: the answer is everything from `offset`)."""
+    headers = {"X-Total-Count": str(total)}
+    if limit is None:
+        return headers
+    links = []
+    if offset + limit < total:
+        query = filter_query(filters, sort=sort, offset=offset + limit, limit=limit, format=format)
+        links.append(f'<{path}?{query}>; rel="next"')
+    if offset > 0:
+        query = filter_query(filters, sort=sort, offset=max(offset - limit, 0), limit=limit, format=format)
+        links.append(f'<{path}?{query}>; rel="prev"')
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
+
+
 def filter_query(filters: OutcomeFilters, **extra: str | int | None) -> str:
     """The query string that asks for the same filters (plus `extra`), for links between views."""
     pairs = [(k, str(v)) for k, v in {**filters.given(), **extra}.items() if v is not None and v != ""]

@@ -15,15 +15,14 @@ from api.routes.common import (
     FiltersDep,
     choose_format,
     download,
-    filter_query,
     format_query,
+    page_headers,
     reject_unknown,
 )
 from kb.citations import details_of
 from kb.compare import ComparisonTable, build_comparison
 from kb.errors import QueryRefused
 from kb.plot import forest_plot
-from kb.queries import OutcomeFilters
 from kb.render import COMPARE_FORMATS, FORMATS, PLOT_FORMATS, render_comparison
 
 router = APIRouter(tags=["compare"])
@@ -146,26 +145,8 @@ def compare(
         table, fmt.name, records, csv_url=csv_url, base_iri=kb.settings.base_iri, details=details
     )
     stem = "hemekb-compare" + ("-citations" if fmt.name in ("ris", "bibtex") else "")
-    return download(body, fmt, stem, _page_headers(filters, table, offset, limit, format))
-
-
-def _page_headers(
-    filters: OutcomeFilters, table: ComparisonTable, offset: int, limit: int | None, format: str | None
-) -> dict[str, str]:
-    total = table.total_rows or 0
-    headers = {"X-Total-Count": str(total)}
-    if limit is None:
-        return headers
-    links = []
-    if offset + limit < total:
-        query = filter_query(filters, offset=offset + limit, limit=limit, format=format)
-        links.append(f'</compare?{query}>; rel="next"')
-    if offset > 0:
-        query = filter_query(filters, offset=max(offset - limit, 0), limit=limit, format=format)
-        links.append(f'</compare?{query}>; rel="prev"')
-    if links:
-        headers["Link"] = ", ".join(links)
-    return headers
+    headers = page_headers("/compare", filters, table.total_rows or 0, offset, limit, format=format)
+    return download(body, fmt, stem, headers)
 
 
 @router.get(

@@ -17,8 +17,8 @@ from api.routes.common import (
     FiltersDep,
     choose_format,
     download,
-    filter_query,
     format_query,
+    page_headers,
     reject_unknown,
 )
 from kb.queries import MAX_LIMIT
@@ -130,16 +130,7 @@ def list_outcomes(
     reject_unknown(request, _PARAMETERS)
     fmt = choose_format(request, format, OUTCOME_FORMATS)
     total, records = kb.find_outcomes(filters, offset=offset, limit=limit, sort=sort)
-    headers = {"X-Total-Count": str(total)}
-    links = []
-    if offset + limit < total:
-        query = filter_query(filters, sort=sort, offset=offset + limit, limit=limit, format=format)
-        links.append(f'</outcomes?{query}>; rel="next"')
-    if offset > 0:
-        query = filter_query(filters, sort=sort, offset=max(offset - limit, 0), limit=limit, format=format)
-        links.append(f'</outcomes?{query}>; rel="prev"')
-    if links:
-        headers["Link"] = ", ".join(links)
+    headers = page_headers("/outcomes", filters, total, offset, limit, sort=sort, format=format)
     if fmt.name == "json":
         page = OutcomePage(total=total, offset=offset, limit=limit, results=records)
         return Response(page.model_dump_json(), media_type="application/json", headers=headers)

@@ -77,7 +77,7 @@ class Bm25Snapshot:
         weighted = np.concatenate([idf(self.rows, b - a) * self.parts[a:b] for a, b in slices])
         # bincount adds each document's postings in array order: term by term, as FTS5 does
         scores = np.bincount(docs, weights=weighted, minlength=len(self.doc_ids))
-        matched = np.bincount(docs, minlength=len(self.doc_ids)) > 0
+        matched = scores > 0  # every posting adds at least MIN_IDF * a positive part
         if allowed is not None:
             matched &= np.isin(self.doc_ids, np.asarray(allowed, dtype=np.int64))
         candidates = np.flatnonzero(matched)
