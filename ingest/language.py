@@ -1,4 +1,5 @@
-"""Which of the corpus languages a text is written in, by script and by characteristic letters."""
+"""Which of the corpus languages a text is written in: by script, characteristic letters and, for the
+languages written in Latin letters, their most frequent function words."""
 
 from __future__ import annotations
 
@@ -7,25 +8,64 @@ from dataclasses import dataclass
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _TURKISH = re.compile(r"[ğĞşŞıİ]")
 _LATIN = re.compile(r"[A-Za-z]")
 
+# Function words that tell the Latin-script languages apart: frequent in running text, rare in the
+# others (shared ones such as "de", "la", "a", "e", "en", "in" are left out). Matched as whole
+# words, lower-case or capitalised.
+_FUNCTION_WORDS = {
+    "en": "the and of with was were for is are that this which from have been after than",
+    "es": "el los las del y por una fue fueron con para según también tras pacientes entre sin",
+    "pt": "os das dos em não uma foi foram com ao pelo pela pacientes também são após entre sem",
+    "fr": "le les des du et est dans pour avec une été sur pas au aux chez ont après sans",
+    "de": "der die das und mit von den dem ist ein eine einer für nicht im zu auf bei wurde wurden sich nach",
+    "it": "il gli della dei delle che è con per una sono nel nella stato stata pazienti degli dopo",
+}
+_FUNCTION_WORD = {
+    lang: re.compile(
+        r"(?<![^\W\d_])(?:" + "|".join(f"{w}|{w[0].upper()}{w[1:]}" for w in words.split()) + r")(?![^\W\d_])"
+    )
+    for lang, words in _FUNCTION_WORDS.items()
+}
+_ET_AL = re.compile(r"\bet al\b\.?")
+
+
+def _function_word_scores(text: str) -> dict[str, int]:
+    text = _ET_AL.sub(" ", text)  # "et al." in an English reference list is not French
+    return {lang: len(pattern.findall(text)) for lang, pattern in _FUNCTION_WORD.items()}
+
+
+def _latin_language(text: str, minimum: int) -> str | None:
+    """es, pt, fr, de or it when its function words outnumber the English ones (and those of the
+    other candidates), else None."""
+    scores = _function_word_scores(text)
+    lang, best = max(((k, v) for k, v in scores.items() if k != "en"), key=lambda kv: kv[1])
+    if best >= minimum and best > scores["en"]:
+        return lang
+    return None
+
 
 def detect_language(text: str) -> str:
-    """ISO 639-1 code of the dominant language: ja, zh, ru, tr or en."""
+    """ISO 639-1 code of the dominant language: ja, zh, ko, ru, tr, es, pt, fr, de, it or en."""
     sample = text[:20000]
     kana, han = len(_KANA.findall(sample)), len(_HAN.findall(sample))
+    hangul = len(_HANGUL.findall(sample))
     cyr, latin = len(_CYRILLIC.findall(sample)), len(_LATIN.findall(sample))
-    if kana > 50 and kana >= han * 0.1:
-        return "ja"
+    if kana >= 5 and kana >= han * 0.1 and kana > hangul:
+        return "ja"  # a Japanese text always has kana between its kanji, even a short abstract
+    if hangul > max(han, cyr, latin * 0.3):
+        return "ko"
     if han > max(cyr, latin * 0.3):
         return "zh"
     if cyr > latin * 0.5:
         return "ru"
-    if len(_TURKISH.findall(sample)) > 20:
+    turkish = len(_TURKISH.findall(sample))
+    if turkish > 20 or (turkish >= 4 and turkish >= latin * 0.02):
         return "tr"
-    return "en"
+    return _latin_language(sample, 3) or "en"
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -52,18 +92,23 @@ def block_language(text: str) -> str | None:
     if letters < 12:
         return None
     kana, han = len(_KANA.findall(text)), len(_HAN.findall(text))
+    hangul = len(_HANGUL.findall(text))
     cyr, latin = len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
     if kana >= 0.05 * letters:
         return "ja"
+    if hangul >= 0.3 * letters:
+        return "ko"
     if han >= 0.3 * letters:
         return "zh"
     if cyr >= 0.5 * letters:
         return "ru"
     if latin >= 0.5 * letters:
-        turkish = (
-            _TURKISH.search(text) or _TURKISH_WORDS.search(text) or len(re.findall("[çÇöÖüÜ]", text)) >= 2
-        )
-        return "tr" if turkish else "en"
+        if _TURKISH.search(text) or _TURKISH_WORDS.search(text):
+            return "tr"
+        other = _latin_language(text, 2)
+        if other:
+            return other
+        return "tr" if len(re.findall("[çÇöÖüÜ]", text)) >= 2 else "en"
     return None
 
 

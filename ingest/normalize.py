@@ -1,8 +1,9 @@
 """Normalized text with a map back to the source offsets.
 
-PDF-extracted text carries fullwidth forms (％, （, ＝, ～), decimal commas, hyphenated line breaks,
-line breaks inside CJK words and spaced decimals ("31. 8 月"). Every rule matches on the normalized
-text; `source_span` maps a normalized span back so that evidence is quoted exactly as in the paper.
+PDF-extracted text carries fullwidth forms (％, （, ＝, ～), decimal commas, middle-dot decimal
+points ("13·2", as The Lancet prints them), hyphenated line breaks, line breaks inside CJK words and
+spaced decimals ("31. 8 月"). Every rule matches on the normalized text; `source_span` maps a
+normalized span back so that evidence is quoted exactly as in the paper.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ingest.layout import noise_spans
 
 _DASHES = dict.fromkeys("\u2043\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d", "-")
 _KEEP = {"±": "±", "≤": "≤", "≥": "≥", "µ": "µ"}
+_MIDDLE_DOTS = "\u00b7\u2219\u22c5"
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -92,7 +94,10 @@ def normalize(source: str, cjk: bool = False) -> NormalizedText:
                 offsets.append(i)
             i = j
             continue
-        form = _char_form(ch)
+        if ch in _MIDDLE_DOTS and 0 < i < n - 1 and source[i - 1].isdigit() and source[i + 1].isdigit():
+            form = "."  # "13·2": the Lancet's decimal point
+        else:
+            form = _char_form(ch)
         for c in form:
             chars.append(c)
             offsets.append(i)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -17,6 +17,7 @@ from kb.compare import build_comparison
 from kb.errors import KBError
 from kb.outcome_table import unreadable_message
 from kb.queries import OutcomeFilters
+from kb.records import OutcomeRecord
 from kb.render import COMPARE_FORMATS, OUTCOME_FORMATS, render_comparison, render_records
 from kb.search import DEFAULT_K, MAX_K
 from kb.service import KnowledgeBase
@@ -119,17 +120,31 @@ def export() -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
 )
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Only records at least this likely to be right (their calibrated `confidence`).",
+)
 @click.pass_context
-def export_outcomes(ctx: click.Context, output_format: str, output: Path | None) -> None:
+def export_outcomes(
+    ctx: click.Context, output_format: str, output: Path | None, min_confidence: float | None
+) -> None:
     """Print every outcome record, read back from the graph store, in paper/offset/id order."""
     kb = _knowledge_base(ctx)
+
+    def records() -> Iterator[OutcomeRecord]:
+        for record in kb.export_outcomes():
+            if min_confidence is None or (record.confidence or 0.0) >= min_confidence:
+                yield record
+
     try:
         if output_format == "jsonl" and output is None:
-            for record in kb.export_outcomes():
+            for record in records():
                 line = json.dumps(record.model_dump(mode="json"), ensure_ascii=False)
                 sys.stdout.write(line + "\n")
         else:
-            _write(render_records(list(kb.export_outcomes()), output_format), output)
+            _write(render_records(list(records()), output_format), output)
     except KBError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -139,7 +154,7 @@ def export_outcomes(ctx: click.Context, output_format: str, output: Path | None)
 def _filter_options(command: Callable[..., None]) -> Callable[..., None]:
     """--antigen, --intervention, ... : the filters of GET /outcomes (kb.queries.OutcomeFilters)."""
     for name in reversed(OutcomeFilters.names()):
-        kind = int if name == "min_n" else str
+        kind = {"min_n": int, "min_confidence": float}.get(name, str)
         command = click.option(
             f"--{name.replace('_', '-')}", name, type=kind, default=None, help=f"Filter: {name}."
         )(command)

@@ -92,7 +92,7 @@ class Row(BaseModel):
 class ComparisonTable(BaseModel):
     """The comparison of the records matching `filters`."""
 
-    filters: dict[str, str | int] = Field(default_factory=dict)
+    filters: dict[str, str | int | float] = Field(default_factory=dict)
     total_rows: int | None = Field(
         default=None, description="Rows of the whole table; `rows` are rows offset..offset+len(rows) of it."
     )
@@ -251,7 +251,7 @@ def _column_order(column: Column) -> tuple[object, ...]:
 
 def build_comparison(
     records: Sequence[OutcomeRecord],
-    filters: dict[str, str | int] | None = None,
+    filters: dict[str, str | int | float] | None = None,
     offset: int = 0,
     limit: int | None = None,
 ) -> ComparisonTable:

@@ -59,7 +59,7 @@ from kb.rdf_mapping import DCT, HK, RDF, triples_to_records
 from kb.records import OutcomeRecord, PaperRef
 from kb.store import GraphStore
 
-TABLE_VERSION = "1"
+TABLE_VERSION = "2"
 _TABLES = (
     "outcome_values",
     "outcome_facets",
@@ -88,7 +88,7 @@ CREATE TABLE outcomes (
     study_id TEXT NOT NULL, study_label TEXT NOT NULL, study_id_key TEXT NOT NULL,
     study_label_key TEXT NOT NULL, design TEXT, design_key TEXT, study_primary INTEGER NOT NULL,
     registry_ids TEXT NOT NULL, arm TEXT,
-    value REAL, n INTEGER, p_value REAL, time_months REAL,
+    value REAL, n INTEGER, p_value REAL, time_months REAL, confidence REAL,
     evidence_key TEXT NOT NULL
 );
 CREATE TABLE outcome_records (id INTEGER PRIMARY KEY, record TEXT NOT NULL);
@@ -298,6 +298,7 @@ def _insert_record(conn: sqlite3.Connection, record: OutcomeRecord, digest: str)
         "n": record.n,
         "p_value": record.p_value,
         "time_months": record.time_months,
+        "confidence": record.confidence,
         "evidence_key": _fold(record.evidence.text),
     }
     columns = ", ".join(row)
@@ -483,6 +484,9 @@ def _where(selection: Selection) -> tuple[str, list[object]]:
     if s.min_n is not None:
         clauses.append("o.n >= ?")
         params.append(int(s.min_n))
+    if s.min_confidence is not None:
+        clauses.append("o.confidence >= ?")
+        params.append(float(s.min_confidence))
     if s.text is not None:
         clauses.append("instr(o.evidence_key, ?) > 0")
         params.append(_fold(s.text))

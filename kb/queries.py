@@ -49,13 +49,14 @@ class OutcomeFilters:
     study: str | None = None  # study id or label, e.g. INO-VATE ALL
     language: str | None = None  # language of the paper, e.g. ru
     min_n: int | None = None  # results with at least this many patients
+    min_confidence: float | None = None  # results at least this likely to be right (0 to 1)
     text: str | None = None  # part of the source sentence, e.g. "95% CI"
 
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
 
-    def given(self) -> dict[str, str | int]:
+    def given(self) -> dict[str, str | int | float]:
         """The filters that are set, by name."""
         return {name: getattr(self, name) for name in self.names() if getattr(self, name) is not None}
 
@@ -83,6 +84,7 @@ class Selection:
     study: str | None = None
     language: str | None = None
     min_n: int | None = None
+    min_confidence: float | None = None
     text: str | None = None
 
 
@@ -206,6 +208,8 @@ def _where(
         patterns.append(f"?paper dcterms:language ?language . FILTER(LCASE(?language) = {_lit(s.language)})")
     if s.min_n is not None:
         patterns.append(f"?r {_STATISTIC}hk:sampleSize ?n . FILTER(?n >= {int(s.min_n)})")
+    if s.min_confidence is not None:
+        patterns.append(f"?r hk:confidence ?confidence . FILTER(?confidence >= {float(s.min_confidence)!r})")
     if s.text is not None:
         patterns.append(f"?ev hk:text ?evidenceText . FILTER(CONTAINS(LCASE(?evidenceText), {_lit(s.text)}))")
     for key, _ in sort or []:
@@ -368,6 +372,10 @@ def validated(source: GraphStore | ValueSource, filters: OutcomeFilters) -> Sele
         if filters.min_n < 0:
             raise QueryRefused(f"min_n must be 0 or more, got {filters.min_n}")
         changes["min_n"] = filters.min_n
+    if filters.min_confidence is not None:
+        if not 0 <= filters.min_confidence <= 1:
+            raise QueryRefused(f"min_confidence must be between 0 and 1, got {filters.min_confidence}")
+        changes["min_confidence"] = filters.min_confidence
     if filters.text is not None and filters.text.strip():
         changes["text"] = filters.text.strip().lower()
     normalized = OutcomeFilters(

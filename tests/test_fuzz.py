@@ -102,7 +102,7 @@ def test_every_read_parameter_is_bounded(fuzzed_server: Server) -> None:
                     bounded = (
                         "enum" in variant
                         or (kind == "string" and "maxLength" in variant)
-                        or (kind == "integer" and "maximum" in variant)
+                        or (kind in ("integer", "number") and "maximum" in variant)
                         or kind == "boolean"
                     )
                     if not bounded and (path, parameter["name"]) not in BOUNDED_IN_ROUTE:

@@ -75,6 +75,8 @@ FILTERS: list[dict[str, Any]] = [
     {"language": "ja"},
     {"min_n": 100},
     {"min_n": 0, "endpoint": "CR"},
+    {"min_confidence": 0.5},
+    {"min_confidence": 0.9, "endpoint": "OS"},
     {"text": "95%"},
     {"text": "CI"},
     {"study": "maia"},

@@ -55,6 +55,8 @@ def ids(kb: KnowledgeBase, sort: str | None = None, **filters: object) -> list[s
         ({"study_role": "own"}, ["ru-r3", "ru-r4", "zh-r4"]),
         ({"study_role": "cited", "language": "zh"}, ["zh-r1", "zh-r2", "zh-r3"]),
         ({"min_n": 100}, ["ru-r1", "ru-r2", "ru-r3"]),
+        # records without a confidence (these were written by hand) are not known to be likely
+        ({"min_confidence": 0.0}, []),
         ({"study": "maia"}, ["zh-r1", "zh-r2"]),
         ({"text": "95％CI"}, ["zh-r4"]),
         ({"endpoint": "os", "language": "ZH"}, ["zh-r4"]),
@@ -81,6 +83,7 @@ def test_a_vocabulary_value_without_results_is_an_empty_answer(kb):
         ({"study_role": "mine"}, "unknown study_role 'mine'; allowed: own, cited"),
         ({"study": "ELOQUENT-2"}, "unknown study 'ELOQUENT-2'; known: MAIA,"),
         ({"min_n": -1}, "min_n must be 0 or more"),
+        ({"min_confidence": 1.5}, "min_confidence must be between 0 and 1, got 1.5"),
     ],
 )
 def test_invalid_filters_are_refused_naming_what_exists(kb, filters, message):

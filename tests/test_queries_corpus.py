@@ -18,7 +18,7 @@ import pytest
 from kb import concepts
 from kb.records import OutcomeRecord
 from kb.vocab import concepts as vocab_concepts
-from tests.conftest import PAPERS, LiveServer
+from tests.conftest import PAPERS, LiveServer, run_kb
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +148,23 @@ def test_cd22_comparison_csv_has_the_ino_vate_arms(server):
     for arm, row in ino_vate.items():
         assert row["comparator"] and row["comparator"] != arm
         assert row["language"] == "ja" and re.fullmatch(r"\d{3}_[0-9a-f]+\.txt", row["paper"])
+
+
+def test_min_confidence_keeps_the_records_at_least_that_likely_to_be_right(server, corpus_home):
+    """`confidence` is a calibrated probability (bench/results/extraction_confidence.md);
+    /outcomes, /compare and the exports take min_confidence."""
+    every = outcomes(server)
+    sure = outcomes(server, min_confidence=0.9)
+    assert sure and len(sure) < len(every)
+    assert all(r.confidence is not None and r.confidence >= 0.9 for r in sure)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(server.client.get("/compare", params={"min_confidence": 0.9, "format": "csv"}).text)
+        )
+    )
+    assert rows
+    export = run_kb(corpus_home, "export", "outcomes", "--format", "jsonl", "--min-confidence", "0.9")
+    assert export.returncode == 0, export.stderr
+    assert len(export.stdout.splitlines()) == len(sure)
+    refused = server.client.get("/outcomes", params={"min_confidence": 2})
+    assert refused.status_code in (400, 422) and "min_confidence" in refused.text

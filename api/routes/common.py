@@ -130,6 +130,18 @@ def outcome_filters(
             examples=[40],
         ),
     ] = None,
+    min_confidence: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1,
+            description=(
+                "Only results at least this likely to be right: `confidence` is the share of such"
+                " records that were right on held-out text (bench/results/extraction_confidence.md)."
+            ),
+            examples=[0.9],
+        ),
+    ] = None,
     text: Annotated[
         str | None,
         Query(
@@ -153,6 +165,7 @@ def outcome_filters(
         study=study,
         language=language,
         min_n=min_n,
+        min_confidence=min_confidence,
         text=text,
     )
 

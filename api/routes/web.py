@@ -57,7 +57,8 @@ class Option:
 
 
 def _form_filters(params: dict[str, str]) -> OutcomeFilters:
-    """Filters from a submitted form: empty fields mean "any"; a bad min_n is refused."""
+    """Filters from a submitted form: empty fields mean "any"; a bad min_n or min_confidence is
+    refused."""
     values: dict[str, Any] = {}
     for name in OutcomeFilters.names():
         raw = params.get(name, "").strip()
@@ -67,6 +68,11 @@ def _form_filters(params: dict[str, str]) -> OutcomeFilters:
             if not raw.isdigit():
                 raise QueryRefused(f"min_n must be a whole number, got {raw!r}")
             values[name] = int(raw)
+        elif name == "min_confidence":
+            try:
+                values[name] = float(raw)
+            except ValueError:
+                raise QueryRefused(f"min_confidence must be a number from 0 to 1, got {raw!r}") from None
         else:
             values[name] = raw
     return OutcomeFilters(**values)

@@ -9,5 +9,7 @@ from kb.records import OutcomeRecord
 def extract_records(document: PaperDocument) -> list[OutcomeRecord]:
     """Every outcome result the paper reports, one record per result, with evidence offsets."""
     from ingest.extract.assemble import assemble_records
+    from ingest.extract.calibration import shipped_calibration
+    from ingest.extract.learned import shipped_parts
 
-    return assemble_records(document)
+    return assemble_records(document, shipped_parts(), shipped_calibration())

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from ingest.document import PaperDocument
+from ingest.extract.calibration import Calibration
 from ingest.extract.context import (
     COMPARATOR_CLASSES,
     Pico,
@@ -20,16 +21,17 @@ from ingest.extract.context import (
 )
 from ingest.extract.draft import ResultDraft
 from ingest.extract.figures import cited_figure, figure_endpoints
+from ingest.extract.learned import LearnedParts
 from ingest.extract.lexicon import first_concept
 from ingest.extract.merge import merge_restatements
-from ingest.extract.sentences import Draft, extract_sentence
+from ingest.extract.sentences import Draft, LinkTrace, extract_sentence
 from ingest.extract.studies import StudyContext, StudyTracker
 from ingest.extract.tables import TableCell, parse_captions, parse_tables
 from ingest.extract.values import cohort_sizes, find_p_values
 from ingest.normalize import NormalizedText, normalize
 from ingest.segment import Sentence, split_sentences
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
-from kb.vocab import Concept, cue
+from kb.vocab import Concept, concept, cue
 
 _COHORT_SIZE = re.compile(
     r"(?<![\d.,])(\d{2,5})\s*(?:例|名|пациент\w*|больн\w*|дет\w*|взросл\w*|patients|children|adults|"
@@ -83,8 +85,15 @@ def _most_common_cohort(sentences: list[Sentence]) -> int | None:
 class PaperExtractor:
     """Walks one paper: attributes each sentence to a study and turns its numbers into drafts."""
 
-    def __init__(self, document: PaperDocument) -> None:
+    def __init__(
+        self,
+        document: PaperDocument,
+        parts: LearnedParts | None = None,
+        trace: list[LinkTrace] | None = None,
+    ) -> None:
         self.document = document
+        self.parts = parts
+        self.trace = trace
         self.norm: NormalizedText = normalize(document.text, cjk=document.language in ("zh", "ja"))
         self.sentences: list[Sentence] = split_sentences(self.norm.text)
         self.paper_context: Pico = paper_pico([s.text for s in self.sentences])
@@ -98,6 +107,7 @@ class PaperExtractor:
         self._previous_interventions: list[Concept] = []
         self.own_cohort_size = _most_common_cohort(self.sentences)
         self._previous: list[Draft] = []
+        self._last_endpoint: Concept | None = None  # of the last result stated in a sentence
 
     def drafts(self) -> list[ResultDraft]:
         cells, regions = parse_tables(self.document.text)
@@ -126,7 +136,14 @@ class PaperExtractor:
             if study.key == "unspecified":
                 continue  # a review's own statements without a source are background, not results
             context = self._context_endpoint(sentence.text)
-            sentence_drafts = extract_sentence(sentence.text, self._prior_cohort, context)
+            traced = len(self.trace) if self.trace is not None else 0
+            sentence_drafts = extract_sentence(
+                sentence.text, self._prior_cohort, context, self.parts, self.trace, self._last_endpoint
+            )
+            for entry in self.trace[traced:] if self.trace is not None else ():
+                entry.source = self.norm.source_span(
+                    sentence.start + entry.value.start, sentence.start + entry.value.end
+                )
             if not sentence_drafts:
                 self._p_value_for_recent(sentence.text)
             self._inherit_from_previous(sentence.text, sentence_drafts)
@@ -145,6 +162,8 @@ class PaperExtractor:
             for group in _by_group(sentence_drafts):
                 produced.extend(self._to_drafts(sentence, study, effective, group))
             self._recent = [*self._recent[-1:], produced] if produced else self._recent
+            if produced:
+                self._last_endpoint = concept("endpoints", produced[-1].endpoint)
             out.extend(produced)
         return out
 
@@ -225,6 +244,7 @@ class PaperExtractor:
             population=pico.population,
             comparison_key=c.group,
             confidence=confidence,
+            origin="table",
             mentions=[c.evidence],
             tabular=True,
         )
@@ -300,7 +320,8 @@ class PaperExtractor:
                 grade=d.grade,
                 event=d.event,
                 comparison_key=f"{sentence.start}:{d.group}" if d.group is not None else None,
-                confidence=0.85 if d.group is None else 0.8,
+                confidence=d.confidence if d.confidence is not None else 0.85 if d.group is None else 0.8,
+                origin=d.origin,
                 mentions=[evidence],
             )
             result.append(draft)
@@ -314,10 +335,25 @@ def _by_group(drafts: list[Draft]) -> list[list[Draft]]:
     return list(groups.values())
 
 
-def assemble_records(document: PaperDocument) -> list[OutcomeRecord]:
-    extractor = PaperExtractor(document)
+def assemble_records(
+    document: PaperDocument, parts: LearnedParts | None = None, calibration: Calibration | None = None
+) -> list[OutcomeRecord]:
+    """The paper's records; `calibration` turns each record's raw score into the probability that
+    it is right (without one, `confidence` is the raw score)."""
+    return [record for _, record in draft_records(document, parts, calibration)]
+
+
+def draft_records(
+    document: PaperDocument, parts: LearnedParts | None = None, calibration: Calibration | None = None
+) -> list[tuple[ResultDraft, OutcomeRecord]]:
+    """Each record with the draft it was made from (its origin and raw score)."""
+    extractor = PaperExtractor(document, parts)
     drafts = merge_restatements(extractor.drafts())
-    return to_records(document, drafts)
+    return to_records(document, drafts, calibration)
+
+
+def _slug(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-").lower()
 
 
 def _record_id(document: PaperDocument, d: ResultDraft) -> str:
@@ -340,7 +376,9 @@ def _record_id(document: PaperDocument, d: ResultDraft) -> str:
     return f"{document.id}-r-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
 
 
-def to_records(document: PaperDocument, drafts: list[ResultDraft]) -> list[OutcomeRecord]:
+def to_records(
+    document: PaperDocument, drafts: list[ResultDraft], calibration: Calibration | None = None
+) -> list[tuple[ResultDraft, OutcomeRecord]]:
     source = document.text
     paper = PaperRef(id=document.id, file=document.file, title=document.title, language=document.language)
     ids: dict[str, int] = {}
@@ -363,43 +401,48 @@ def to_records(document: PaperDocument, drafts: list[ResultDraft]) -> list[Outco
                     antigens.append(a)
         mentions = sorted(set(d.mentions))
         out.append(
-            OutcomeRecord(
-                id=rid,
-                paper=paper,
-                study=StudyRef(
-                    id=f"{document.id}-study-{re.sub(r'[^A-Za-z0-9]+', '-', d.study.key).strip('-').lower()}",
-                    label=d.study.label,
-                    registry_ids=d.study.registry_ids,
-                    is_primary=d.study.is_primary,
-                    design=d.study.design,
+            (
+                d,
+                OutcomeRecord(
+                    id=rid,
+                    paper=paper,
+                    study=StudyRef(
+                        id=f"{document.id}-study-{_slug(d.study.key)}",
+                        label=d.study.label,
+                        registry_ids=d.study.registry_ids,
+                        is_primary=d.study.is_primary,
+                        design=d.study.design,
+                    ),
+                    arm=d.arm,
+                    interventions=[ConceptRef(id=c.id, label=c.label) for c in d.interventions],
+                    antigens=antigens,
+                    disease=ConceptRef(id=d.disease.id, label=d.disease.label) if d.disease else None,
+                    line_of_therapy=d.line.label if d.line else None,
+                    population=d.population.label if d.population else None,
+                    endpoint=d.endpoint,
+                    statistic=d.statistic,
+                    time_months=d.time_months,
+                    value=d.value,
+                    unit=d.unit,
+                    not_reached=d.not_reached,
+                    ci_low=d.ci_low,
+                    ci_high=d.ci_high,
+                    ci_level=0.95 if d.ci_low is not None or d.ci_high is not None else None,
+                    pm=d.pm,
+                    n=d.n,
+                    count=d.count,
+                    p_value=d.p_value,
+                    p_operator=d.p_operator,
+                    hazard_ratio=d.hazard_ratio,
+                    comparison=comparison_ids.get(d.comparison_key) if d.comparison_key else None,
+                    grade=d.grade,
+                    event=d.event,
+                    confidence=calibration.probability(d.origin, d.confidence)
+                    if calibration
+                    else d.confidence,
+                    evidence=Span(text=source[s:e], char_start=s, char_end=e),
+                    mentions=[Span(text=source[a:b], char_start=a, char_end=b) for a, b in mentions],
                 ),
-                arm=d.arm,
-                interventions=[ConceptRef(id=c.id, label=c.label) for c in d.interventions],
-                antigens=antigens,
-                disease=ConceptRef(id=d.disease.id, label=d.disease.label) if d.disease else None,
-                line_of_therapy=d.line.label if d.line else None,
-                population=d.population.label if d.population else None,
-                endpoint=d.endpoint,
-                statistic=d.statistic,
-                time_months=d.time_months,
-                value=d.value,
-                unit=d.unit,
-                not_reached=d.not_reached,
-                ci_low=d.ci_low,
-                ci_high=d.ci_high,
-                ci_level=0.95 if d.ci_low is not None or d.ci_high is not None else None,
-                pm=d.pm,
-                n=d.n,
-                count=d.count,
-                p_value=d.p_value,
-                p_operator=d.p_operator,
-                hazard_ratio=d.hazard_ratio,
-                comparison=comparison_ids.get(d.comparison_key) if d.comparison_key else None,
-                grade=d.grade,
-                event=d.event,
-                confidence=d.confidence,
-                evidence=Span(text=source[s:e], char_start=s, char_end=e),
-                mentions=[Span(text=source[a:b], char_start=a, char_end=b) for a, b in mentions],
             )
         )
     return out

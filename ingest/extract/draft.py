@@ -35,7 +35,8 @@ class ResultDraft:
     grade: str | None = None
     event: str | None = None
     comparison_key: str | None = None
-    confidence: float = 0.8
+    confidence: float = 0.8  # raw score of `origin`; calibrated into a probability in to_records
+    origin: str = "grammar"  # "linker", "classifier", "grammar" or "table"
     tabular: bool = False  # stated in a table or figure legend
     mentions: list[tuple[int, int]] = field(default_factory=list)
 
@@ -73,4 +74,5 @@ class ResultDraft:
                 setattr(self, name, getattr(other, name))
         if not self.interventions:
             self.interventions = other.interventions
-        self.confidence = max(self.confidence, other.confidence)
+        if other.confidence > self.confidence:
+            self.confidence, self.origin = other.confidence, other.origin

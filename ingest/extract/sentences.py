@@ -16,7 +16,11 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.extract.arms import ArmPhrase, find_arm_phrases
+from ingest.extract.endpoint_classifier import NONE, EndpointClassifier, context_features
+from ingest.extract.endpoint_linker import EndpointLinker
+from ingest.extract.learned import LearnedParts
 from ingest.extract.lexicon import Mention, find_concepts
+from ingest.extract.link_features import SentenceView, pair_features
 from ingest.extract.timepoints import TimePoint, find_time_points
 from ingest.extract.values import PValue, Value, find_p_values, find_values
 from kb.vocab import Concept, concept, cue
@@ -28,10 +32,13 @@ _PATIENT_AFTER = re.compile(
 )
 _PATIENT_BEFORE = re.compile(r"(?:\bу|\bв)\s*$", re.I)
 _CLAUSE_BREAK = re.compile(r"[;。]|, (?:а|но|while|whereas|ancak)\b")
+# "grade" in every language (a vocabulary-like list kept beside the pattern that reads it)
+_GRADE_WORD = r"(?:grade|grado|grau|Grad|derece|степен\w*|CTCAE|등급)"
 _GRADE = re.compile(
-    r"(?:(?:grade|derece|степен\w*|CTCAE)\s*(?P<f>\d)\s*"
-    r"(?:or (?:higher|above|greater)|and above|и выше|ve üzeri|及以上|以上)|"
-    r"(?:grade|derece|степен\w*|CTCAE)\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及以上|"
+    rf"(?:{_GRADE_WORD}\s*(?P<f>\d)\s*"
+    r"(?:or (?:higher|above|greater)|and above|и выше|ve üzeri|及以上|以上|o (?:superior|mayor|más)|"
+    r"ou (?:superior|mais)|ou plus|oder höher|o superiore|이상)|"
+    rf"{_GRADE_WORD}\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及?以上|"
     r"(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|(?P<d>\d)\s*级|herhangi bir grade\S*|any grade|любой степени|"
     r"(?P<e>广泛型))",
     re.I,
@@ -52,6 +59,72 @@ class Draft:
     hazard_ratio: float | None = None
     grade: str | None = None
     event: str | None = None
+    confidence: float | None = None  # the learned part's probability of the endpoint
+    origin: str = "grammar"  # what chose the endpoint: "linker", "classifier" or "grammar"
+
+
+@dataclass
+class LinkTrace:
+    """The pairs the linker scored for one number: for training and for reading its choices."""
+
+    value: Value
+    pairs: list[tuple[str, dict[str, float]]]  # (endpoint code of the mention, features)
+    source: tuple[int, int] | None = None  # the number's offsets in the paper, set by the paper's walk
+    context: dict[str, float] = field(default_factory=dict)  # the endpoint classifier's features
+
+
+def _endpoints_from_context(
+    text: str, values: list[Value], classifier: EndpointClassifier
+) -> dict[int, tuple[Mention, float]]:
+    """Each number's endpoint as the classifier reads it from the words around it, as a mention
+    of no width at the number (nothing in the sentence names it); keyed by the number's start."""
+    out: dict[int, tuple[Mention, float]] = {}
+    for v in values:
+        if v.kind == "ratio":
+            continue
+        code, p = classifier.predict(context_features(text, v))
+        if code != NONE:
+            out[v.start] = (Mention(v.start, v.start, concept("endpoints", code)), p)
+    return out
+
+
+def _link(
+    view: SentenceView,
+    proposed: dict[int, Mention | None],
+    linker: EndpointLinker | None,
+    trace: list[LinkTrace] | None,
+) -> tuple[dict[int, Mention | None], dict[int, float]]:
+    """Each number's endpoint by the linker: the best-scored mention, if it clears the threshold.
+    Hazard ratios keep the grammar's choice: their endpoint is what they are a ratio of."""
+    chosen: dict[int, Mention | None] = {}
+    confidence: dict[int, float] = {}
+    for i, v in enumerate(view.values):
+        if v.kind == "ratio" or not view.mentions:
+            if proposed.get(i) is not None:
+                chosen[i] = proposed[i]
+            continue
+        pairs = [(m, pair_features(view, i, m)) for m in view.mentions]
+        if trace is not None:
+            pair_codes = [(m.concept.id, f) for m, f in pairs]
+            trace.append(LinkTrace(v, pair_codes, context=context_features(view.text, v)))
+        if linker is None:
+            if proposed.get(i) is not None:
+                chosen[i] = proposed[i]
+            continue
+        best_p, best = max(((linker.score(f), m) for m, f in pairs), key=lambda pm: pm[0])
+        if best_p >= linker.threshold:
+            chosen[i], confidence[i] = _anchor(view, i, best, proposed.get(i)), best_p
+    return chosen, confidence
+
+
+def _anchor(view: SentenceView, i: int, best: Mention, proposed: Mention | None) -> Mention:
+    """The mention a chosen endpoint is read at (its grade, its landmark): the grammar's, when it
+    proposed the same endpoint, else the nearest mention of that endpoint."""
+    if proposed is not None and proposed.concept.id == best.concept.id:
+        return proposed
+    v = view.values[i]
+    same = [m for m in view.mentions if m.concept.id == best.concept.id]
+    return min(same, key=lambda m: (v.start - m.end) if m.end <= v.start else (m.start - v.end) + 1000)
 
 
 def _top_level_breaks(text: str) -> list[int]:
@@ -168,19 +241,44 @@ def _fits(endpoint: Concept, v: Value) -> bool:
 
 
 def extract_sentence(
-    text: str, prior_cohort: int | None = None, context_endpoint: Concept | None = None
+    text: str,
+    prior_cohort: int | None = None,
+    context_endpoint: Concept | None = None,
+    parts: LearnedParts | None = None,
+    trace: list[LinkTrace] | None = None,
+    previous_endpoint: Concept | None = None,
 ) -> list[Draft]:
     """Result drafts of one sentence, in order of the numbers. `prior_cohort` is the last cohort
     size the previous sentence stated ('11 hastanın ... . 9 hastada MKH negatif'); a sentence
-    that names no endpoint takes `context_endpoint` (the endpoint of the figure it discusses)."""
+    that names no endpoint takes `context_endpoint` (the endpoint of the figure it discusses).
+
+    With a linker, each number takes the endpoint mention the model scores highest (the
+    grammar's proposal is one of its features), or none below its threshold; without one, the
+    grammar's proposal. In a sentence that names no endpoint, the classifier reads it from the
+    number's context. `trace` collects every number with its features, for training. A hazard
+    ratio in a sentence that names no endpoint ("(HR, 0.64; 95% CI ...)" after the curves) is a
+    ratio of `previous_endpoint`, the endpoint of the paper's last result."""
+    parts = parts or LearnedParts()
     values = [v for v in find_values(text, prior_cohort) if not _in_baseline(text, v)]
     if not values:
         return []
     eps = _endpoint_mentions(text)
     if not eps and context_endpoint is not None:
         eps = [Mention(0, 0, context_endpoint)]
+    read_from_context: dict[int, tuple[Mention, float]] = {}
     if not eps:
-        return []
+        if trace is not None:
+            trace += [LinkTrace(v, [], context=context_features(text, v)) for v in values]
+        read_from_context = (
+            _endpoints_from_context(text, values, parts.classifier) if parts.classifier is not None else {}
+        )
+        if previous_endpoint is not None and previous_endpoint.extra.get("time_to_event"):
+            for v in values:
+                if v.kind == "ratio":
+                    read_from_context[v.start] = (Mention(v.start, v.start, previous_endpoint), 1.0)
+        eps = [m for m, _ in read_from_context.values()]
+        if not eps:
+            return []
     points = [p for p in find_time_points(text) if _is_landmark(text, p, eps, values)]
     values = [v for v in values if not (v.kind == "time" and _overlaps_point(v, points))]
     breaks = _top_level_breaks(text)
@@ -231,6 +329,20 @@ def extract_sentence(
                 chosen[i] = ep
                 if ep.start >= v.end:
                     taken.add(ep.start)
+    for i, v in enumerate(values):
+        if v.kind == "ratio" and chosen.get(i) is None:
+            # "the hazard ratio for progression or death was 0.62": the endpoint inside the statement
+            inner = [e for e in eps if v.start <= e.start and e.end <= v.end]
+            if inner:
+                chosen[i] = inner[0]
+    confidence: dict[int, float] = {}
+    if read_from_context:
+        read = [(i, read_from_context.get(v.start)) for i, v in enumerate(values)]
+        chosen = {i: mp[0] for i, mp in read if mp is not None}
+        confidence = {i: mp[1] for i, mp in read if mp is not None and values[i].kind != "ratio"}
+    elif parts.linker is not None or trace is not None:
+        view = SentenceView(text, values, [e for e in eps if e.end > e.start], breaks, dict(chosen))
+        chosen, confidence = _link(view, chosen, parts.linker, trace)
     drafts: list[Draft] = []
     index_of: dict[int, Draft] = {}
     for i, v in enumerate(values):
@@ -238,6 +350,8 @@ def extract_sentence(
         if ep is None or not _fits(ep.concept, v):
             continue
         d = Draft(endpoint=_response_among_mrd_positive(text, ep, v), value=v, start=v.start, end=v.end)
+        if i in confidence:
+            d.confidence, d.origin = confidence[i], "classifier" if read_from_context else "linker"
         if v.kind == "rate":
             d.time_months = landmark_of.get(i, _time_point_for(points, ep, v))
         d.arm = None if v.kind == "ratio" else arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
@@ -307,7 +421,7 @@ def _sentence_ends_between(text: str, start: int, end: int) -> bool:
     return text[start - 1 : start] == "." and bool(_NEXT_SENTENCE.match(gap))
 
 
-_NEXT_SENTENCE = re.compile(r"\s+[A-ZА-ЯЁÇĞİÖŞÜ]")
+_NEXT_SENTENCE = re.compile(r"\s+[A-ZÁÉÍÓÚÀÈÂÊÎÔÛÄÖÜÑА-ЯЁÇĞİÖŞÜ]")
 
 
 def _overlaps_point(v: Value, points: list[TimePoint]) -> bool:

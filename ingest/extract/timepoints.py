@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from ingest.extract.values import NUM, is_follow_up, to_float
-from kb.vocab import cue_group
+from kb.vocab import cue, cue_group
 
 _DAYS_PER_MONTH = 30.4375
 
@@ -20,9 +21,11 @@ class TimePoint:
     listed: int | None = None  # position in a list of landmarks ("1、3年", "1 and 3 years")
 
 
+_UNITS = {unit: pattern.pattern for unit, pattern in cue_group("landmark_units").items()}
+_LIST_UNIT = f"(?P<years>{_UNITS['years']})|(?P<months>{_UNITS['months']})"
 _LANDMARK_LIST = re.compile(
-    r"(?<![\d.,])(?P<a>\d+)(?:\s*[、和及]\s*|,\s+|\s+(?:and|и|ve)\s+)(?P<b>\d+)\s*-?\s*"
-    r"(?P<unit>年|years?|лет|года?|y[ıi]l\w*|个月|months?|мес\w*)",
+    rf"(?<![\d.,])(?P<a>\d+)(?:\s*[、和及및]\s*|,\s+|\s+(?:{cue('list_and').pattern})\s+)(?P<b>\d+)\s*-?\s*"
+    rf"(?P<unit>{_LIST_UNIT})",
     re.I,
 )
 
@@ -30,7 +33,7 @@ _LANDMARK_LIST = re.compile(
 def _landmark_lists(text: str) -> list[TimePoint]:
     out = []
     for m in _LANDMARK_LIST.finditer(text):
-        per_year = 1 if re.match(r"个月|month|мес", m["unit"], re.I) else 12
+        per_year = 1 if m["months"] else 12
         out.append(TimePoint(m.start("a"), m.end("a"), int(m["a"]) * per_year, True, 0))
         out.append(TimePoint(m.start("b"), m.end(), int(m["b"]) * per_year, True, 1))
     return out
@@ -43,8 +46,12 @@ def _number_word_pattern() -> str:
 
 _LANDMARK = re.compile(
     rf"(?P<num>{NUM})\s*\.?\s*(?:-\s*)?(?P<unit>"
-    r"летн\w*|-?year\b|-?month\b|y[ıi]ll[ıi]k|y[ıi]lda|y[ıi]l\b|aylık|ayda|"
-    r"个?月|年|ヵ月|か月|d(?=\s*内)|天(?=内)|years?|months?|лет|года?|мес\w*)",
+    + "|".join(f"(?P<{unit}>{pattern})" for unit, pattern in _UNITS.items())
+    + ")",
+    re.I,
+)
+_WORD_LANDMARK = re.compile(
+    rf"(?P<w>\w+?)(?:-?\s?)(?P<unit>{cue('word_landmark_units').pattern})",
     re.I,
 )
 
@@ -52,12 +59,37 @@ _LANDMARK = re.compile(
 def _word_landmarks(text: str) -> list[TimePoint]:
     out = []
     table = cue_group("number_words")
-    for m in re.finditer(r"(?P<w>\w+?)(?:-?\s?)(?P<unit>летн\w*|y[ıi]ll[ıi]k|year|年)", text, re.I):
+    for m in _WORD_LANDMARK.finditer(text):
         for key, pattern in table.items():
             if pattern.fullmatch(m["w"]):
                 months = int(key) * 12
                 out.append(TimePoint(m.start(), m.end(), months))
     return out
+
+
+@cache
+def _around() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    before = re.compile(rf"(?:{cue('landmark_before').pattern})\s*$", re.I)
+    after = re.compile(rf"\s*(?:{cue('landmark_after').pattern})", re.I)
+    return before, after, cue("median")
+
+
+def _by_preposition(text: str, start: int, end: int) -> bool:
+    """'OS at 5 years', 'SG a los 5 años', 'survie à 5 ans', '3년째', '2年時点': a landmark by its
+    preposition (not the 'a' of a range, '2 a 5 años')."""
+    before, after, _ = _around()
+    m = before.search(text, max(0, start - 16), start)
+    if m and not re.search(r"\d\s*%?\s*$", text[max(0, m.start() - 4) : m.start()]):
+        return True
+    return bool(after.match(text, end))
+
+
+def _is_median_value(text: str, start: int) -> bool:
+    """'median OS was 12 months', '중앙 생존 기간은 3.7년': the duration is the median itself."""
+    _, _, median = _around()
+    window_start = max(0, start - 40)
+    found = list(median.finditer(text, window_start, start))
+    return bool(found) and not re.search(r"[,;。，%\d]", text[found[-1].end() : start])
 
 
 def find_time_points(text: str) -> list[TimePoint]:
@@ -74,15 +106,18 @@ def find_time_points(text: str) -> list[TimePoint]:
             r"\s*(?:组|群|group)", text[m.end() :]
         ):
             continue  # "relapse ≤6 months", "6个月组": a subgroup definition, not a landmark
-        unit = m["unit"].lower()
         value = to_float(m["num"])
-        if unit.startswith(("лет", "year", "-year", "y", "年", "год")) or "летн" in unit:
+        if m["years"] or m["explicit_years"]:
             months = value * 12
-        elif unit.startswith(("d", "天")):
+        elif m["days"]:
             months = round(value / _DAYS_PER_MONTH, 1)
         else:
             months = value
-        explicit = bool(re.match(r"летн|-year|-month|y[ıi]ll[ıi]k|y[ıi]lda|ayda|aylık", unit))
+        explicit = bool(m["explicit_years"] or m["explicit_months"]) or _by_preposition(
+            text, m.start(), m.end()
+        )
+        if not explicit and "-" not in m.group(0) and _is_median_value(text, m.start()):
+            continue
         out.append(TimePoint(m.start(), m.end(), months, explicit or m.group(0).count("-") > 0))
     out += _word_landmarks(text)
     lists = _landmark_lists(text)

@@ -9,39 +9,68 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from kb.vocab import cue, cue_group
 
 NUM = r"\d+(?:[.,]\d+)?"
-_UNIT_WORDS = {
-    "months": r"(?:мес\w*|months?|mo\b|ay(?:l[ıi]k|da|d[ıi]r)?\b|个月|ヵ月|か月|ケ月|月)",
-    "years": r"(?:лет\b|года?\b|years?\b|y[ıi]l(?:l[ıi]k|da)?\b|年)",
-    "days": r"(?:дн\w*|сут\w*|days?\b|(?-i:d)(?![A-Za-z])|gün\w*|天)",
-}
-_CI_WORDS = r"(?:CI|ДИ|GA|güven aral[ıi][ğg][ıi]|置信区间|信頼区間)"
+# A bound of a confidence interval may drop its leading zero ("IC95% = ,40-,81").
+_BOUND = rf"(?:{NUM}|[.,]\d+)"
+# Units of a duration, by unit, from grammar.yaml (time_units): a new language is a data change.
+_UNIT_WORDS = {unit: pattern.pattern for unit, pattern in cue_group("time_units").items()}
+_CI_WORDS = (
+    r"(?:(?:CI|ДИ|GA|IC|KI|güven aral[ıi][ğg][ıi]|置信区间|信頼区間|신뢰\s?구간|confidence interval|"
+    r"intervalos? de confian[zç]a|intervalle de confiance|Konfidenzintervall|intervallo di confidenza)"
+    r"(?:\s*[(\[]\s*(?:CI|IC|KI)\s*[)\]])?)(?![A-Za-z])"
+)
+# "95% CI", "95%-KI", "95 % KI", "%95 GA", "IC 95%", "IC95%", "IC à 95 %", "intervalo de confianza del 95%"
+_CI_LABEL = (
+    rf"(?:95\s*%\s*-?\s*{_CI_WORDS}|%\s*95\s*{_CI_WORDS}|"
+    rf"{_CI_WORDS}\s*(?:(?:à|a|al|de|del|di|du|zu)\s+)?95\s*%)"
+)
+_CI_SEPARATOR = r"(?:\s*(?:-|~|,|;|to|до|bis)\s*|\s+(?:a|à|al|e)\s+)"
 _CI = re.compile(
-    rf"\s*[,;]?\s*[(\[]?\s*(?:95\s*%\s*{_CI_WORDS}|%\s*95\s*{_CI_WORDS}|{_CI_WORDS}\s*95\s*%)\s*[:,]?\s*"
-    rf"%?\s*(?P<lo>-?{NUM})\s*%?\s*"
-    rf"(?:-|~|to|до|,)\s*(?P<hi>-?{NUM})\s*%?\s*[)\]]?",
+    rf"\s*[,;]?\s*[(\[]?\s*{_CI_LABEL}\s*[:,=]?\s*"
+    rf"%?\s*(?P<lo>-?{_BOUND})\s*%?{_CI_SEPARATOR}%?\s*(?P<hi>-?{_BOUND})\s*%?\s*[)\]]?",
     re.I,
+)
+_CI_LABEL_ONLY = re.compile(_CI_LABEL, re.I)
+# "90,3 % [88,4-92,2]": an interval in brackets right after a number is its CI; one in parentheses
+# is when the sentence speaks of CIs ("... (IC 95%: ...) vs 90,2% (88,2-92,2)"), else it may be a range.
+_BARE_CI = re.compile(
+    rf"\s*(?P<open>[(\[])\s*(?P<lo>-?{_BOUND})\s*%?\s*(?:-|~|;|,|to|a|à)\s*(?P<hi>-?{_BOUND})\s*%?\s*[)\]]"
 )
 _PM_PERCENT = re.compile(
     rf"\(?\s*(?P<v>{NUM})\s*±\s*(?P<pm>{NUM})\s*\)?\s*%|(?P<v2>{NUM})\s*%\s*±\s*(?P<pm2>{NUM})\s*%"
 )
-_PERCENT_SUFFIX = re.compile(rf"(?<![\d%])(?<!\d[.,])(?P<v>{NUM})\s?%(?!\s*(?:{_CI_WORDS}))", re.I)
+_PERCENT_SUFFIX = re.compile(rf"(?<![\d%])(?<!\d[.,])(?P<v>{NUM})\s?%(?!\s*-?\s*{_CI_WORDS})", re.I)
 _PERCENT_PREFIX = re.compile(rf"(?<![\d%])%\s?(?P<v>{NUM})(?P<suffix>'?[a-zçğıöşü]*)", re.I)
 _TIME_VALUE = re.compile(
     rf"(?<![\dA-Za-z])(?<!\d[.,])(?P<v>{NUM})\s*(?:(?P<paren>\((?P<plo>{NUM})\s*(?P<psep>,|~|-)\s*(?P<phi>{NUM}|NE)\))|"
-    rf"(?P<brack>\[\s*(?P<blo>{NUM})\s*,\s*(?P<bhi>{NUM}|[^\]]{{0,40}})\]))?\s*"
+    rf"(?P<brack>\[\s*(?P<blo>{NUM})\s*,\s*(?P<bhi>{NUM}|[^\]]{{0,40}})\])|"
+    rf"(?P<pmx>\(?\s*±\s*(?P<tpm>{NUM})\s*\)?))?\s*"
     rf"(?P<unit>{'|'.join(f'(?P<{k}>{v})' for k, v in _UNIT_WORDS.items())})",
     re.I,
 )
 _P_VALUE = re.compile(
     r"(?<![A-Za-zА-Яа-я])[pPрР]\s*(?:-?value\s*)?(?P<op><=|>=|≤|≥|<|>|=)\s*(?P<v>\d*[.,]\d+|\d+)"
 )
+_HR_WORDS = (
+    r"(?:\bHR\b|hazard ratio|отношени\w* рисков|riskler oran[ıi]|风险比|ハザード比|"
+    r"raz[óo]n de (?:riesgos?|riesgo instantáneo|azares|tasas? de riesgo)|cociente de riesgos?|"
+    r"raz[ãa]o de (?:riscos?|risco instantâneo)|rapports? (?:de|des) risques?(?: instantanés?)?|"
+    r"rapporto di rischio|위험비)"
+)
+# What may stand between the words and the value: "(HR)", "for progression or death was", ", ", "는"
+_HR_LINK = (
+    r"(?:was|were|is|of|de|del|fue|foi|fut|était|a été|est|war|betrug|lag bei|von|era|è stat[oa]|è|di|"
+    r"ist|sa)"
+)
 _HR = re.compile(
-    r"(?:\bHR|hazard ratio|отношени\w* рисков|riskler oran[ıi]|风险比|ハザード比)"
-    rf"\s*(?:\(HR\))?\s*[=:,]?\s*(?P<v>{NUM})",
+    rf"{_HR_WORDS}\s*(?:[(\[]\s*HR\s*[)\]])?"
+    rf"(?:\s+(?:[^\d;。()\[\]=:,]{{0,60}}?\s)?{_HR_LINK}(?![^\W\d_])|\s+[^\d;。()\[\]=:,]{{1,60}}?(?=,)|"
+    rf"\s*(?:는|은|이|가))?"
+    rf"\s*[=:,]?\s*(?P<v>{NUM})",
     re.I,
 )
 _COUNT_OF = re.compile(
@@ -49,7 +78,7 @@ _COUNT_OF = re.compile(
     r"|\(\s*(?P<count3>\d+)\s*/\s*(?P<n3>\d+)\s*(?:例|patients)?\s*\)"
 )
 _COUNT_BEFORE_PERCENT = re.compile(
-    rf"(?P<count>\d+)\s*(?:例|人|名|пациент\w*|больн\w*|человек|hasta\w*|patients?)?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
+    rf"(?P<count>\d+)\s*(?:{cue('patient_words').pattern})?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
 )
 _RANGE_WORDS = r"(?:-|~|ile|ila|to|до|至)"
 _RANGE_AFTER = re.compile(rf"^\s*%?\s*{_RANGE_WORDS}\s*%?\s*{NUM}\s*%?")
@@ -59,7 +88,7 @@ _RANGE_BEFORE = re.compile(
 
 
 def to_float(text: str) -> float:
-    return float(text.replace(",", "."))
+    return float(text.replace(",", "."))  # ",40" and ".40" read as 0.4
 
 
 def decimals_of(text: str) -> int:
@@ -94,30 +123,79 @@ class PValue:
     value: float
 
 
-_HEDGE = re.compile(
-    r"(?:примерно|около|приблизительно|approximately|about|roughly|yaklaş[ıi]k|约|約)\s*%?\s*$", re.I
-)
+@cache
+def _hedge_before() -> re.Pattern[str]:
+    """A hedge right before the number ("about 40%", "cerca del 40%"): background, not a result."""
+    return re.compile(rf"(?:{cue('hedge_before').pattern})\s*%?\s*$", re.I)
 
 
-_HEDGE_AFTER = re.compile(r"^\s*'?[a-zçğıöşü]*\s*(?:dolay\w*|civar\w*|左右|程度|前後)", re.I)
+@cache
+def _hedge_after() -> re.Pattern[str]:
+    """A hedge right after the number ("%39 dolayında", "40%左右")."""
+    return re.compile(rf"^\s*'?[a-zçğıöşü]*\s*(?:{cue('hedge_after').pattern})", re.I)
+
+
+@cache
+def _threshold_before() -> re.Pattern[str]:
+    """A threshold word right before the number ("more than 50%", "más de 60 años", "mindestens 5")."""
+    return re.compile(rf"(?:{cue('threshold_before').pattern})\s*%?\s*$", re.I)
 
 
 def _is_threshold(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 12) : start]
-    if _HEDGE.search(text[max(0, start - 16) : start]) or _HEDGE_AFTER.match(text[end : end + 20]):
+    if _hedge_before().search(text[max(0, start - 16) : start]) or _hedge_after().match(text[end : end + 20]):
         return True  # hedged figures ("about 40%", "%39 dolayında") are background, not results
     after = text[end : end + 16]
     if re.search(r"[<>≤≥]\s*%?\s*$", before):
         return True
-    threshold_before = cue("threshold_before")
-    if any(m.end() >= len(before) - 1 for m in threshold_before.finditer(before)) and re.search(
-        r"(?:более|менее|свыше|below|above|over|under|than|least|up to|около|maksimum|maximum|максимум|"
-        r"minimum|en az|en fazla|最多|至少)\s*%?\s*$",
-        before,
-        re.I,
-    ):
+    if _threshold_before().search(before):
         return True
     return bool(re.match(r"\s*(?:" + cue("threshold_after").pattern + ")", after, re.I))
+
+
+@cache
+def _difference() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    before = re.compile(rf"(?:{cue('difference_before').pattern})\s*%?\s*$", re.I)
+    after = re.compile(rf"\s*(?:{cue('difference_after').pattern})", re.I)
+    return before, after
+
+
+def _is_difference(text: str, start: int, end: int) -> bool:
+    """'a gain of 7.6 months', 'um 58 % geringer': a difference between arms, not a result."""
+    before, after = _difference()
+    return bool(before.search(text[max(0, start - 40) : start]) or after.match(text, end, end + 30))
+
+
+# "El 84 % de los pacientes alcanzó ...", "81% de taxa de resposta", "77% des patients avaient une
+# réponse complète", "%53 tam yanıt", "53% CR": the number is the subject, its endpoint follows.
+_OF_AFTER = re.compile(
+    r"\s*(?:de|d'|des|du|der|dei|degli|della|delle|del|dos|das|do|da)\s+(?:(?:los|las|os|as|les|the)\s+)?",
+    re.I,
+)
+_SUBJECT_ARTICLE = re.compile(r"(?<![^\W\d_])(?:el|El|un|Un|um|Um|l'|L')\s*$")
+
+
+@cache
+def _subject_patients() -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:{cue('patient_words').pattern}|ell[oa]s|el[ae]s|eux|them|loro|ihnen)(?![^\W\d_])", re.I
+    )
+
+
+def _endpoint_at(text: str, pos: int) -> bool:
+    from ingest.extract.lexicon import find_concepts  # lexicon needs no values: no cycle at run time
+
+    return any(e.start == pos for e in find_concepts(text, "endpoints", pos, min(len(text), pos + 60)))
+
+
+def _names_its_endpoint_after(text: str, start: int, end: int) -> bool:
+    if _SUBJECT_ARTICLE.search(text[max(0, start - 4) : start]):
+        return True
+    m = _OF_AFTER.match(text, end)
+    if m:
+        return bool(_subject_patients().match(text, m.end())) or _endpoint_at(text, m.end())
+    gap = re.match(r" ?", text[end:])
+    return _endpoint_at(text, end + (gap.end() if gap else 0))
 
 
 def _is_range_part(text: str, start: int, end: int) -> bool:
@@ -128,6 +206,10 @@ def _is_range_part(text: str, start: int, end: int) -> bool:
 
 def _attach_ci(text: str, v: Value) -> None:
     m = _CI.match(text, v.end)
+    if not m:
+        bare = _BARE_CI.match(text, v.end)
+        if bare and (bare["open"] == "[" or _CI_LABEL_ONLY.search(text, 0, v.start)):
+            m = bare
     if m:
         v.ci_low, v.ci_high = to_float(m["lo"]), to_float(m["hi"])
         v.end = m.end()
@@ -147,6 +229,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
 
     for m in _CI.finditer(text):
         taken.append((m.start(), m.end()))  # CI bounds are not values of their own
+    for m in _CI_LABEL_ONLY.finditer(text):
+        taken.append((m.start(), m.end()))  # nor is the 95% of a CI stated without its bounds
     for m in _P_VALUE.finditer(text):
         taken.append((m.start(), m.end()))  # nor is a p statement, even a malformed one ('p = 45%')
     for m in _PM_PERCENT.finditer(text):
@@ -162,7 +246,10 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             thresholds.append((s, e))
         if not free(s, e) or _is_threshold(text, s, e) or _is_range_part(text, s, e):
             continue
+        if _is_difference(text, s, e):
+            continue
         v = Value(s, e, "rate", to_float(m["v"]), decimals_of(m["v"]))
+        v.subject_suffix = _names_its_endpoint_after(text, s, e)
         _attach_ci(text, v)
         add(v, (s, v.end))
     for m in _PERCENT_PREFIX.finditer(text):
@@ -176,11 +263,14 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             re.match(r"'?(?:[ıiuü]n|s[ıiuü]n)?(?:da|de|ın|in|un|ün|ı|i|u|ü)\b", m["suffix"])
         )
         v.subject_suffix = v.subject_suffix and not re.match(r"'?[ae] ", m["suffix"] + " ")
+        v.subject_suffix = v.subject_suffix or (not m["suffix"] and _names_its_endpoint_after(text, s, e))
         _attach_ci(text, v)
         add(v, (s, v.end))
     for m in _TIME_VALUE.finditer(text):
         s, e = m.start(), m.end()
         if not free(s, e) or _is_threshold(text, s, e) or is_follow_up(text, s, e):
+            continue
+        if _is_difference(text, s, e):
             continue
         if _RANGE_BEFORE.search(text[max(0, s - 14) : s]):
             continue  # "5.6~10.4 月": the upper end of a range
@@ -188,6 +278,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             continue
         unit = next(k for k in _UNIT_WORDS if m[k])
         v = Value(s, e, "time", to_float(m["v"]), decimals_of(m["v"]), unit=unit)
+        if m["pmx"]:
+            v.pm = to_float(m["tpm"])
         if m["paren"] and m["psep"] == ",":
             v.ci_low = to_float(m["plo"])
             v.ci_high = None if m["phi"] == "NE" else to_float(m["phi"])
@@ -205,6 +297,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             v = Value(m.start(), m.end(), "ratio", to_float(m["v"]), decimals_of(m["v"]), unit="ratio")
             _attach_ci(text, v)
             add(v, (m.start(), v.end))
+    for v in _shared_unit_values(text, [v for v in out if v.kind in ("time", "rate")], free):
+        add(v, (v.start, v.end))
     out = _drop_coordinated_thresholds(text, out, thresholds)
     for v in out:
         _attach_count(text, v)
@@ -223,6 +317,47 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             out.append(c)
     out += [c for c in find_partitive_counts(text, prior_cohort) if free(c.start, c.end)]
     return sorted(out, key=lambda v: v.start)
+
+
+_BARE_NUMBER_BEFORE = re.compile(rf"(?<![\d.,%±])(?<![A-Za-z])(?P<v>{NUM})(?=\s*\D[^\d%]{{0,24}}$)")
+
+
+@cache
+def _joiner() -> re.Pattern[str]:
+    joiners = f"{cue('comparison').pattern}|{cue('shared_unit_joiners').pattern}"
+    return re.compile(rf"\s*(?:{joiners})\s*", re.I)
+
+
+@cache
+def _range_start() -> re.Pattern[str]:
+    return re.compile(rf"(?:{cue('range_before').pattern})\s*$", re.I)
+
+
+def _shared_unit_values(text: str, values: list[Value], free) -> list[Value]:
+    """'13.2 vs 8.3 months', '40,4 y de 62,2 %', '57, 56 and 52%': the numbers before a duration or
+    a percentage, joined to it by a comparison or a list, share the unit written after the last."""
+    out: list[Value] = []
+    todo = [v for v in values if v.kind == "time" or text[v.start : v.start + 1] != "%"]
+    while todo:
+        t = todo.pop()
+        for m in _BARE_NUMBER_BEFORE.finditer(text, max(0, t.start - 30), t.start):
+            s, e = m.start(), m.end()
+            if not _joiner().fullmatch(text, e, t.start) or not free(s, e):
+                continue
+            if any(s < o.end and o.start < e for o in out):
+                continue
+            if re.fullmatch(r"(?:19|20)\d\d", m["v"]) or _is_threshold(text, s, e):
+                continue
+            if _range_start().search(text[max(0, s - 12) : s]):
+                continue  # "between 6 and 12 months": a range
+            if t.kind == "rate" and to_float(m["v"]) > 100:
+                continue
+            v = Value(s, e, t.kind, to_float(m["v"]), decimals_of(m["v"]), unit=t.unit)
+            _attach_ci(text, v)
+            out.append(v)
+            todo.append(v)
+            break
+    return out
 
 
 _COORDINATION = re.compile(r"^\s*'?[a-zçğıöşü]*\s*(?:,|and|и|ve|veya|or|или|和|及|与|、)\s*%?\s*$", re.I)
@@ -272,7 +407,9 @@ def _is_date(text: str, start: int, end: int) -> bool:
 
 
 _COUNT_PAREN = re.compile(
-    r"(?<![\d.])(?<!\d,)(?P<count>\d+)(?:'[a-zçğıöşü]+)?\s*(?:例|人|名|пациент\w*|больн\w*|человек|hasta\w*|patients?)?\s*(?:患者)?\s*[(]\s*%?\s*$"
+    r"(?<![\d.])(?<!\d,)(?P<count>\d+)(?:'[a-zçğıöşü]+)?\s*(?:"
+    + cue("patient_words").pattern
+    + r")?\s*(?:患者)?\s*[(]\s*%?\s*$"
 )
 
 
@@ -300,7 +437,10 @@ def find_counts_of(text: str) -> list[Value]:
     return out
 
 
-_COHORT_WORDS = r"(?:hasta\w*|пациент\w*|больн\w*|дет\w*|patients|children|例(?:患者)?)"
+_COHORT_WORDS = (
+    r"(?:hasta\w*|пациент\w*|больн\w*|дет\w*|patients|children|例(?:患者)?|pacientes|doentes|enfermos|"
+    r"Patienten|pazienti|명의? 환자|명)"
+)
 _PARTITIVE = re.compile(
     r"(?:bu hastalardan|bunlardan|из них(?:\s+у)?|of (?:them|whom)|其中)\s*(?P<a>\d+)(?!\s*\(|\d|[.,]\d)"
     r"|(?<![\d.,])(?P<b>\d+)\s*hastada\b(?!\s*\()"
