@@ -21,7 +21,7 @@ needs_dev = pytest.mark.skipif(not TEXTS.is_dir(), reason="../shared/dev is not 
 
 # Floors a little under the figures measured when the models were last fitted (closing note and
 # bench/results/extraction_components.md): a change that loses results on real text fails here.
-GATES = {"tune": (0.78, 0.85), "check": (0.66, 0.72)}
+GATES = {"tune": (0.85, 0.87), "check": (0.76, 0.74)}
 
 
 def _records_of(path: Path) -> list[OutcomeRecord]:
@@ -177,3 +177,56 @@ def test_a_short_japanese_abstract_is_japanese_not_chinese(tmp_path: Path) -> No
         "目的：再発難治性多発性骨髄腫の治療成績を検討した。結果：全奏効率は73%であった。", encoding="utf-8"
     )
     assert read_paper(path).language == "ja"
+
+
+# -- generic failures found on the tune part, each with sentences written for the test ------------
+
+
+def test_a_trial_abstract_mentioning_central_review_is_not_a_review(tmp_path: Path) -> None:
+    """'assessed by blinded independent central review' is how trial reports state their endpoint;
+    such an abstract reports its own trial, so its results are kept (they were all dropped)."""
+    path = tmp_path / "abstract.txt"
+    path.write_text(
+        "Methods: Patients were randomised 1:1 to drug A or drug B. The primary endpoint was "
+        "progression-free survival assessed by blinded independent central review.\n"
+        "Findings: Median progression-free survival was 13.2 months with drug A versus 8.3 months "
+        "with drug B (p=0.003).",
+        encoding="utf-8",
+    )
+    found = {(r.endpoint, r.value) for r in _records_of(path)}
+    assert {("PFS", 13.2), ("PFS", 8.3)} <= found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "The overall response rate was 67% in 188 patients, including 55% with a very good partial "
+            "response or better.",
+            {("ORR", 67.0), ("VGPR_OR_BETTER", 55.0)},
+        ),
+        ("La tasa de respuesta global fue del 80%, y el 45% alcanzó una respuesta completa.", {("CR", 45.0)}),
+        ("追跡期間中央値36.2ヵ月における3年無増悪生存割合は72.5%であった。", {("PFS", 72.5)}),
+        ("3年無事象生存率は81.0%であった。", {("EFS", 81.0)}),
+        ("完全奏効持続期間の中央値は14.0ヵ月であった。", {("DOR", 14.0)}),
+    ],
+)
+def test_generic_phrasing(tmp_path: Path, sentence: str, expected: set) -> None:
+    path = tmp_path / "sentence.txt"
+    path.write_text(sentence, encoding="utf-8")
+    records = _records_of(path)
+    assert expected <= {(r.endpoint, r.value) for r in records}
+    assert not any(r.unit == "months" and r.value == 36.2 for r in records)  # a follow-up, not a result
+
+
+def test_a_landmark_after_a_follow_up_duration_keeps_its_time_point(tmp_path: Path) -> None:
+    path = tmp_path / "sentence.txt"
+    path.write_text("追跡期間中央値36.2ヵ月における3年無増悪生存割合は72.5%であった。", encoding="utf-8")
+    (pfs,) = [r for r in _records_of(path) if r.value == 72.5]
+    assert pfs.time_months == 36
+
+
+def test_a_relative_risk_reduction_is_not_a_rate(tmp_path: Path) -> None:
+    path = tmp_path / "sentence.txt"
+    path.write_text("与化疗相比，该药将疾病进展或死亡风险显著降低35%。", encoding="utf-8")
+    assert not [r for r in _records_of(path) if r.value == 35.0]

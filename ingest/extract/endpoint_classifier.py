@@ -134,16 +134,12 @@ class EndpointClassifier:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> EndpointClassifier:
-        from ingest.extract.endpoint_linker import ModelMismatch
+        from ingest.extract.endpoint_linker import check_features_version
 
         with np.load(path) as data:
             meta = json.loads(bytes(data["meta"]).decode("utf-8"))
             coef, intercept = data["coef"].astype(np.float32), data["intercept"].astype(np.float32)
-        if meta.get("features_version") != FEATURES_VERSION:
-            raise ModelMismatch(
-                f"{path} was fitted on features version {meta.get('features_version')}, these are "
-                f"version {FEATURES_VERSION}; rebuild it: python -m ingest.extract.training fit"
-            )
+        check_features_version(path, meta.get("features_version"), FEATURES_VERSION)
         model = cls(C=meta["C"], threshold=meta["threshold"], min_count=meta["min_count"])
         model.classes_, model.features_ = list(meta["classes"]), list(meta["features"])
         model.coef_, model.intercept_ = coef, intercept

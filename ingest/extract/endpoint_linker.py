@@ -23,6 +23,15 @@ class ModelMismatch(RuntimeError):
     """A saved model was fitted on another version of the features."""
 
 
+def check_features_version(path: Path, found: object, expected: int) -> None:
+    """Refuse a model fitted on other features, saying how to rebuild it."""
+    if found != expected:
+        raise ModelMismatch(
+            f"{path} was fitted on features version {found}, these are version {expected}; "
+            "rebuild it: python -m ingest.extract.training fit"
+        )
+
+
 class EndpointLinker:
     """Binary logistic regression on feature dicts, with fit/predict_proba as in scikit-learn.
 
@@ -79,11 +88,7 @@ class EndpointLinker:
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> EndpointLinker:
         state = json.loads(path.read_text(encoding="utf-8"))
-        if state.get("features_version") != FEATURES_VERSION:
-            raise ModelMismatch(
-                f"{path} was fitted on features version {state.get('features_version')}, these are "
-                f"version {FEATURES_VERSION}; rebuild it: python -m ingest.extract.training fit"
-            )
+        check_features_version(path, state.get("features_version"), FEATURES_VERSION)
         model = cls(C=state["C"], threshold=state["threshold"])
         model.weights_ = dict(state["weights"])
         model.intercept_ = float(state["intercept"])

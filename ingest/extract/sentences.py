@@ -195,6 +195,7 @@ def _endpoint_for(
         v.subject_suffix
         or bool(_PATIENT_AFTER.match(text[v.end : v.end + 20]))
         or bool(_PATIENT_BEFORE.search(text[max(0, v.start - 4) : v.start]))
+        or bool(re.match(rf"\s*(?:{cue('result_follows').pattern})\b", text[v.end : v.end + 30], re.I))
         or (v.count is not None and not re.match(r"\s*\)?\s*[,;、。]", text[v.end : v.end + 3]))
     )
     following = [e for e in eps if v.end <= e.start < right]

@@ -390,8 +390,13 @@ def is_follow_up(text: str, start: int, end: int) -> bool:
     if after and not re.search(r"[,;。]", text[end : after.start()]):
         return True
     for m in follow_up.finditer(text, max(0, start - 60), start):
-        between = text[m.end() : start]
-        if not re.search(r"(?<!\d),|[;。]", _strip_parens(between)):
+        between = _strip_parens(text[m.end() : start])
+        own = _TIME_VALUE.search(between)
+        if own and not re.search(r"[(（]", between[own.end() :]):
+            # "追跡期間中央値54.9ヵ月における5年PFS": the follow-up has its own duration (but "1,6 года
+            # (максимально 6,4 года)" is its range)
+            continue
+        if not re.search(r"(?<!\d),|[;。]", between):
             return True
     return False
 
