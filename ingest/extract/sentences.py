@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from ingest.extract.arms import ArmPhrase, find_arm_phrases
 from ingest.extract.endpoint_classifier import NONE, EndpointClassifier, context_features
@@ -32,12 +33,10 @@ _PATIENT_AFTER = re.compile(
 )
 _PATIENT_BEFORE = re.compile(r"(?:\bу|\bв)\s*$", re.I)
 _CLAUSE_BREAK = re.compile(r"[;。]|, (?:а|но|while|whereas|ancak)\b")
-# "grade" in every language (a vocabulary-like list kept beside the pattern that reads it)
-_GRADE_WORD = r"(?:grade|grado|grau|Grad|derece|степен\w*|CTCAE|등급)"
+# The words of every language are grammar.yaml's (grade_word, or_higher); the shapes are here.
+_GRADE_WORD = f"(?:{cue('grade_word').pattern})"
 _GRADE = re.compile(
-    rf"(?:{_GRADE_WORD}\s*(?P<f>\d)\s*"
-    r"(?:or (?:higher|above|greater)|and above|и выше|ve üzeri|及以上|以上|o (?:superior|mayor|más)|"
-    r"ou (?:superior|mais)|ou plus|oder höher|o superiore|이상)|"
+    rf"(?:{_GRADE_WORD}\s*(?P<f>\d)\s*(?:{cue('or_higher').pattern})|"
     rf"{_GRADE_WORD}\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及?以上|"
     r"(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|(?P<d>\d)\s*级|herhangi bir grade\S*|any grade|любой степени|"
     r"(?P<e>广泛型))",
@@ -195,7 +194,7 @@ def _endpoint_for(
         v.subject_suffix
         or bool(_PATIENT_AFTER.match(text[v.end : v.end + 20]))
         or bool(_PATIENT_BEFORE.search(text[max(0, v.start - 4) : v.start]))
-        or bool(re.match(rf"\s*(?:{cue('result_follows').pattern})\b", text[v.end : v.end + 30], re.I))
+        or bool(_result_follows().match(text, v.end, v.end + 30))
         or (v.count is not None and not re.match(r"\s*\)?\s*[,;、。]", text[v.end : v.end + 3]))
     )
     following = [e for e in eps if v.end <= e.start < right]
@@ -223,6 +222,12 @@ def _endpoint_for(
     # a stated share of patients ("28 hastanın (%93), ... MKH'sının negatifleştiği") is the subject
     # of a sentence that names its endpoint later
     return later[0] if later and (subject or v.count is not None) else None
+
+
+@cache
+def _result_follows() -> re.Pattern[str]:
+    """'55% with a VGPR or better': a word after the number that introduces its endpoint."""
+    return re.compile(rf"\s*(?:{cue('result_follows').pattern})\b", re.I)
 
 
 def _response_among_mrd_positive(text: str, ep: Mention, v: Value) -> str:
