@@ -2,12 +2,15 @@
 
     python bench/search_tuning.py [--out bench/results/search_tuning.md]
 
-Builds the corpus (shared/corpus) once with the real extractor into a temporary knowledge base,
-then, for each way of making documents (kb.search.documents.Options), a search index of its own,
-and runs every gold query of shared/gold/queries.yaml through the real `Searcher` with each fusion
-setting (kb.search.engine.Fusion). Hits are judged by shared/eval/search_score.py's own
-`relevant` (imported from it), so the numbers are those the scorer gives over HTTP.
-Reports recall@5 and MRR@10 per setting as a Markdown table, best first.
+Builds the papers (shared/corpus and shared/dev/texts: the store the dev judgments are written
+for) once with the real extractor into a temporary knowledge base, then, for each way of making
+documents (kb.search.documents.Options), a search index of its own, and runs every query of each
+judgment file (shared/gold/queries.yaml: the corpus questions the recipe was first tuned on;
+shared/dev/queries.yaml: questions over the dev texts and the corpus, in eleven languages) through
+the real `Searcher` with each fusion setting (kb.search.engine.Fusion). Hits are judged by
+shared/eval/search_score.py's own `relevant` (imported from it), so the numbers are those the
+scorer gives over HTTP. Reports recall@5 and MRR@10 per judgment file and setting as a Markdown
+table, best mean recall@5 first.
 """
 
 from __future__ import annotations
@@ -50,9 +53,16 @@ def load_scorer(path: Path):
 class Row:
     options: Options
     fusion: Fusion
-    recall: float
-    mrr: float
+    scores: list[tuple[float, float]]  # (recall@5, MRR@10) per judgment file
     missed: list[str]
+
+    @property
+    def recall(self) -> float:
+        return sum(r for r, _ in self.scores) / len(self.scores)
+
+    @property
+    def mrr(self) -> float:
+        return sum(m for _, m in self.scores) / len(self.scores)
 
 
 def evaluate(searcher, store, judgments, scorer, fusion: Fusion) -> tuple[float, float, list[str]]:
@@ -73,7 +83,9 @@ def evaluate(searcher, store, judgments, scorer, fusion: Fusion) -> tuple[float,
 def option_grid(quick: bool) -> list[Options]:
     base = Options()
     grid = [base]
-    sizes = [600, 1000] if not quick else []
+    if quick:
+        return grid
+    sizes = [600, 1000]
     grid += [replace(base, target_chars=t) for t in sizes]
     grid += [
         replace(base, gloss_passages=not base.gloss_passages),
@@ -86,30 +98,46 @@ def option_grid(quick: bool) -> list[Options]:
     return grid
 
 
-def fusion_grid(quick: bool) -> list[Fusion]:
+def fusion_grid() -> list[Fusion]:
     base = Fusion()
     grid = [base, replace(base, gloss_query=not base.gloss_query), replace(base, collapse=not base.collapse)]
-    weights = [0.5, 1.0, 1.5, 2.0, 3.0]
-    for vector_weight, rrf_k in itertools.product(weights, [10, 30, 60]):
-        grid.append(replace(base, vector_weight=vector_weight, bm25_weight=1.0, rrf_k=rrf_k))
-    grid.append(replace(base, vector_weight=1.0, bm25_weight=0.0))
-    return list(dict.fromkeys(grid if not quick else grid[:4]))
+    for vector_weight, bm25_weight, concept_weight, rrf_k in itertools.product(
+        [1.0, 1.5, 2.0], [0.5, 1.0], [0.0, 0.5, 1.0, 1.5, 2.0], [10, 30, 60]
+    ):
+        grid.append(
+            replace(
+                base,
+                vector_weight=vector_weight,
+                bm25_weight=bm25_weight,
+                concept_weight=concept_weight,
+                rrf_k=rrf_k,
+            )
+        )
+    grid.append(replace(base, vector_weight=1.0, bm25_weight=0.0, concept_weight=0.0))
+    return list(dict.fromkeys(grid))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", default=str(SHARED / "corpus"))
-    ap.add_argument("--queries", default=str(SHARED / "gold" / "queries.yaml"))
+    ap.add_argument(
+        "--papers", action="append", help="folder of papers (repeatable; default: corpus and dev texts)"
+    )
+    ap.add_argument("--queries", action="append", help="judgment file (repeatable; default: gold and dev)")
     ap.add_argument("--scorer", default=str(SHARED / "eval" / "search_score.py"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "search_tuning.md"))
-    ap.add_argument("--quick", action="store_true", help="a few settings only")
+    ap.add_argument("--quick", action="store_true", help="default document options only")
     ap.add_argument("--no-save", action="store_true")
     args = ap.parse_args(argv)
 
     scorer = load_scorer(Path(args.scorer))
-    judgments = yaml.safe_load(Path(args.queries).read_text(encoding="utf-8"))
+    folders = args.papers or [str(SHARED / "corpus"), str(SHARED / "dev" / "texts")]
+    query_files = args.queries or [
+        str(SHARED / "gold" / "queries.yaml"),
+        str(SHARED / "dev" / "queries.yaml"),
+    ]
+    judgment_sets = [yaml.safe_load(Path(q).read_text(encoding="utf-8")) for q in query_files]
     model = embedder(Settings().embedding_model)
-    papers = sorted(Path(args.corpus).glob("*.txt"))
+    papers = sorted(p for folder in folders for p in Path(folder).glob("*.txt"))
     extracted = {p: default_extractor(p) for p in papers}
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,27 +165,34 @@ def main(argv: Sequence[str] | None = None) -> None:
                         pass
             print(f"{options}: {docs} documents in {time.perf_counter() - started:.1f}s", file=sys.stderr)
             searcher = Searcher(settings)
-            for fusion in fusion_grid(args.quick):
-                recall, mrr, missed = evaluate(searcher, store, judgments, scorer, fusion)
-                rows.append(Row(options, fusion, recall, mrr, missed))
+            fusions = fusion_grid() if options == Options() else [Fusion()]
+            for fusion in fusions:
+                scored = [evaluate(searcher, store, j, scorer, fusion) for j in judgment_sets]
+                missed = [q for _, _, m in scored for q in m]
+                rows.append(Row(options, fusion, [(r, m) for r, m, _ in scored], missed))
             searcher.close()
     rows.sort(key=lambda r: (-r.recall, -r.mrr))
     default = next(r for r in rows if r.options == Options() and r.fusion == Fusion())
+    files = ", ".join(f"{q} ({len(j)})" for q, j in zip(query_files, judgment_sets, strict=True))
+    per_file = " | ".join("recall@5 | MRR@10" for _ in query_files)
     lines = [
-        f"Queries: {len(judgments)} ({args.queries}); one query = {1 / len(judgments):.3f} of recall@5.",
-        f"Default (Options(), Fusion()): recall@5 {default.recall:.3f}, MRR@10 {default.mrr:.3f}.",
+        f"Papers: {len(papers)} ({', '.join(folders)}). Judgment files, in column order: {files}.",
+        "Default (Options(), Fusion()): "
+        + "; ".join(f"recall@5 {r:.3f}, MRR@10 {m:.3f}" for r, m in default.scores)
+        + ".",
         "",
-        "| recall@5 | MRR@10 | passage chars | gloss passages | gloss sentences | sentence vectors "
-        "| gloss vector | card + evidence | w_vec | w_bm25 | rrf_k | gloss query | collapse |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        f"| {per_file} | passage chars | gloss passages | gloss sentences | sentence vectors "
+        "| gloss vector | card + evidence | w_vec | w_bm25 | w_concept | rrf_k | gloss query | collapse |",
+        "| --- " * (2 * len(query_files) + 12) + "|",
     ]
     for r in rows:
         o, f = asdict(r.options), asdict(r.fusion)
+        cells = " | ".join(f"{rec:.3f} | {mrr:.3f}" for rec, mrr in r.scores)
         lines.append(
-            f"| {r.recall:.3f} | {r.mrr:.3f} | {o['target_chars']} | {o['gloss_passages']} "
+            f"| {cells} | {o['target_chars']} | {o['gloss_passages']} "
             f"| {o['gloss_sentences']} | {o['sentence_vectors']} | {o['gloss_vector']} "
-            f"| {o['card_evidence']} | {f['vector_weight']} | {f['bm25_weight']} | {f['rrf_k']} "
-            f"| {f['gloss_query']} | {f['collapse']} |"
+            f"| {o['card_evidence']} | {f['vector_weight']} | {f['bm25_weight']} | {f['concept_weight']} "
+            f"| {f['rrf_k']} | {f['gloss_query']} | {f['collapse']} |"
         )
     lines += ["", "Missed at 5 by the default:", ""] + [f"- {q}" for q in default.missed]
     table = "\n".join(lines) + "\n"

@@ -317,9 +317,14 @@ def extract_sentence(
                     chosen[i] = names[-1]
                 continue
             if not arm_labels and len(run) > 2:
-                # a list we cannot read (endpoints lost to a column break): better no record
+                # a list we cannot read (endpoints lost to a column break): the names left are
+                # the list's last ones, as text is lost at a list's start, not inside it; the
+                # linker weighs that proposal like any other
                 for i in run:
                     chosen[i] = None
+                if len(names) > 1:
+                    for i, name in zip(run[-len(names) :], names, strict=True):
+                        chosen[i] = name
                 continue
             group_id += 1
             for k, i in enumerate(run):

@@ -1,7 +1,7 @@
 """Annotations in, the endpoint linker out; and the scores that tell whether it helps.
 
     python -m ingest.extract.training fit          # rebuild models/endpoint_linker.json from the annotations
-    python -m ingest.extract.training cv           # cross-validated scores on the tune part (by paper)
+    python -m ingest.extract.training cv [--keep DIR]   # cross-validated scores on the tune part (by paper)
     python -m ingest.extract.training annotate     # (re)draft annotations from curator gold (see below)
 
 Annotations (`annotations/*.jsonl`) are labels with character offsets into texts that stay outside
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -253,10 +254,13 @@ def _same_time(gold: dict, record: dict) -> bool:
     return record.get("time_months") is not None and abs(record["time_months"] - gold["time_months"]) < 0.5
 
 
-def cross_validate(folds: int = 5, ablations: bool = True) -> list[tuple[str, float, float, bool]]:
+def cross_validate(
+    folds: int = 5, ablations: bool = True, keep: Path | None = None
+) -> list[tuple[str, float, float, bool]]:
     """Tune texts split by paper into folds; each fold scored by models fitted on the corpus and
     the other folds. The held-out scores are what a new paper can expect; the held-out records
-    are what the confidence is calibrated on (returned)."""
+    are what the confidence is calibrated on (returned). `keep`: a folder to copy the held-out
+    records into, one JSONL per variant, for `score.py --misses`."""
     annotations = load_annotations()
     tune = [r for r in training_texts(annotations) if r.startswith("dev/")]
     corpus = [r for r in training_texts(annotations) if r.startswith("corpus/")]
@@ -287,6 +291,9 @@ def cross_validate(folds: int = 5, ablations: bool = True) -> list[tuple[str, fl
             s = score(gold, path)
             langs = "  ".join(f"{k} {v['recall']} {v['precision']}" for k, v in s["languages"].items())
             print(f"{name:20} recall {s['recall']:.3f} precision {s['precision']:.3f}   {langs}")
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, keep / f"{name.replace(' ', '_').replace('+', 'and')}.jsonl")
     return judged
 
 
@@ -312,11 +319,12 @@ def fit_all() -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m ingest.extract.training", description=__doc__)
     parser.add_argument("command", choices=["fit", "cv", "annotate"])
+    parser.add_argument("--keep", type=Path, help="cv: folder for the held-out records, per variant")
     args = parser.parse_args(argv)
     if args.command == "annotate":
         annotate()
     elif args.command == "cv":
-        cross_validate()
+        cross_validate(keep=args.keep)
     else:
         fit_all()
 

@@ -17,7 +17,7 @@ anything is written, so that the write itself is one short SQLite transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -25,6 +25,7 @@ import numpy as np
 from kb.embedding import Embedder
 from kb.records import OutcomeRecord, PaperRef
 from kb.search.cards import cards
+from kb.search.concept_terms import concept_keys, document_terms, gloss_keys
 from kb.search.gloss import Gloss, gloss_text, glosses
 from kb.search.passages import TARGET_CHARS, sentence_spans, split_passages
 from kb.search.text import clean_with_offsets
@@ -65,6 +66,8 @@ class Document:
     embedded: tuple[str, ...]  # what is embedded: the document scores as its best vector
     record_id: str | None = None
     tags: frozenset[Tag] = field(default_factory=frozenset)
+    concepts: frozenset[tuple[str, str]] = frozenset()  # (kind, id) it mentions (kb.search.concept_terms)
+    terms: tuple[str, ...] = ()  # its concept terms, its paper's included: indexed beside its words
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,24 @@ class PreparedPaper:
     records: tuple[OutcomeRecord, ...] = ()  # the paper's records: rows of kb/outcome_table.py
 
 
+def _disease_tags(ident: str, label: str) -> set[Tag]:
+    """A disease's filter values, and its more general diseases': `disease=MM` finds passages on
+    relapsed/refractory myeloma (whose gloss is the subtype alone)."""
+    tags = {Tag("disease", ident.casefold(), label), Tag("disease", label.casefold(), label)}
+    try:
+        parent = concept("diseases", ident).extra.get("parent")
+    except KeyError:  # an id the vocabulary no longer has (a record extracted with an older one)
+        return tags
+    if parent:
+        tags |= _disease_tags(str(parent), concept("diseases", str(parent)).label)
+    return tags
+
+
 def _record_tags(record: OutcomeRecord) -> set[Tag]:
     tags = {Tag("antigen", a.casefold(), a) for a in record.antigens}
     tags.add(Tag("endpoint", record.endpoint.casefold(), record.endpoint))
     if record.disease is not None:
-        tags.add(Tag("disease", record.disease.id.casefold(), record.disease.label))
-        tags.add(Tag("disease", record.disease.label.casefold(), record.disease.label))
+        tags |= _disease_tags(record.disease.id, record.disease.label)
     return tags
 
 
@@ -91,8 +106,7 @@ def _gloss_tags(found: Sequence[Gloss]) -> set[Tag]:
         if gloss.kind == "interventions":
             tags |= {Tag("antigen", a.casefold(), a) for a in concept("interventions", gloss.id).antigens}
         elif gloss.kind == "diseases":
-            label = concept("diseases", gloss.id).label
-            tags |= {Tag("disease", gloss.id.casefold(), label), Tag("disease", label.casefold(), label)}
+            tags |= _disease_tags(gloss.id, concept("diseases", gloss.id).label)
         elif gloss.kind == "endpoints":
             tags.add(Tag("endpoint", gloss.id.casefold(), gloss.id))
     return tags
@@ -101,6 +115,20 @@ def _gloss_tags(found: Sequence[Gloss]) -> set[Tag]:
 def with_gloss(text: str, words: str) -> str:
     """`text` followed by its English glosses, when there are any."""
     return f"{text}\n{words}" if words else text
+
+
+def _record_keys(record: OutcomeRecord) -> set[tuple[str, str]]:
+    keys = {("endpoints", record.endpoint)} | {("antigens", a) for a in record.antigens if a != "CD3"}
+    keys |= {("interventions", i.id) for i in record.interventions}
+    if record.disease is not None:
+        keys.add(("diseases", record.disease.id))
+    return concept_keys(keys)
+
+
+def with_paper_terms(docs: Sequence[Document]) -> list[Document]:
+    """`docs` with their concept terms: their own concepts and every concept of the paper."""
+    paper = {key for doc in docs for key in doc.concepts}
+    return [replace(doc, terms=tuple(document_terms(set(doc.concepts), paper))) for doc in docs]
 
 
 def _overlaps(record: OutcomeRecord, start: int, end: int) -> bool:
@@ -148,6 +176,7 @@ def documents_of(
                 indexed=glossed if options.gloss_passages else passage.clean,
                 embedded=embedded,
                 tags=frozenset(tags),
+                concepts=frozenset(concept_keys(gloss_keys(found), passage.clean)),
             )
         )
     partners: dict[str, list[OutcomeRecord]] = {}
@@ -159,19 +188,22 @@ def documents_of(
         for other in partners.get(record.comparison or "", []):
             tags |= {Tag("antigen", a.casefold(), a) for a in other.antigens}
         evidence = record.evidence
+        evidence_text = clean_with_offsets(evidence.text)[0]
+        own = _record_keys(record) | concept_keys(gloss_keys(glosses(evidence_text)), evidence_text)
         docs.append(
             Document(
                 kind="outcome",
                 char_start=evidence.char_start,
                 char_end=evidence.char_end,
                 text=evidence.text,
-                indexed=f"{card}\n{clean_with_offsets(evidence.text)[0]}" if options.card_evidence else card,
+                indexed=f"{card}\n{evidence_text}" if options.card_evidence else card,
                 embedded=(card,),
                 record_id=record.id,
                 tags=frozenset(tags),
+                concepts=frozenset(own),
             )
         )
-    return docs
+    return with_paper_terms(docs)
 
 
 def prepare_paper(

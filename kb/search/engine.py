@@ -1,6 +1,8 @@
-"""Hybrid search: a query's vector neighbours and BM25 matches, fused by reciprocal rank.
+"""Hybrid search: a query's vector neighbours, BM25 matches of its words and BM25 matches of the
+vocabulary concepts it names (kb.search.concept_terms), fused by reciprocal rank.
 
     score(doc) = w_vec / (rrf_k + rank_vec(doc)) + w_bm25 / (rrf_k + rank_bm25(doc))
+                 + w_concept / (rrf_k + rank_concept(doc))
 
 over the `depth` best documents of each ranking (ranks from 1). The query, followed by the English
 glosses of the vocabulary concepts it mentions (kb.search.gloss), is embedded and tokenized, so a
@@ -28,6 +30,7 @@ from kb.errors import KBError, QueryRefused
 from kb.queries import graph_digests
 from kb.rdf_mapping import Minter, triples_to_records
 from kb.records import OutcomeRecord
+from kb.search.concept_terms import query_terms
 from kb.search.documents import with_gloss
 from kb.search.gloss import gloss_text
 from kb.search.index import DocRow, SearchIndex
@@ -52,9 +55,10 @@ log = logging.getLogger(__name__)
 class Fusion:
     """How the two rankings are combined (bench/search_tuning.py measures the choices)."""
 
-    rrf_k: int = 30
+    rrf_k: int = 10
     vector_weight: float = 1.5
     bm25_weight: float = 1.0
+    concept_weight: float = 1.0
     depth: int = 50
     gloss_query: bool = True
     collapse: bool = True  # one hit per evidence sentence: records stated together show once
@@ -129,7 +133,13 @@ class Searcher:
                 return SearchResults(query=query, k=k, filters=given, results=[])
             by_vector = self.index.nearest(db, vector, fusion.depth, allowed)
             by_words = self.index.best_matching(db, terms, fusion.depth, allowed)
-            fused = fuse([(by_vector, fusion.vector_weight), (by_words, fusion.bm25_weight)], fusion.rrf_k)
+            by_concepts = self.index.best_matching(db, query_terms(text), fusion.depth, allowed)
+            rankings = [
+                (by_vector, fusion.vector_weight),
+                (by_words, fusion.bm25_weight),
+                (by_concepts, fusion.concept_weight),
+            ]
+            fused = fuse(rankings, fusion.rrf_k)
             rows = self.index.rows(db, [doc_id for doc_id, _ in fused[: 3 * k + 10]])
         # A row counts only while its paper's graph in `store` (this answer's snapshot) holds the content
         # it was indexed from: an ingest commits the graph and the index one after the other.

@@ -62,9 +62,25 @@ def _vocabulary() -> tuple[tuple[tuple[re.Pattern[str], ...], Gloss], ...]:
 
 
 def glosses(text: str) -> list[Gloss]:
-    """The concepts `text` mentions, in vocabulary order, each once."""
+    """The concepts `text` mentions, in vocabulary order, each once. A concept named only inside a
+    longer name of another concept of its kind is not mentioned: "event-free survival" is EFS, not
+    also OS for its "survival"."""
     folded = fold(text)
-    return [gloss for patterns, gloss in _vocabulary() if any(p.search(folded) for p in patterns)]
+    found: list[tuple[Gloss, list[tuple[int, int]]]] = []
+    for patterns, gloss in _vocabulary():
+        spans = [m.span() for p in patterns for m in p.finditer(folded) if m.end() > m.start()]
+        if spans:
+            found.append((gloss, spans))
+    return [gloss for gloss, spans in found if not all(_inside(span, gloss, found) for span in spans)]
+
+
+def _inside(span: tuple[int, int], gloss: Gloss, found: list[tuple[Gloss, list[tuple[int, int]]]]) -> bool:
+    start, end = span
+    return any(
+        other.kind == gloss.kind and other.id != gloss.id and s <= start and end <= e and e - s > end - start
+        for other, spans in found
+        for s, e in spans
+    )
 
 
 def gloss_text(text: str) -> str:

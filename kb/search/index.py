@@ -6,7 +6,8 @@ Schema (one file, `index.sqlite`, WAL journal so readers never wait for the writ
     papers(id, file, title, language, digest)      digest = content digest of the paper's graph
     docs(id, paper_id, kind, record_id, char_start, char_end, text, indexed)
     tags(doc_id, facet, key, label)       filter values: antigen, disease, endpoint
-    docs_fts   FTS5(tokens)               rowid = docs.id; BM25 terms pre-split (kb.search.text)
+    docs_fts   FTS5(tokens)               rowid = docs.id; BM25 terms pre-split (kb.search.text),
+                                          then the concept terms (kb.search.concept_terms)
     docs_vec   vec0(embedding float[D], doc_id)   one row per embedded text of a document (a
                                           passage has one per sentence); cosine distance
 
@@ -58,7 +59,7 @@ from kb.search.text import tokens
 from kb.search.vectors import VECTOR_TABLE, VectorCache
 from kb.settings import Settings
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: concept terms (kb.search.concept_terms) in docs_fts
 VECTORS_PER_DOC = 8  # KNN depth per document wanted (passages have ~5 sentence vectors)
 MAX_KNN = 4096  # the most neighbours sqlite-vec returns from one KNN query
 INDEX_FILE = "index.sqlite"
@@ -322,7 +323,7 @@ class SearchIndex:
         conn.executemany(
             "INSERT INTO docs_fts (rowid, tokens) VALUES (?, ?)",
             [
-                (doc_id, " ".join(tokens(doc.indexed)))
+                (doc_id, " ".join([*tokens(doc.indexed), *doc.terms]))
                 for doc_id, doc in zip(ids, prepared.documents, strict=True)
             ],
         )

@@ -155,3 +155,8 @@ def antigen(symbol: str) -> dict[str, Any]:
     except KeyError:
         known = ", ".join(_antigens())
         raise KeyError(f"unknown antigen {symbol!r}; known: {known}") from None
+
+
+def antigen_symbols() -> tuple[str, ...]:
+    """The symbols of every target antigen in antigens.yaml, in file order."""
+    return tuple(_antigens())
