@@ -230,3 +230,70 @@ def test_a_relative_risk_reduction_is_not_a_rate(tmp_path: Path) -> None:
     path = tmp_path / "sentence.txt"
     path.write_text("与化疗相比，该药将疾病进展或死亡风险显著降低35%。", encoding="utf-8")
     assert not [r for r in _records_of(path) if r.value == 35.0]
+
+
+# -- endpoints named together, then their numbers in the same order (no "respectively") ----------
+
+ORDERED_LISTS = [
+    ("The ORR and CR rates at the end of therapy were 90% and 70%.", {("ORR", 90.0), ("CR", 70.0)}),
+    (
+        "Drug A improved the CR and ORR rates (40.5% vs 20.5%, P=0.01; 85.0% vs 62.0%, P=0.002).",
+        {("CR", 40.5), ("CR", 20.5), ("ORR", 85.0), ("ORR", 62.0)},
+    ),
+    (
+        "试验组完全缓解(CR)率和总有效率(ORR)均高于对照组(40.5% 比 20.5%，P=0.01；85.0% 比 62.0%，P=0.002)。",
+        {("CR", 40.5), ("CR", 20.5), ("ORR", 85.0), ("ORR", 62.0)},
+    ),
+    ("Общий ответ и полный ответ составили 80% и 45%.", {("ORR", 80.0), ("CR", 45.0)}),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), ORDERED_LISTS, ids=[s[:30] for s, _ in ORDERED_LISTS])
+def test_endpoints_named_together_take_their_numbers_in_order(
+    tmp_path: Path, sentence: str, expected: set
+) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text(sentence, encoding="utf-8")
+    found = {(r.endpoint, r.value) for r in _records_of(path)}
+    assert expected <= found, found
+
+
+def test_a_subject_number_after_a_named_pair_is_not_zipped_with_it(tmp_path: Path) -> None:
+    """'..remisión completa con EMR indetectable a los 28 días, y el 87 % logró remisión completa':
+    the 87% is the subject of the next clause, not the second member of a list."""
+    path = tmp_path / "es.txt"
+    path.write_text(
+        "El 80 % de los pacientes alcanzó una remisión completa con enfermedad residual mínima "
+        "indetectable a los 28 días, y el 87 % logró remisión completa en los tres primeros meses.",
+        encoding="utf-8",
+    )
+    found = {(r.endpoint, r.value) for r in _records_of(path)}
+    assert ("MRD_NEG", 87.0) not in found and ("CR", 87.0) in found, found
+
+
+# -- hazard ratios in every language, and relative risk reductions that are not rates -----------
+
+HAZARD_RATIOS = [
+    (
+        "Drug A reduced the risk of disease progression/death by 30% versus drug B (hazard ratio [HR] 0.70).",
+        0.70,
+    ),
+    ("Median PFS was 13·2 months versus 8·3 months (HR for disease progression or death: 0·65).", 0.65),
+    ("対照群に対する併用群の増悪または死亡のハザード比は0.54(95%CI 0.34-0.86、P=0.008)だった。", 0.54),
+    ("Препарат снизил риск прогрессирования заболевания или смерти на 35 % (ОР = 0,65).", 0.65),
+    ("Tedavi progresyon veya ölüm riskini %35 azalttı (HR 0,65).", 0.65),
+    ("疾病进展或死亡的风险比为0.65(95%CI 0.48-0.88)。", 0.65),
+]
+
+
+@pytest.mark.parametrize(("sentence", "ratio"), HAZARD_RATIOS, ids=[s[:30] for s, _ in HAZARD_RATIOS])
+def test_a_hazard_ratio_of_progression_or_death_is_found_and_no_rate_is_made_of_the_reduction(
+    tmp_path: Path, sentence: str, ratio: float
+) -> None:
+    path = tmp_path / "hr.txt"
+    path.write_text(sentence, encoding="utf-8")
+    records = _records_of(path)
+    ratios = [r for r in records if r.statistic == "hazard_ratio"]
+    assert [r.value for r in ratios] == [ratio] and ratios[0].endpoint == "PFS", records
+    # "by 30%", "на 35 %", "%35 azalttı" is a relative reduction of risk, not a PFS rate
+    assert not [r for r in records if r.statistic == "rate"], records

@@ -3,6 +3,9 @@
 Pairing rules, shared by every language:
 - "respectively" lists (соответственно, sırasıyla, 分别) zip endpoints with numbers; one endpoint
   with several numbers means one result per arm, compared with each other;
+- endpoints named together and followed by as many numbers (or comparisons), with no word
+  "respectively" ("the ORR and CR rates were 93% and 91%", "CR和ORR (38.9%比21.5%; 83.3%比60.2%)"),
+  are zipped in the order written;
 - otherwise a number takes the nearest endpoint before it, unless it is the subject of its clause
   ("у 47,7% пациентов удалось достичь ППР", "%39'unda ... tam remisyon"), when it takes the next;
 - consecutive numbers of one endpoint joined by a comparison word (vs, против, 对, 比, karşı,
@@ -185,6 +188,64 @@ def _respectively_groups(
     return groups
 
 
+_LIST_GAP = 12  # most characters between two endpoints named together ("ORR and CR", "CR率和ORR")
+_LIST_REACH = 80  # most characters from the last endpoint named to the first number of its list
+
+
+@cache
+def _connective() -> re.Pattern[str]:
+    """What may stand between two endpoints named together: brackets, commas, a 'rate' word and
+    one conjunction ("ORR and CR", "(CR)率和", "ORR, CR и VGPR", "ORR ve CR oranları")."""
+    punct = r"(?:[\s,、/]|[(（\[][^()（）\[\]]{0,15}[)）\]]|[()（）\[\]])*"  # "(CR)": its abbreviation
+    rate, joiner = cue("endpoint_list_rate_words").pattern, cue("endpoint_list_joiners").pattern
+    return re.compile(rf"^{punct}(?:{rate})?{punct}(?:{joiner})?{punct}$", re.IGNORECASE)
+
+
+def _coordinated_lists(text: str, values: list[Value], eps: list[Mention]) -> dict[int, Mention]:
+    """Numbers of a list that follows endpoints named together, zipped with them in order: the
+    k-th number (or comparison: "38.9% vs 21.5%") of the list takes the k-th endpoint. Only where
+    the counts agree and nothing but the numbers stands between the list and the next endpoint."""
+    ordered = sorted((e for e in eps if e.end > e.start), key=lambda e: (e.start, -e.end))
+    out: dict[int, Mention] = {}
+    k = 0
+    while k < len(ordered):
+        run, run_end, j = [ordered[k]], ordered[k].end, k + 1
+        while j < len(ordered) and 0 <= ordered[j].start - run_end <= _LIST_GAP:
+            if any(run_end <= v.start < ordered[j].start for v in values):
+                break
+            if not _connective().match(text[run_end : ordered[j].start]):
+                break
+            if all(ordered[j].concept.id != m.concept.id for m in run):
+                run.append(ordered[j])
+            run_end = max(run_end, ordered[j].end)
+            j += 1
+        k = j
+        if len(run) < 2:
+            continue
+        stop = ordered[j].start if j < len(ordered) else len(text)
+        listed = [i for i, v in enumerate(values) if run_end <= v.start and v.end <= stop]
+        if not listed or values[listed[0]].start - run_end > _LIST_REACH:
+            continue
+        if re.search(r"[.。;；]\s", text[run_end : values[listed[0]].start] + " "):
+            continue
+        slots: list[list[int]] = []
+        for i in listed:
+            previous = slots[-1][-1] if slots else None
+            if previous is not None and cue("comparison").search(text, values[previous].end, values[i].start):
+                slots[-1].append(i)
+            else:
+                slots.append([i])
+        if len(slots) != len(run):
+            continue
+        # the list must close its clause: "el 87 % logró remisión completa" is a number of the next
+        if j < len(ordered) and not re.search(r"[.;。；,，]", text[values[listed[-1]].end : stop]):
+            continue
+        for slot, mention in zip(slots, run, strict=True):
+            for i in slot:
+                out[i] = mention
+    return out
+
+
 def _endpoint_for(
     text: str, v: Value, eps: list[Mention], breaks: list[int], values: list[Value], taken: set[int]
 ) -> Mention | None:
@@ -332,6 +393,8 @@ def extract_sentence(
                 groups[i] = group_id
                 if arm_labels:
                     arms_by_value[i] = arm_labels[k]
+    for i, mention in _coordinated_lists(text, values, eps).items():
+        chosen.setdefault(i, mention)
     taken: set[int] = set()
     for i, v in enumerate(values):
         if i not in chosen:

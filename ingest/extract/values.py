@@ -56,12 +56,14 @@ _P_VALUE = re.compile(
     r"(?<![A-Za-zА-Яа-я])[pPрР]\s*(?:-?value\s*)?(?P<op><=|>=|≤|≥|<|>|=)\s*(?P<v>\d*[.,]\d+|\d+)"
 )
 _HR_WORDS = (
-    r"(?:\bHR\b|hazard ratio|отношени\w* рисков|riskler oran[ıi]|风险比|ハザード比|"
+    r"(?:\bHR\b|hazard ratio|отношени\w* рисков|(?<![А-Яа-яЁё])ОР(?![А-Яа-яЁё])|riskler oran[ıi]|"
+    r"风险比|危险比|風險比|ハザード比|"
     r"raz[óo]n de (?:riesgos?|riesgo instantáneo|azares|tasas? de riesgo)|cociente de riesgos?|"
     r"raz[ãa]o de (?:riscos?|risco instantâneo)|rapports? (?:de|des) risques?(?: instantanés?)?|"
     r"rapporto di rischio|위험비)"
 )
-# What may stand between the words and the value: "(HR)", "for progression or death was", ", ", "는"
+# What may stand between the words and the value: "(HR)", "for progression or death was", ", ", "는",
+# "は", "为"
 _HR_LINK = (
     r"(?:was|were|is|of|de|del|fue|foi|fut|était|a été|est|war|betrug|lag bei|von|era|è stat[oa]|è|di|"
     r"ist|sa)"
@@ -69,7 +71,8 @@ _HR_LINK = (
 _HR = re.compile(
     rf"{_HR_WORDS}\s*(?:[(\[]\s*HR\s*[)\]])?"
     rf"(?:\s+(?:[^\d;。()\[\]=:,]{{0,60}}?\s)?{_HR_LINK}(?![^\W\d_])|\s+[^\d;。()\[\]=:,]{{1,60}}?(?=,)|"
-    rf"\s*(?:는|은|이|가))?"
+    rf"\s+[^\d;。()\[\]=:,]{{1,60}}?(?=\s*[:=])|"  # "HR for disease progression or survival: 0.65"
+    rf"\s*(?:는|은|이|가|は|が|为|為|是))?"
     rf"\s*[=:,]?\s*(?P<v>{NUM})",
     re.I,
 )
@@ -163,7 +166,7 @@ def _difference() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def _is_difference(text: str, start: int, end: int) -> bool:
     """'a gain of 7.6 months', 'um 58 % geringer': a difference between arms, not a result."""
     before, after = _difference()
-    return bool(before.search(text[max(0, start - 40) : start]) or after.match(text, end, end + 30))
+    return bool(before.search(text[max(0, start - 70) : start]) or after.match(text, end, end + 30))
 
 
 # "El 84 % de los pacientes alcanzó ...", "81% de taxa de resposta", "77% des patients avaient une
@@ -258,6 +261,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             thresholds.append((s, m.end()))
         if not free(s, e) or _is_threshold(text, s, e) or _is_range_part(text, s, e):
             continue
+        if _is_difference(text, s, e):
+            continue  # "riskini %35 azalttı"
         v = Value(s, e, "rate", to_float(m["v"]), decimals_of(m["v"]))
         v.subject_suffix = bool(
             re.match(r"'?(?:[ıiuü]n|s[ıiuü]n)?(?:da|de|ın|in|un|ün|ı|i|u|ü)\b", m["suffix"])
