@@ -126,6 +126,14 @@ _SORT_COLUMNS = {
     "p_value": "o.p_value",
     "time": "o.time_months",
     "language": "o.language",
+    # kb.queries.EVIDENCE_RANKS
+    "evidence": (
+        "(CASE WHEN instr(COALESCE(o.design_key, ''), 'case report') > 0 THEN 4"
+        " WHEN instr(COALESCE(o.design_key, ''), 'randomi') > 0"
+        " OR instr(COALESCE(o.design_key, ''), 'phase iii') > 0"
+        " OR instr(COALESCE(o.design_key, ''), 'phase 3') > 0 THEN 1 - o.study_primary"
+        " ELSE 3 - o.study_primary END)"
+    ),
 }
 _ORDER_TIES = "o.file, o.char_start, o.record_id"
 

@@ -109,7 +109,29 @@ SORT_KEYS: dict[str, tuple[str, str]] = {
     ),
     "time": (f"OPTIONAL {{ ?r {_STATISTIC}hk:timeMonths ?sortTime }}", "?sortTime"),
     "language": ("OPTIONAL { ?paper dcterms:language ?sortLanguage }", "?sortLanguage"),
+    # strength of evidence (EVIDENCE_RANKS): randomised and phase III trials before other designs,
+    # a paper's own study before the studies it cites, case reports last
+    "evidence": (
+        "?r hk:study ?sortStudyE . OPTIONAL { ?sortStudyE hk:design ?sortDesign }"
+        " BIND(LCASE(COALESCE(?sortDesign, '')) AS ?sortD)"
+        " BIND(EXISTS { ?paper hk:primaryStudy ?sortStudyE } AS ?sortOwn)"
+        " BIND(IF(CONTAINS(?sortD, 'case report'), 4, IF(CONTAINS(?sortD, 'randomi')"
+        " || CONTAINS(?sortD, 'phase iii') || CONTAINS(?sortD, 'phase 3'),"
+        " IF(?sortOwn, 0, 1), IF(?sortOwn, 2, 3))) AS ?sortEvidence)",
+        "?sortEvidence",
+    ),
 }
+# What a person browsing results sees first when they ask for no order (the API and the web page);
+# exports and the library keep paper order, the order the evaluation and diffs expect.
+BROWSING_SORT = "evidence"
+# The ranks of the "evidence" sort key, best first.
+EVIDENCE_RANKS = (
+    "randomised or phase III, the paper's own study",
+    "randomised or phase III, a cited study",
+    "other designs, the paper's own study",
+    "other designs, a cited study",
+    "case report",
+)
 
 
 def parse_sort(sort: str | None) -> list[tuple[str, bool]]:

@@ -297,3 +297,29 @@ def test_a_hazard_ratio_of_progression_or_death_is_found_and_no_rate_is_made_of_
     assert [r.value for r in ratios] == [ratio] and ratios[0].endpoint == "PFS", records
     # "by 30%", "на 35 %", "%35 azalttı" is a relative reduction of risk, not a PFS rate
     assert not [r for r in records if r.statistic == "rate"], records
+
+
+# -- wordings of endpoints found missing on the tune part (sentences written for the test) -------
+
+WORDINGS = [
+    (
+        "Medyan yaşam süresi 12 ay, 2 senelik yaşam oranı %60 bulunmuştur.",
+        {("OS", 12.0, None), ("OS", 60.0, 24.0)},
+    ),
+    (
+        "Yanıt oranları: %60 tam yanıt, %20 yanıtsız, %20 oranında indüksiyon sırasında ölüm.",
+        {("EARLY_DEATH", 20.0, None)},
+    ),
+    ("结果:40例患者中位生存期25个月。", {("OS", 25.0, None)}),
+    ("3カ月の時点での完全代謝奏効は65.0%であった。", {("CR", 65.0, 3.0)}),
+    ("Ara değerlendirmede TY oranı %70 idi.", {("CR", 70.0, None)}),
+    ("移植后,40%的患者达到微小残留病灶(MRD)阴性状态。", {("MRD_NEG", 40.0, None)}),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), WORDINGS, ids=[s[:24] for s, _ in WORDINGS])
+def test_endpoint_wordings_of_every_language(tmp_path: Path, sentence: str, expected: set) -> None:
+    path = tmp_path / "wording.txt"
+    path.write_text(sentence, encoding="utf-8")
+    found = {(r.endpoint, r.value, r.time_months) for r in _records_of(path)}
+    assert expected <= found, found

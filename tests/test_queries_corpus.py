@@ -56,6 +56,24 @@ def test_cd22_gives_ino_vate_all_with_its_comparator(server):
         )
 
 
+def test_without_a_sort_the_randomised_trial_comes_first_and_sort_paper_keeps_paper_order(server):
+    """The README's first example: the CD22 page opens on INO-VATE's CR 80.7% vs 29.4% (a phase III
+    trial, cited by the paper), before the retrospective cohorts; sort=paper is paper order."""
+    first = server.client.get("/outcomes", params={"antigen": "CD22", "limit": 2}).json()["results"]
+    assert {(r["study"]["label"], r["value"]) for r in first} == {
+        ("INO-VATE ALL", 80.7),
+        ("INO-VATE ALL", 29.4),
+    }
+    by_paper = outcomes(server, antigen="CD22", sort="paper")
+    positions = [(r.paper.file, r.evidence.char_start) for r in by_paper]
+    assert positions == sorted(positions)
+    by_evidence = outcomes(server, antigen="CD22", sort="evidence")
+    assert {r.id for r in by_evidence} == {r.id for r in by_paper}
+    designs = [(r.study.design or "").lower() for r in by_evidence]
+    strong = [i for i, d in enumerate(designs) if "randomi" in d or "phase iii" in d]
+    assert strong and max(strong) < min(i for i, d in enumerate(designs) if i not in strong)
+
+
 def test_bcma_gives_the_car_t_phase_i_amg_420_and_teclistamab_as_the_paper_labels_them(server):
     records = outcomes(server, antigen="BCMA")
     assert all(r.paper.language == "zh" for r in records)

@@ -23,7 +23,9 @@ MAX_OFFSET = 1_000_000_000
 MAX_PATIENTS = 10_000_000
 SORT_DESCRIPTION = (
     f"Comma-separated sort keys: {', '.join(SORT_KEYS)}; prefix - for descending (missing values"
-    " last), e.g. endpoint,-value. Ties: paper file, then position in the paper."
+    " last), e.g. endpoint,-value. Ties: paper file, then position in the paper. Without sort,"
+    " results come by strength of evidence (randomised and phase III trials first, a paper's own"
+    " study before the studies it cites); sort=paper gives paper order."
 )
 
 

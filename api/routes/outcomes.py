@@ -21,7 +21,7 @@ from api.routes.common import (
     page_headers,
     reject_unknown,
 )
-from kb.queries import MAX_LIMIT
+from kb.queries import BROWSING_SORT, MAX_LIMIT
 from kb.records import OutcomeRecord
 from kb.render import FORMATS, OUTCOME_FORMATS, render_records
 
@@ -129,7 +129,7 @@ def list_outcomes(
     """
     reject_unknown(request, _PARAMETERS)
     fmt = choose_format(request, format, OUTCOME_FORMATS)
-    total, records = kb.find_outcomes(filters, offset=offset, limit=limit, sort=sort)
+    total, records = kb.find_outcomes(filters, offset=offset, limit=limit, sort=sort or BROWSING_SORT)
     headers = page_headers("/outcomes", filters, total, offset, limit, sort=sort, format=format)
     if fmt.name == "json":
         page = OutcomePage(total=total, offset=offset, limit=limit, results=records)

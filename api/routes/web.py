@@ -24,7 +24,7 @@ from kb import concepts
 from kb.compare import number, p_text, value_text
 from kb.endpoints import ENDPOINTS
 from kb.errors import QueryRefused
-from kb.queries import SORT_KEYS, OutcomeFilters
+from kb.queries import BROWSING_SORT, SORT_KEYS, OutcomeFilters
 from kb.records import OutcomeRecord
 from kb.render import COMPARE_FORMATS, FORMATS
 
@@ -220,7 +220,7 @@ def index(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
         if q:
             filters, note = interpret(q, filters)
             notes.append(note)
-        total, records = kb.find_outcomes(filters, offset=offset, limit=PAGE_SIZE, sort=sort)
+        total, records = kb.find_outcomes(filters, offset=offset, limit=PAGE_SIZE, sort=sort or BROWSING_SORT)
         facets_now = kb.facets(filters, ("endpoint",))
     except QueryRefused as exc:
         error, status = str(exc), 400
