@@ -323,3 +323,23 @@ def test_endpoint_wordings_of_every_language(tmp_path: Path, sentence: str, expe
     path.write_text(sentence, encoding="utf-8")
     found = {(r.endpoint, r.value, r.time_months) for r in _records_of(path)}
     assert expected <= found, found
+
+
+def test_traditional_chinese_is_read_like_simplified(tmp_path: Path) -> None:
+    """Papers from Taiwan and Hong Kong write 無復發生存 and 總體反應率: every simplified pattern
+    of the vocabularies also matches its traditional spelling."""
+    path = tmp_path / "zh_hant.txt"
+    path.write_text("40例患者3年無復發生存率為45%。總體反應率為80%。", encoding="utf-8")
+    found = {(r.endpoint, r.value, r.time_months) for r in _records_of(path)}
+    assert {("RFS", 45.0, 36.0), ("ORR", 80.0, None)} <= found, found
+
+
+def test_follow_up_times_listed_per_arm_are_not_outcomes(tmp_path: Path) -> None:
+    path = tmp_path / "follow_up.txt"
+    path.write_text(
+        "After a median follow-up of 30.2 months for arm A and 18.5 months for arm B, the median "
+        "overall survival was 9.4 months.",
+        encoding="utf-8",
+    )
+    found = {(r.endpoint, r.value) for r in _records_of(path)}
+    assert found == {("OS", 9.4)}, found

@@ -143,3 +143,19 @@ def test_studies_and_one_study_with_its_arms(server):
 def test_static_files(server):
     response = server.client.get("/static/style.css")
     assert response.status_code == 200 and "mark" in response.text
+
+
+def test_a_question_the_filters_cannot_answer_shows_the_closest_passages_and_no_plot(server):
+    """A plain question whose words match no filter and no sentence: the page says so and shows the
+    search's hits (in any language), never an empty page with a broken plot."""
+    html = page(server, "/?q=" + quote("how durable were the remissions achieved in this cohort"))
+    assert "0 results" in html
+    assert "No result matched the filters read from" in html
+    section = html.split('<section class="semantic">', 1)[1].split("</section>", 1)[0]
+    assert section.count("<li>") >= 3
+    assert "<img" not in html
+
+
+def test_a_question_the_filters_answer_shows_no_semantic_fallback(server):
+    html = page(server, "/?q=" + quote("блинатумомаб"))
+    assert '<section class="semantic">' not in html

@@ -23,13 +23,14 @@ from api.routes.common import MAX_OFFSET, filter_query
 from kb import concepts
 from kb.compare import number, p_text, value_text
 from kb.endpoints import ENDPOINTS
-from kb.errors import QueryRefused
+from kb.errors import KBError, QueryRefused
 from kb.queries import BROWSING_SORT, SORT_KEYS, OutcomeFilters
 from kb.records import OutcomeRecord
 from kb.render import COMPARE_FORMATS, FORMATS
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 PAGE_SIZE = 50
+SEMANTIC_HITS = 10  # search hits shown when the filters read from a question find nothing
 router = APIRouter(tags=["web"], include_in_schema=False)
 
 # The select filters of the form: (parameter, label shown, facet whose counts list the options).
@@ -199,6 +200,25 @@ def _plot_endpoint(
     return max(endpoint_counts, key=lambda code: (endpoint_counts[code], -list(ENDPOINTS).index(code)))
 
 
+def _semantic_fallback(kb: Any, q: str) -> list[dict[str, Any]]:
+    """The /search hits of a question whose filters found nothing: a plain question ("CAR-T after
+    allo-HSCT relapse") never gets 0 results while the search has answers."""
+    try:
+        hits = kb.search(q, SEMANTIC_HITS).results
+    except (QueryRefused, KBError):  # no search index yet, or a query the search refuses
+        return []
+    return [
+        {
+            "kind": hit.kind,
+            "paper": hit.paper,
+            "text": hit.text,
+            "result": value_text(hit.record) if hit.record is not None else None,
+            "endpoint": hit.record.endpoint if hit.record is not None else None,
+        }
+        for hit in hits
+    ]
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
     params = dict(request.query_params)
@@ -224,6 +244,12 @@ def index(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
         facets_now = kb.facets(filters, ("endpoint",))
     except QueryRefused as exc:
         error, status = str(exc), 400
+    semantic = _semantic_fallback(kb, q) if q and not total and error is None else []
+    if semantic:
+        notes.append(
+            f"No result matched the filters read from “{q}”: below, the passages and results closest"
+            " to it in meaning (the search of /search), in any language."
+        )
     try:
         facets_all = kb.facets(OutcomeFilters())
     except QueryRefused:
@@ -268,6 +294,7 @@ def index(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
         "total": total,
         "offset": offset,
         "rows": rows,
+        "semantic": semantic,
         "pages": pages,
         "compare_query": compare_query,
         "downloads": [(FORMATS[name], name) for name in COMPARE_FORMATS],

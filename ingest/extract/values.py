@@ -398,6 +398,11 @@ def is_follow_up(text: str, start: int, end: int) -> bool:
         between = _strip_parens(text[m.end() : start])
         own = _TIME_VALUE.search(between)
         if own and not re.search(r"[(（]", between[own.end() :]):
+            gap = between[own.end() :]
+            joined = re.search(rf"(?<!\w)(?:{cue('list_and').pattern}|vs|versus)(?!\w)|和|及", gap)
+            if len(gap) <= 40 and joined and not _TIME_VALUE.search(gap):
+                # "a median follow-up of 34.3 months for arm A and 21.0 months for arm B": a list
+                return True
             # "追跡期間中央値54.9ヵ月における5年PFS": the follow-up has its own duration (but "1,6 года
             # (максимально 6,4 года)" is its range)
             continue

@@ -87,9 +87,17 @@ class Concept:
         return list(self.extra.get("antigens") or [])
 
 
+@cache
+def _traditional() -> dict[int, str]:
+    """Simplified -> traditional Chinese characters (traditional_chinese.yaml), as str.translate wants."""
+    return str.maketrans(_load("traditional_chinese")["characters"])
+
+
 def _patterns_of(entry: dict[str, Any]) -> tuple[re.Pattern[str], ...]:
     raw = entry["patterns"]
     flat = [p for ps in raw.values() for p in ps] if isinstance(raw, dict) else list(raw)
+    # a pattern in simplified characters also matches the traditional spelling ("無復發生存")
+    flat += [t for p in flat if (t := p.translate(_traditional())) != p]
     return tuple(re.compile(_word_boundaries(_case_rule(p)), _FLAGS) for p in flat)
 
 
