@@ -22,7 +22,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.extract.calibration import shipped_calibration
-from ingest.extract.learned import LearnedParts, shipped_parts
+from ingest.extract.learned import LearnedParts, pipeline_parts, shipped_parts
 from ingest.extract.training import (
     cross_validate,
     export_jsonl,
@@ -61,9 +61,9 @@ def main() -> None:
     parts = shipped_parts()
     variants = {
         "grammar only (no learned part)": None,
-        "+ endpoint linker": LearnedParts(linker=parts.linker),
+        "+ endpoint linker (shipped: learned.pipeline_parts)": LearnedParts(linker=parts.linker),
         "+ endpoint classifier": LearnedParts(classifier=parts.classifier),
-        "linker + classifier (shipped)": parts,
+        "linker + classifier": parts,
     }
     check_gold = shared_dir() / "dev" / "gold-check.yaml"
     corpus_gold = shared_dir() / "gold" / "seeds.yaml"
@@ -98,7 +98,7 @@ def main() -> None:
     lines += [buffer.getvalue().rstrip(), "```", ""]
     (RESULTS / "extraction_components.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    judged = judged_records(check, parts, check_gold, shipped_calibration())
+    judged = judged_records(check, pipeline_parts(parts), check_gold, shipped_calibration())
     table = [
         "# Confidence: is a record with confidence p right p of the time?",
         "",

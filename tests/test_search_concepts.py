@@ -9,6 +9,7 @@ import pytest
 
 from kb.search.concept_terms import query_terms
 from kb.search.engine import Fusion, Searcher
+from kb.search.gloss import reading_gloss
 from kb.service import ExtractedPaper, KnowledgeBase
 from kb.settings import Settings
 from tests.conftest import line_extractor
@@ -112,3 +113,22 @@ def test_concepts_alone_rank_the_paper_in_another_language_first(store: Knowledg
 def test_the_default_search_ranks_the_paper_in_another_language_first(store: KnowledgeBase) -> None:
     hits = store.search("tisagenlecleucel event-free survival", 3).results
     assert hits[0].paper.id == "ja_tisacel", [(h.paper.id, h.score) for h in hits]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gloss"),
+    [
+        (
+            "移植后3年总生存率为48.9%(95%CI 23.0%~70.6%)。",
+            "3 years · overall survival · 48.9% · 95% · 23.0% · 70.6%",
+        ),
+        ("無増悪生存期間中央値は11.8カ月であった。", "progression-free survival · 11.8 months"),
+        ("Toplam sağkalım oranı %75 olarak bulundu.", "overall survival · 75%"),
+        (
+            "частота полных ремиссий составила 80,7% против 29,4%",
+            "complete remission / response · 80.7% · 29.4%",
+        ),
+    ],
+)
+def test_a_sentence_in_another_language_gets_an_english_reading_gloss(sentence: str, gloss: str) -> None:
+    assert reading_gloss(sentence) == gloss

@@ -52,6 +52,9 @@ def test_a_search_in_russian_reads_as_the_intervention(server):
         in html
     )
     assert 'href="/papers/ru?format=html&amp;highlight=ru-r1#r-ru-r1"' in html
+    # beside a sentence in another language, an English gloss of its terms and numbers, marked as one
+    gloss = re.search(r'<span class="gloss" lang="en"[^>]*>(.*?)</span>', html)
+    assert gloss and "overall survival" in gloss.group(1) and "7.7 months" in gloss.group(1)
     # downloads of the comparison of the same results, and the plot of the commonest endpoint
     for name in ("csv", "xlsx", "md", "html", "json", "csvw", "ris", "bibtex"):
         assert f'href="/compare?intervention=blinatumomab&amp;format={name}"' in html
@@ -159,3 +162,12 @@ def test_a_question_the_filters_cannot_answer_shows_the_closest_passages_and_no_
 def test_a_question_the_filters_answer_shows_no_semantic_fallback(server):
     html = page(server, "/?q=" + quote("блинатумомаб"))
     assert '<section class="semantic">' not in html
+
+
+def test_the_filters_read_from_a_question_are_chips_that_remove_themselves(server):
+    html = page(server, "/?q=" + quote("блинатумомаб OS"))
+    chips = re.findall(r'<a class="chip" href="/\?([^"]*)"[^>]*>([^<]*)</a>', html)
+    labels = [label for _, label in chips]
+    assert "intervention: blinatumomab ×" in labels and "endpoint: OS ×" in labels
+    without_endpoint = next(query for query, label in chips if label.startswith("endpoint"))
+    assert "endpoint=" not in without_endpoint and "intervention=blinatumomab" in without_endpoint

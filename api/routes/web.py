@@ -27,6 +27,7 @@ from kb.errors import KBError, QueryRefused
 from kb.queries import BROWSING_SORT, SORT_KEYS, OutcomeFilters
 from kb.records import OutcomeRecord
 from kb.render import COMPARE_FORMATS, FORMATS
+from kb.search.gloss import reading_gloss
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 PAGE_SIZE = 50
@@ -277,6 +278,8 @@ def index(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
             "result": value_text(r),
             "p": p_text(r),
             "evidence": highlighted_evidence(r),
+            # a reading aid for a sentence in another language, marked as a gloss (kb.search.gloss)
+            "gloss": reading_gloss(r.evidence.text) if r.paper.language not in (None, "en") else None,
             "time": None if r.time_months is None else number(r.time_months),
         }
         for r in records
@@ -295,6 +298,15 @@ def index(request: Request, kb: KnowledgeBaseDep) -> HTMLResponse:
         "offset": offset,
         "rows": rows,
         "semantic": semantic,
+        # each filter in force (typed or read from the question), with the link that drops it
+        "chips": [
+            (
+                name,
+                value,
+                filter_query(OutcomeFilters(**{k: v for k, v in filters.given().items() if k != name})),
+            )
+            for name, value in filters.given().items()
+        ],
         "pages": pages,
         "compare_query": compare_query,
         "downloads": [(FORMATS[name], name) for name in COMPARE_FORMATS],

@@ -10,6 +10,6 @@ def extract_records(document: PaperDocument) -> list[OutcomeRecord]:
     """Every outcome result the paper reports, one record per result, with evidence offsets."""
     from ingest.extract.assemble import assemble_records
     from ingest.extract.calibration import shipped_calibration
-    from ingest.extract.learned import shipped_parts
+    from ingest.extract.learned import pipeline_parts, shipped_parts
 
-    return assemble_records(document, shipped_parts(), shipped_calibration())
+    return assemble_records(document, pipeline_parts(shipped_parts()), shipped_calibration())

@@ -38,7 +38,7 @@ from ingest.extract.endpoint_classifier import MODEL_PATH as CLASSIFIER_PATH
 from ingest.extract.endpoint_classifier import NONE, EndpointClassifier
 from ingest.extract.endpoint_linker import MODEL_PATH as LINKER_PATH
 from ingest.extract.endpoint_linker import EndpointLinker
-from ingest.extract.learned import LearnedParts
+from ingest.extract.learned import LearnedParts, pipeline_parts
 from ingest.extract.sentences import LinkTrace
 
 REPO = Path(__file__).resolve().parents[2]
@@ -272,7 +272,7 @@ def cross_validate(
         "linker + classifier": lambda p: p,
     }
     if not ablations:
-        variants = {"linker + classifier": variants["linker + classifier"]}
+        variants = {"linker": variants["linker"]}  # what the extractor runs (learned.pipeline_parts)
     judged: list[tuple[str, float, float, bool]] = []
     with tempfile.TemporaryDirectory() as tmp:
         preds = {name: Path(tmp) / f"{k}.jsonl" for k, name in enumerate(variants)}
@@ -281,7 +281,7 @@ def cross_validate(
         for k in range(folds):
             held = tune[k::folds]
             parts = fit(corpus + [r for r in tune if r not in held], annotations)
-            judged += judged_records(held, parts, gold)
+            judged += judged_records(held, pipeline_parts(parts), gold)
             for name, select in variants.items():
                 part = Path(tmp) / "part.jsonl"
                 export_jsonl(held, select(parts), part)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from kb.search.text import fold
-from kb.vocab import Concept, concepts
+from kb.vocab import Concept, concepts, cue_group
 
 KINDS = ("interventions", "diseases", "endpoints", "lines", "populations", "trials")
 # An abbreviation this short, written with capitals, is matched with its case: vocabulary
@@ -86,3 +86,55 @@ def _inside(span: tuple[int, int], gloss: Gloss, found: list[tuple[Gloss, list[t
 def gloss_text(text: str) -> str:
     """The English names of what `text` mentions, as one string ("" when it mentions nothing known)."""
     return " ; ".join(g.words for g in glosses(text))
+
+
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?:[.,·]\d+)?(?![\d])")
+_PERCENT = re.compile(r"\s*[%％]")
+_UNIT_NAMES = {"years": "years", "months": "months", "days": "days"}
+
+
+def reading_gloss(text: str) -> str:
+    """An English reading aid for a sentence written in another language: the English names of the
+    concepts it mentions and its numbers (with %, months, years), in the sentence's order, e.g.
+    "allo-HSCT · 3 years · overall survival · 48.9% · 95% · 23.0% · 70.6%". Shown beside the source
+    sentence, marked as a gloss: never a translation, never in place of the source."""
+    folded = fold(text)
+    spans: list[tuple[int, int, str]] = []
+    found: list[tuple[Gloss, list[tuple[int, int]]]] = []
+    labels: dict[tuple[str, str], str] = {}
+    for kind in KINDS:
+        for concept in concepts(kind):
+            hits = [
+                m.span()
+                for p in concept.patterns
+                for m in _with_case(p).finditer(folded)
+                if m.end() > m.start()
+            ]
+            if hits:
+                found.append((Gloss(kind, concept.id, ""), hits))
+                labels[(kind, concept.id)] = concept.label
+    for gloss, hits in found:
+        kept = [h for h in hits if not _inside(h, gloss, found)]
+        if kept:
+            start, end = min(kept)
+            spans.append((start, end, labels[(gloss.kind, gloss.id)]))
+    units = cue_group("time_units")
+    for m in _NUMBER.finditer(folded):
+        if any(s <= m.start() < e for s, e, _ in spans):
+            continue
+        number = re.sub(r"[,·]", ".", m.group())
+        rest = folded[m.end() : m.end() + 8]
+        if _PERCENT.match(rest) or folded[max(0, m.start() - 1) : m.start()] in ("%", "％"):  # "%75"
+            number += "%"
+        else:
+            unit = next(
+                (
+                    name
+                    for key, name in _UNIT_NAMES.items()
+                    if key in units and units[key].match(rest.lstrip())
+                ),
+                None,
+            )
+            number += f" {unit}" if unit else ""
+        spans.append((m.start(), m.end(), number))
+    return " · ".join(label for _, _, label in sorted(spans))
