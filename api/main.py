@@ -95,6 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(resource.router)
+    for path in resource.base_paths(knowledge_base.settings):  # minted IRIs arriving at this server
+        app.add_api_route(
+            path + "{path:path}", resource.see_resource, methods=["GET", "HEAD"], include_in_schema=False
+        )
     app.include_router(search.router)
     app.include_router(studies.router)
     app.include_router(papers.router)

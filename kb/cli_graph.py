@@ -19,6 +19,7 @@ from kb.settings import Settings
 from kb.store import open_store
 from kb.store.dump import EXPORT_FORMATS, IMPORT_FORMATS, export_graph, import_dump, validate_store
 from kb.validation import GraphInvalid
+from kb.vocabulary_graphs import sync_vocabularies
 
 
 def _settings() -> Settings:
@@ -113,6 +114,7 @@ def import_command(dump: Path, input_format: str | None) -> None:
     try:
         with open_store(settings, writable=True) as store:
             imported = import_dump(store, Minter(settings.base_iri), dump, input_format)
+            sync_vocabularies(store, settings.base_iri)
     except GraphInvalid as exc:
         _fail_with_report(exc)
         return

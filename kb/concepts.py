@@ -104,6 +104,8 @@ def guess_language(text: str) -> str:
         return "ja"
     if "CJK" in scripts:
         return "zh"
+    if "HANGUL" in scripts:
+        return "ko"
     if any(ch in _TURKISH for ch in text):
         return "tr"
     return "en"

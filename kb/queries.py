@@ -175,7 +175,9 @@ def _treatment_match(name: str, pattern: str, condition: str) -> str:
     return f"{{ {own} FILTER({condition}) }} UNION {{ {compared} FILTER({condition}) }}"
 
 
-_CONCEPT = "?x hk:{prop} ?c . ?c dcterms:identifier ?k ; rdfs:label ?l ."
+# Concepts are described in the vocabulary graphs, so their labels are read from there (a nested
+# GRAPH inside the paper graph's pattern); ?cg becomes a variable of its own per filter.
+_CONCEPT = "?x hk:{prop} ?c . GRAPH ?cg {{ ?c dcterms:identifier ?k ; rdfs:label ?l }}"
 
 
 def _where(
@@ -189,7 +191,9 @@ def _where(
     ]
     if s.antigens is not None:
         patterns.append(
-            _treatment_match("antigen", "?x hk:antigen ?c . ?c rdfs:label ?l .", _in("LCASE(?l)", s.antigens))
+            _treatment_match(
+                "antigen", "?x hk:antigen ?c . GRAPH ?cg { ?c rdfs:label ?l }", _in("LCASE(?l)", s.antigens)
+            )
         )
     if s.interventions is not None:
         condition = f"{_in('LCASE(?k)', s.interventions)} || {_in('LCASE(?l)', s.interventions)}"
@@ -202,7 +206,8 @@ def _where(
         )
     if s.diseases is not None:
         patterns.append(
-            "?r hk:disease ?disease . ?disease dcterms:identifier ?diseaseId ; rdfs:label ?diseaseLabel ."
+            "?r hk:disease ?disease ."
+            " GRAPH ?diseaseGraph { ?disease dcterms:identifier ?diseaseId ; rdfs:label ?diseaseLabel }"
             f" FILTER({_in('LCASE(?diseaseId)', s.diseases)} || {_in('LCASE(?diseaseLabel)', s.diseases)})"
         )
     for prop, exact, part in (
@@ -278,9 +283,10 @@ def page_of_outcomes(
 
 _KNOWN_PATTERNS = {
     "paper": "?x a hk:Paper ; dcterms:identifier ?id ; hk:fileName ?label .",
-    "antigen": "?x a hk:Antigen ; rdfs:label ?id ; rdfs:label ?label .",
-    "intervention": "?x a hk:Intervention ; dcterms:identifier ?id ; rdfs:label ?label .",
-    "disease": "?x a hk:Disease ; dcterms:identifier ?id ; rdfs:label ?label .",
+    # concepts some paper uses, with their labels from the vocabulary graphs
+    "antigen": "?r hk:antigen ?x . GRAPH ?v { ?x dcterms:identifier ?id ; rdfs:label ?label }",
+    "intervention": "?r hk:intervention ?x . GRAPH ?v { ?x dcterms:identifier ?id ; rdfs:label ?label }",
+    "disease": "?r hk:disease ?x . GRAPH ?v { ?x dcterms:identifier ?id ; rdfs:label ?label }",
     "study": "?x a hk:Study ; dcterms:identifier ?id ; rdfs:label ?label .",
     "line": "?x hk:lineOfTherapy ?id . BIND(?id AS ?label)",
     "population": "?x hk:population ?id . BIND(?id AS ?label)",
@@ -454,9 +460,9 @@ FACETS = ("antigen", "intervention", "drug_class", "disease", "endpoint", "line"
 def facet_counts(store: GraphStore, selection: Selection, kind: str) -> dict[str, int]:
     """Number of matching results per value of one facet (concept id, code, or stated text)."""
     if kind == "antigen":
-        key = "?r hk:antigen ?fc . ?fc rdfs:label ?key ."
+        key = "?r hk:antigen ?fc . GRAPH ?fcGraph { ?fc rdfs:label ?key }"
     elif kind in ("intervention", "disease"):
-        key = f"?r hk:{kind} ?fc . ?fc dcterms:identifier ?key ."
+        key = f"?r hk:{kind} ?fc . GRAPH ?fcGraph {{ ?fc dcterms:identifier ?key }}"
     elif kind == "drug_class":
         pairs = " ".join(
             f"({_lit(c.id)} {Literal(c.drug_class)})"
@@ -464,7 +470,8 @@ def facet_counts(store: GraphStore, selection: Selection, kind: str) -> dict[str
             if c.drug_class
         )
         key = (
-            "?r hk:intervention ?fc . ?fc dcterms:identifier ?fcId . BIND(LCASE(?fcId) AS ?fcKey)"
+            "?r hk:intervention ?fc . GRAPH ?fcGraph { ?fc dcterms:identifier ?fcId }"
+            " BIND(LCASE(?fcId) AS ?fcKey)"
             f" VALUES (?fcKey ?key) {{ {pairs} }}"
         )
     elif kind == "endpoint":
@@ -516,7 +523,7 @@ def study_rows(store: GraphStore, selection: Selection) -> list[StudyRow]:
             "OPTIONAL { ?s hk:registryRecord ?sreg }",
             f'?r hk:endpoint ?se . BIND(STRAFTER(STR(?se), "{HK}Endpoint_") AS ?scode)',
             "OPTIONAL { ?r hk:arm ?sarm . ?sarm rdfs:label ?sarmLabel }",
-            "OPTIONAL { ?r hk:intervention ?siv . ?siv rdfs:label ?sivLabel }",
+            "OPTIONAL { ?r hk:intervention ?siv . GRAPH ?sivGraph { ?siv rdfs:label ?sivLabel } }",
         ),
     )
     sep = Literal(_SEP)

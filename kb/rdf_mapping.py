@@ -12,8 +12,14 @@ record that was written (tests/test_rdf_mapping.py holds that). Rules:
   population, the exposure, the measured variable) and one statistic with its type, quantity,
   sample size and attribute estimates (confidence interval, p-value, ±, hazard ratio). The concepts
   are also linked from the result directly, so SPARQL filters stay one triple pattern.
-- Concepts carry `skos:exactMatch` links to HGNC (antigens) and NCIt (interventions, diseases) when
-  the vocabulary YAML gives a checked `hgnc` / `ncit` id.
+- A paper graph only points at concepts (antigens, interventions, diseases, endpoints, lines of
+  therapy, populations); what a concept is (labels in every language, `skos:exactMatch` to HGNC or
+  NCIt) is said once, in the vocabulary graphs of kb/vocabulary_graphs.py, so that the union of the
+  graphs holds each triple once. A concept read back takes its label from the vocabulary; only a
+  concept the vocabulary lacks (or labels otherwise) is described in the paper graph itself.
+- Numbers are xsd:decimal (values, bounds, hazard ratios, confidence: to 15 significant digits), and
+  xsd:integer for counts, sample sizes, offsets and whole time points, so that a plain triple
+  pattern such as `hk:timeMonths 12` matches without a cast.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -34,13 +41,16 @@ from urllib.parse import quote, unquote
 import yaml
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from kb import concepts
 from kb.endpoints import ENDPOINTS
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
 
 # Bump when the triples written for a record change, so that re-ingesting rewrites stored papers.
 # 3: the paper's full bibliographic record (English title, volume, issue, pages, keywords, author
 # order, languages and language sections, source format).
-MAPPING_VERSION = "3"
+# 4: concepts described in the vocabulary graphs, not per paper; numbers xsd:decimal / xsd:integer;
+# line of therapy and population linked to their concepts.
+MAPPING_VERSION = "4"
 
 HK = "https://w3id.org/hemekb/ontology#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -112,6 +122,7 @@ CONFIDENCE_INTERVAL_TYPE = NamedNode(OBO + "STATO_0000196")
 
 XSD_STRING = NamedNode(XSD + "string")
 XSD_DOUBLE = NamedNode(XSD + "double")
+XSD_DECIMAL = NamedNode(XSD + "decimal")
 XSD_INTEGER = NamedNode(XSD + "integer")
 XSD_BOOLEAN = NamedNode(XSD + "boolean")
 XSD_DATETIME = NamedNode(XSD + "dateTime")
@@ -128,12 +139,12 @@ _SCALARS: dict[str, tuple[NamedNode, str]] = {  # on the result
     "population": (_hk("population"), "string"),
     "grade": (_hk("grade"), "string"),
     "event": (_hk("event"), "string"),
-    "confidence": (_hk("confidence"), "double"),
+    "confidence": (_hk("confidence"), "decimal"),
 }
 _STATISTIC_SCALARS: dict[str, tuple[NamedNode, str]] = {  # on the result's statistic
-    "value": (_hk("value"), "double"),
+    "value": (_hk("value"), "decimal"),
     "not_reached": (_hk("notReached"), "boolean"),
-    "time_months": (_hk("timeMonths"), "double"),
+    "time_months": (_hk("timeMonths"), "number"),
     "n": (_hk("sampleSize"), "integer"),
     "count": (_hk("eventCount"), "integer"),
 }
@@ -142,17 +153,17 @@ _ESTIMATES: dict[str, tuple[NamedNode, dict[str, tuple[NamedNode, str]]]] = {
     "confidence-interval": (
         CONFIDENCE_INTERVAL_TYPE,
         {
-            "ci_low": (_hk("rangeLow"), "double"),
-            "ci_high": (_hk("rangeHigh"), "double"),
-            "ci_level": (_hk("level"), "double"),
+            "ci_low": (_hk("rangeLow"), "decimal"),
+            "ci_high": (_hk("rangeHigh"), "decimal"),
+            "ci_level": (_hk("level"), "decimal"),
         },
     ),
     "p-value": (
         P_VALUE_TYPE,
-        {"p_value": (_hk("value"), "double"), "p_operator": (_hk("comparator"), "string")},
+        {"p_value": (_hk("value"), "decimal"), "p_operator": (_hk("comparator"), "string")},
     ),
-    "plus-minus": (_hk("Estimate_plus_minus"), {"pm": (_hk("value"), "double")}),
-    "hazard-ratio": (_hk("Estimate_hazard_ratio"), {"hazard_ratio": (_hk("value"), "double")}),
+    "plus-minus": (_hk("Estimate_plus_minus"), {"pm": (_hk("value"), "decimal")}),
+    "hazard-ratio": (_hk("Estimate_hazard_ratio"), {"hazard_ratio": (_hk("value"), "decimal")}),
 }
 # FHIR Evidence variable roles: local name -> (role individual, concept fields observed in it).
 _ROLES = {
@@ -160,7 +171,17 @@ _ROLES = {
     "exposure": _hk("Role_exposure"),
     "outcome": _hk("Role_measuredVariable"),
 }
-_DATATYPES = {"string": XSD_STRING, "double": XSD_DOUBLE, "integer": XSD_INTEGER, "boolean": XSD_BOOLEAN}
+# Classes of the concepts a paper graph may have to describe itself (kb/vocabulary_graphs.py has the rest).
+_CONCEPT_CLASSES = {
+    "intervention": "Intervention",
+    "antigen": "Antigen",
+    "disease": "Disease",
+    "line": "LineOfTherapy",
+    "population": "Population",
+}
+_DATATYPES = {"string": XSD_STRING, "integer": XSD_INTEGER, "boolean": XSD_BOOLEAN}
+# Datatypes a number may be read back from ("number": integer when whole, else decimal).
+_NUMERIC = (XSD_DECIMAL, XSD_INTEGER, XSD_DOUBLE)
 
 
 @dataclass(frozen=True)
@@ -389,11 +410,15 @@ def _literal(value: object, kind: str) -> Literal:
         return Literal("true" if value else "false", datatype=XSD_BOOLEAN)
     if kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
         return Literal(str(value), datatype=XSD_INTEGER)
-    if kind == "double" and isinstance(value, int | float) and not isinstance(value, bool):
+    if kind in ("decimal", "number") and isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise ValueError(f"Unexpected non-finite number: {value!r}")
-        # repr() is the shortest text that parses back to the same float, and valid xsd:double.
-        return Literal(repr(float(value)), datatype=XSD_DOUBLE)
+        if kind == "number" and float(value).is_integer():
+            return Literal(str(int(value)), datatype=XSD_INTEGER)
+        # 15 significant digits: more than any paper states, and what every backend keeps exactly
+        # (Virtuoso's decimals hold 15; 0.1 + 0.2 is written 0.3). Plain notation: 1e-05 is not a
+        # valid xsd:decimal, 0.00001 is.
+        return Literal(format(Decimal(f"{float(value):.15g}"), "f"), datatype=XSD_DECIMAL)
     raise ValueError(f"Unexpected {kind} value: {value!r}")
 
 
@@ -510,14 +535,16 @@ class _GraphBuilder:
             self.add(self.paper_node, _hk(role), node)
         return node
 
-    def concept(self, kind: str, cls: str, concept: ConceptRef) -> NamedNode:
-        node = self.minter.concept(kind, concept.id)
-        if self._describe_once(node, (cls, concept.label)):
-            self.add(node, A, _hk(cls))
-            self.add(node, IDENTIFIER, Literal(concept.id))
-            self.add(node, LABEL, Literal(concept.label))
-            for iri in external_id_table().get(kind, {}).get(concept.id, []):
-                self.add(node, EXACT_MATCH, NamedNode(iri))
+    def concept(self, kind: str, concept: ConceptRef | str) -> NamedNode:
+        """The concept's IRI. A vocabulary concept is described in its vocabulary graph; one the
+        vocabulary lacks (or labels otherwise) is described here, in the paper graph."""
+        concept_id, label = (concept, concept) if isinstance(concept, str) else (concept.id, concept.label)
+        node = self.minter.concept(kind, concept_id)
+        entry = concepts.entry(kind, concept_id)
+        if (entry is None or entry.label != label) and self._describe_once(node, (kind, label)):
+            self.add(node, A, _hk(_CONCEPT_CLASSES[kind]))
+            self.add(node, IDENTIFIER, Literal(concept_id))
+            self.add(node, LABEL, Literal(label))
         return node
 
     def variable(self, result: NamedNode, name: str, observed: Sequence[NamedNode]) -> None:
@@ -593,19 +620,19 @@ class _GraphBuilder:
                 self.add(arm, _hk("armOf"), study)
             self.add(node, _hk("arm"), arm)
 
-        interventions = [self.concept("intervention", "Intervention", item) for item in record.interventions]
+        interventions = [self.concept("intervention", item) for item in record.interventions]
         for item in interventions:
             self.add(node, _hk("intervention"), item)
         self.seq(node, "interventions", _hk("interventions"), interventions)
 
-        antigens = [self.concept("antigen", "Antigen", ConceptRef(id=a, label=a)) for a in record.antigens]
+        antigens = [self.concept("antigen", a) for a in record.antigens]
         for item in antigens:
             self.add(node, _hk("antigen"), item)
         self.seq(node, "antigens", _hk("antigens"), antigens)
 
         disease = None
         if record.disease is not None:
-            disease = self.concept("disease", "Disease", record.disease)
+            disease = self.concept("disease", record.disease)
             self.add(node, _hk("disease"), disease)
 
         endpoint = _hk(f"Endpoint_{record.endpoint}")
@@ -618,6 +645,15 @@ class _GraphBuilder:
             value = getattr(record, field)
             if value is not None:
                 self.add(node, prop, _literal(value, kind))
+        # The stated line and population stay literals; the concept they name is linked beside them.
+        for kind, prop, stated in (
+            ("line", "lineOfTherapyConcept", record.line_of_therapy),
+            ("population", "populationConcept", record.population),
+        ):
+            concept_id = stated_concept(kind, stated)
+            if concept_id is not None:
+                ref = ConceptRef(id=concept_id, label=concept_label(kind, concept_id))
+                self.add(node, _hk(prop), self.concept(kind, ref))
 
         if record.comparison is not None:
             comparison = self.minter.comparison(self.paper.id, record.comparison)
@@ -730,6 +766,10 @@ class _Index:
 
 
 def _python_value(term: _Term, kind: str) -> object:
+    if kind in ("decimal", "number"):
+        if not isinstance(term, Literal) or term.datatype not in _NUMERIC:
+            raise ValueError(f"Unexpected {kind} literal: {term!r}")
+        return float(term.value)
     if not isinstance(term, Literal) or term.datatype != _DATATYPES[kind] or term.language:
         raise ValueError(f"Unexpected {kind} literal: {term!r}")
     lexical = term.value
@@ -737,8 +777,6 @@ def _python_value(term: _Term, kind: str) -> object:
         return lexical
     if kind == "integer":
         return int(lexical)
-    if kind == "double":
-        return float(lexical)
     if lexical in ("true", "1"):
         return True
     if lexical in ("false", "0"):
@@ -763,7 +801,10 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
         raise ValueError(f"Unexpected study role of {study} in {paper}: primary={primary}, cited={cited}")
 
     def concept(node: str) -> ConceptRef:
-        return ConceptRef(id=index.text(node, IDENTIFIER), label=index.text(node, LABEL))
+        kind, concept_id = _concept_key(node)
+        return ConceptRef(
+            id=concept_id, label=index.optional_text(node, LABEL) or concept_label(kind, concept_id)
+        )
 
     arm = index.optional_node(subject, _hk("arm"))
     disease = index.optional_node(subject, _hk("disease"))
@@ -787,7 +828,7 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
         ),
         "arm": None if arm is None else index.text(arm, LABEL),
         "interventions": [concept(node) for node in index.seq(subject, _hk("interventions"))],
-        "antigens": [index.text(node, LABEL) for node in index.seq(subject, _hk("antigens"))],
+        "antigens": [_concept_key(node)[1] for node in index.seq(subject, _hk("antigens"))],
         "disease": None if disease is None else concept(disease),
         "endpoint": _code(index.node(subject, _hk("endpoint")), "Endpoint_", ENDPOINTS),
         "statistic": _code(index.node(statistic, _hk("statisticType")), "Statistic_", STATISTICS),
@@ -818,6 +859,31 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
             if term is not None:
                 fields[field] = _python_value(term, kind)
     return OutcomeRecord.model_validate(fields)
+
+
+def _concept_key(node: str) -> tuple[str, str]:
+    """(kind, id) of a concept IRI minted as KB_BASE_IRI + kind/id (ids are percent-encoded)."""
+    kind, _, quoted = node.rpartition("/")
+    return kind.rpartition("/")[2], unquote(quoted)
+
+
+def concept_label(kind: str, concept_id: str) -> str:
+    """The label records carry for a concept: the vocabulary's, else (a concept the vocabulary
+    no longer has) its id."""
+    entry = concepts.entry(kind, concept_id)
+    return entry.label if entry is not None else concept_id
+
+
+def stated_concept(kind: str, stated: str | None) -> str | None:
+    """The concept a stated line of therapy or population names: the one whose label it is, else
+    the first the vocabulary resolves it to; None when it names none."""
+    if not stated:
+        return None
+    found = concepts.resolve(kind, stated)
+    for concept_id in found:
+        if concept_label(kind, concept_id).lower() == stated.lower():
+            return concept_id
+    return found[0] if found else None
 
 
 def _nodes(index: _Index, subject: str, name: str) -> list[str]:

@@ -50,6 +50,7 @@ from kb.settings import Settings
 from kb.store import GraphStore, open_store, published_snapshot
 from kb.texts import load_text, save_text, text_path
 from kb.validation import GraphInvalid, validate_paper_graph
+from kb.vocabulary_graphs import sync_vocabularies
 
 # Paper files a folder is expanded to: every format ingest/readers/ reads (.txt, .html, .xml, .pdf, ...).
 PAPER_SUFFIXES = SUFFIXES
@@ -323,6 +324,7 @@ class KnowledgeBase:
     def _open_writer(self, stack: ExitStack) -> tuple[GraphStore, SearchIndex]:
         store = stack.enter_context(open_store(self.settings, writable=True))
         index = stack.enter_context(SearchIndex.open(self.settings, writable=True))
+        sync_vocabularies(store, self.settings.base_iri)  # the concepts the papers point at
         sync_with_store(index_path(self.settings), store)  # builds the outcome table of an older store
         return store, index
 

@@ -216,3 +216,40 @@ def corpus_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_kb(home, "ingest", str(PAPERS))
     assert result.returncode == 0, result.stderr
     return home
+
+
+@pytest.fixture(scope="session")
+def virtuoso_settings() -> Iterator[dict[str, str]]:
+    """KB_STORE* settings of one Virtuoso for the session: scripts/test's, else one started here."""
+    from tests.sparql_server import Virtuoso
+
+    shared = os.environ.get("HEMEKB_TEST_VIRTUOSO")
+    if shared:
+        yield dict(
+            line.split("=", 1) for line in shared.splitlines() if "=" in line and line.startswith("KB_")
+        )
+        return
+    server = Virtuoso()
+    yield server.settings
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_corpus(
+    virtuoso_settings: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """The corpus ingested by `kb ingest` into Virtuoso: (KB_HOME, the KB_STORE* settings)."""
+    extractor_ready()
+    store = {k: v for k, v in virtuoso_settings.items() if k.startswith("KB_")}
+    home = tmp_path_factory.mktemp("virtuoso-corpus") / "kb"
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "ingest", str(PAPERS)],
+        cwd=REPO,
+        env={**kb_env(home), **store},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return home, store

@@ -33,7 +33,7 @@ def full_record(**changes: object) -> OutcomeRecord:
         "arm": "イノツズマブ オゾガマイシン",
         "interventions": [
             ConceptRef(id="inotuzumab-ozogamicin", label="inotuzumab ozogamicin"),
-            ConceptRef(id="allo-hsct", label="allogeneic HSCT"),
+            ConceptRef(id="allo-hsct", label="allo-HSCT"),
         ],
         "antigens": ["CD22", "CD19"],
         "disease": ConceptRef(id="b-all", label="B-cell acute lymphoblastic leukemia"),
@@ -41,7 +41,7 @@ def full_record(**changes: object) -> OutcomeRecord:
         "population": "adult",
         "endpoint": "CR",
         "statistic": "rate",
-        "time_months": 0.1 + 0.2,
+        "time_months": 1.5,
         "value": 80.7,
         "unit": "%",
         "not_reached": True,

@@ -123,3 +123,12 @@ def test_a_result_follows_the_fhir_evidence_pattern():
     p_value = estimates["http://purl.obolibrary.org/obo/OBI_0000175"]
     assert (p_value[HK + "value"], p_value[HK + "comparator"]) == (["0.001"], ["<"])
     assert set(estimates) >= {HK + "Estimate_plus_minus", HK + "Estimate_hazard_ratio"}
+
+
+def test_the_readme_diagram_is_generated_from_the_ontology():
+    from kb.ontology_diagram import mermaid_class_diagram
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    diagram = mermaid_class_diagram()
+    assert diagram in readme, "run `python -m kb.ontology_diagram` and paste it into the README"
+    assert "OutcomeResult --> LineOfTherapy : lineOfTherapyConcept" in diagram

@@ -8,6 +8,8 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
 from kb.rdf_mapping import (
+    HK,
+    XSD,
     Minter,
     RunInfo,
     content_digest,
@@ -44,20 +46,28 @@ def test_none_false_and_empty_lists_stay_so():
     assert back.not_reached is False and back.antigens == [] and back.mentions == []
 
 
-@pytest.mark.parametrize("value", [0.1 + 0.2, 1e-300, 123456789.123456789, -0.0, 5e-324, 36])
-def test_floats_are_exact(value):
+@pytest.mark.parametrize("value", [12.5, 0.00001, 1e-300, 123456.789012345, 36, 0.0])
+def test_stated_numbers_are_exact(value):
     (back,) = round_trip([full_record(value=value)])
     assert back.value == value and repr(back.value) == repr(float(value))
+
+
+def test_numbers_keep_fifteen_significant_digits():
+    (back,) = round_trip([full_record(value=0.1 + 0.2, ci_low=200 / 3)])
+    assert (back.value, back.ci_low) == (0.3, 66.6666666666667)
 
 
 def test_list_order_is_kept():
     record = full_record(
         antigens=["CD3", "CD19", "BCMA"],
-        interventions=[ConceptRef(id="z", label="Z"), ConceptRef(id="a", label="A")],
+        interventions=[
+            ConceptRef(id="daratumumab", label="daratumumab"),
+            ConceptRef(id="blinatumomab", label="blinatumomab"),
+        ],
     )
     (back,) = round_trip([record])
     assert back.antigens == ["CD3", "CD19", "BCMA"]
-    assert [i.id for i in back.interventions] == ["z", "a"]
+    assert [i.id for i in back.interventions] == ["daratumumab", "blinatumomab"]
 
 
 def test_shared_concepts_and_studies_are_written_once():
@@ -111,9 +121,33 @@ def test_unsupported_values_are_refused(record, message):
 
 
 def test_conflicting_descriptions_are_refused():
-    other = full_record(id="r2", disease=ConceptRef(id="b-all", label="something else"))
+    first = full_record()
+    other = full_record(id="r2", study=first.study.model_copy(update={"label": "something else"}))
     with pytest.raises(ValueError, match="Unexpected conflicting descriptions"):
-        records_to_triples(BASE, PAPER, [full_record(), other], RUN)
+        records_to_triples(BASE, PAPER, [first, other], RUN)
+
+
+def test_a_concept_is_pointed_at_not_described_and_reads_back_with_the_vocabulary_label():
+    triples = records_to_triples(BASE, PAPER, [full_record()], RUN)
+    disease = NamedNode(BASE + "disease/b-all")
+    assert not [t for t in triples if t.subject == disease]
+    back = triples_to_records(triples)[0]
+    assert back.disease == ConceptRef(id="b-all", label="B-cell acute lymphoblastic leukemia")
+
+
+def test_numbers_are_decimals_and_whole_time_points_integers():
+    record = full_record(value=45.0, time_months=12.0, p_value=0.00001)
+    objects = {
+        t.predicate.value.rsplit("#", 1)[-1]: t.object for t in records_to_triples(BASE, PAPER, [record], RUN)
+    }
+    assert objects["timeMonths"] == Literal("12", datatype=NamedNode(XSD + "integer"))
+    values = [
+        t.object for t in records_to_triples(BASE, PAPER, [record], RUN) if t.predicate.value == HK + "value"
+    ]
+    assert Literal("45", datatype=NamedNode(XSD + "decimal")) in values
+    assert Literal("0.00001", datatype=NamedNode(XSD + "decimal")) in values
+    half = records_to_triples(BASE, PAPER, [full_record(time_months=1.5)], RUN)
+    assert Literal("1.5", datatype=NamedNode(XSD + "decimal")) in [t.object for t in half]
 
 
 def test_duplicate_ids_are_refused():
@@ -127,21 +161,19 @@ def test_unexpected_literal_on_read_is_refused():
     value = NamedNode("https://w3id.org/hemekb/ontology#value")
     bad = [t for t in triples if not (t.subject == statistic and t.predicate == value)]
     bad.append(Triple(statistic, value, Literal("eighty")))
-    with pytest.raises(ValueError, match="Unexpected double literal"):
+    with pytest.raises(ValueError, match="Unexpected decimal literal"):
         triples_to_records(bad)
 
 
 def test_concepts_link_the_checked_hgnc_and_ncit_ids():
     from kb.rdf_mapping import external_id_table
+    from kb.vocabulary_graphs import vocabulary_graphs
 
     table = external_id_table()
-    record = full_record(
-        antigens=["CD22", "CD19"],
-        interventions=[ConceptRef(id="blinatumomab", label="blinatumomab")],
-    )
-    triples = records_to_triples(BASE, PAPER, [record], RUN)
+    triples = [t for graph in vocabulary_graphs(BASE).values() for t in graph]
     exact = "http://www.w3.org/2004/02/skos/core#exactMatch"
     links = {(t.subject.value, t.object.value) for t in triples if t.predicate.value == exact}
+    assert table["antigen"]["CD22"] and table["intervention"]["blinatumomab"]
     for symbol in ("CD22", "CD19"):
         for iri in table["antigen"].get(symbol, []):
             assert (BASE + f"antigen/{symbol}", iri) in links

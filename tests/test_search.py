@@ -90,7 +90,7 @@ def test_card_names_the_endpoint_in_english_and_keeps_the_figures_as_written():
         not_reached=False,
     )
     text = card(ino, [chemo])
-    assert text.startswith("inotuzumab ozogamicin (ADC; CD22) + allogeneic HSCT")
+    assert text.startswith("inotuzumab ozogamicin (ADC; CD22) + allo-HSCT")
     assert (
         "versus chemotherapy in adult relapsed/refractory B-cell acute lymphoblastic leukemia (B-ALL)" in text
     )

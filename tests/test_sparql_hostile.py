@@ -341,7 +341,10 @@ def test_cached_answers_never_outlive_a_new_snapshot(tmp_path):
     home = make_home(tmp_path)
     running = Server(home)
     try:
-        query = "SELECT (COUNT(DISTINCT ?g) AS ?papers) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        query = (
+            "SELECT (COUNT(DISTINCT ?g) AS ?papers)"
+            " WHERE { GRAPH ?g { ?s a <https://w3id.org/hemekb/ontology#Paper> } }"
+        )
 
         def papers() -> tuple[str, str]:
             response = running.client.get(

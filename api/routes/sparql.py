@@ -31,9 +31,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from api.errors import ErrorEnvelope, error_response
+from api.templating import TEMPLATES
 from kb.errors import KBError
 from kb.settings import Settings
 from kb.sparql.description import DESCRIPTION_PREFIXES, service_description, void_query
@@ -50,8 +51,9 @@ from kb.sparql.errors import (
     ResourceNotFound,
     ResultTooLarge,
 )
+from kb.sparql.examples import examples
 from kb.sparql.pool import Answer, Job, QueryPool
-from kb.sparql.protocol import FORMATS, accepts_json, negotiate, screen_query
+from kb.sparql.protocol import FORMATS, accepts_json, negotiate, parse_accept, screen_query
 from kb.sparql.results import graph_bytes
 from kb.store import Dataset
 
@@ -205,7 +207,7 @@ def _check_parameters(params: list[tuple[str, str]]) -> None:
 async def _request_parameters(request: Request) -> list[tuple[str, str]] | tuple[str, list[tuple[str, str]]]:
     """URL parameters for GET; for POST, (query, parameters) by the body's media type."""
     url_params = list(request.query_params.multi_items())
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return url_params
     content_type = request.headers.get("content-type")
     if not content_type:
@@ -376,16 +378,35 @@ def _service_description(request: Request, format_param: str | None, settings: S
     return _answer_response(Answer(fmt.media_type, body, 0), settings)
 
 
-@router.get(
+@router.api_route(
     "/sparql",
+    methods=["GET", "HEAD"],
     name="sparql_get",
     response_class=Response,
     responses=RESPONSES,
     openapi_extra={"parameters": _PARAMETERS},
 )
 async def sparql_get(request: Request) -> Response:
-    """Run a read-only SPARQL 1.1 query (`?query=`), or describe the service when there is none."""
-    return await _sparql(request)
+    """Run a read-only SPARQL 1.1 query (`?query=`), or describe the service when there is none
+    (for a browser: a page with the example queries and a form to run them)."""
+    if not request.query_params and _browser(request):
+        settings: Settings = request.app.state.knowledge_base.settings
+        return without_body(request, HTMLResponse(query_page(str(request.url_for("sparql_get")), settings)))
+    return without_body(request, await _sparql(request))
+
+
+def _browser(request: Request) -> bool:
+    """Accept puts HTML first (as browsers do); RDF clients asking for the description never do."""
+    ranges = parse_accept(request.headers.get("accept"))
+    return bool(ranges) and ranges[0][0] in ("text/html", "application/xhtml+xml")
+
+
+def without_body(request: Request, response: Response) -> Response:
+    """HEAD: the GET answer's status and headers, no body."""
+    if request.method != "HEAD":
+        return response
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    return Response(status_code=response.status_code, headers=headers)
 
 
 @router.post(
@@ -400,8 +421,9 @@ async def sparql_post(request: Request) -> Response:
     return await _sparql(request)
 
 
-@router.get(
+@router.api_route(
     "/void",
+    methods=["GET", "HEAD"],
     name="void",
     response_class=Response,
     responses=RESPONSES,
@@ -425,10 +447,21 @@ async def void(request: Request) -> Response:
         )
         answer, source = await query_dispatcher(request.app).answer(job)
     except KBError as exc:
-        return sparql_error(request, exc)
-    return _answer_response(answer, settings, source, request.headers.get("accept-encoding"))
+        return without_body(request, sparql_error(request, exc))
+    return without_body(
+        request, _answer_response(answer, settings, source, request.headers.get("accept-encoding"))
+    )
 
 
 @router.get("/.well-known/void", include_in_schema=False)
 async def well_known_void(request: Request) -> RedirectResponse:
     return RedirectResponse(str(request.url_for("void")), status_code=303)
+
+
+def query_page(endpoint: str, settings: Settings) -> str:
+    """The browser page of /sparql: what the endpoint holds, a query form, the example queries."""
+    listed = examples()
+    template = TEMPLATES.get_template("sparql.html")
+    return template.render(
+        endpoint=endpoint, base_iri=settings.base_iri, examples=listed, first=listed[0] if listed else None
+    )

@@ -10,16 +10,15 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from api.deps import KnowledgeBaseDep
 from api.routes.common import MAX_OFFSET, filter_query
+from api.templating import TEMPLATES
 from kb import concepts
 from kb.compare import number, p_text, value_text
 from kb.endpoints import ENDPOINTS
@@ -29,7 +28,6 @@ from kb.records import OutcomeRecord
 from kb.render import COMPARE_FORMATS, FORMATS
 from kb.search.gloss import reading_gloss
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 PAGE_SIZE = 50
 SEMANTIC_HITS = 10  # search hits shown when the filters read from a question find nothing
 router = APIRouter(tags=["web"], include_in_schema=False)

@@ -10,14 +10,16 @@ from __future__ import annotations
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kb import __version__
-from kb.rdf_mapping import DCT, HK, PREFIXES, RDF, XSD
+from kb.rdf_mapping import DCT, HK, PREFIXES, RDF, RDFS, SCHEMA, XSD
 from kb.settings import Settings
+from kb.sparql.examples import examples
 from kb.sparql.protocol import FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
+SH = "http://www.w3.org/ns/shacl#"
 W3_FORMATS = "http://www.w3.org/ns/formats/"
-DESCRIPTION_PREFIXES = {**PREFIXES, "sd": SD, "void": VOID}
+DESCRIPTION_PREFIXES = {**PREFIXES, "sd": SD, "void": VOID, "sh": SH}
 
 # The W3C format IRIs (https://www.w3.org/ns/formats/) of the formats /sparql answers in.
 _FORMAT_IRIS = {
@@ -60,6 +62,28 @@ def service_description(endpoint_url: str, void_url: str, settings: Settings) ->
     ]
     for fmt in FORMATS:
         triples.append(Triple(service, _sd("resultFormat"), NamedNode(W3_FORMATS + _FORMAT_IRIS[fmt.name])))
+    triples.append(Triple(service, NamedNode(HK + "baseIri"), Literal(settings.base_iri)))
+    triples += example_triples(endpoint_url)
+    return triples
+
+
+def example_triples(endpoint_url: str) -> list[Triple]:
+    """The example queries, as the SIB sparql-examples do: one sh:SPARQLExecutable each, with its
+    description (rdfs:comment), its text (sh:select / sh:ask / sh:construct / sh:describe) and the
+    endpoint it runs on (schema:target)."""
+    a = NamedNode(RDF + "type")
+    triples = []
+    for example in examples():
+        node = NamedNode(f"{endpoint_url}#example-{example.name}")
+        form = example.form.lower()
+        triples += [
+            Triple(node, a, NamedNode(SH + "SPARQLExecutable")),
+            Triple(node, a, NamedNode(SH + f"SPARQL{example.form.capitalize()}Executable")),
+            Triple(node, NamedNode(RDFS + "label"), Literal(example.title, language="en")),
+            Triple(node, NamedNode(RDFS + "comment"), Literal(example.description, language="en")),
+            Triple(node, NamedNode(SH + form), Literal(example.query)),
+            Triple(node, NamedNode(SCHEMA + "target"), NamedNode(endpoint_url)),
+        ]
     return triples
 
 
@@ -80,8 +104,22 @@ def _integer(value: int) -> Literal:
 
 def void_query(dataset_iri: str, endpoint_url: str, settings: Settings) -> str:
     """A CONSTRUCT query whose answer is the VoID description of the knowledge base."""
-    graph_prefix = settings.base_iri + "graph/"
-    vocabularies = " ".join(f"<{iri}>" for iri in (HK, DCT, PREFIXES["prov"], PREFIXES["schema"]))
+    used = (
+        HK,
+        DCT,
+        PREFIXES["prov"],
+        PREFIXES["schema"],
+        PREFIXES["skos"],
+        PREFIXES["bibo"],
+        PREFIXES["obo"],
+    )
+    vocabularies = " ".join(f"<{iri}>" for iri in used)
+    # the example queries, as in the service description (sh:SPARQLExecutable with sh:select, ...)
+    example_rows = " ".join(
+        f"({NamedNode(f'{endpoint_url}#example-{e.name}')} {Literal(e.title, language='en')}"
+        f" {NamedNode(SH + e.form.lower())} {Literal(e.query)})"
+        for e in examples()
+    )
     return f"""
 PREFIX void: <{VOID}>
 PREFIX dcterms: <{DCT}>
@@ -99,26 +137,32 @@ CONSTRUCT {{
       void:properties ?properties ;
       void:classes ?classes ;
       void:classPartition ?classPartition ;
+      void:propertyPartition ?propertyPartition ;
       void:subset ?graph .
   ?classPartition void:class ?class ; void:entities ?entities .
+  ?propertyPartition void:property ?property ; void:triples ?propertyTriples .
   ?graph a void:Dataset , sd:NamedGraph ; sd:name ?graph ; void:triples ?graphTriples .
+  <{dataset_iri}> <{RDFS}seeAlso> ?example .
+  ?example a <{SH}SPARQLExecutable> ; <{RDFS}label> ?exampleLabel ; ?exampleForm ?exampleQuery ;
+      <{SCHEMA}target> <{endpoint_url}> .
 }}
 WHERE {{
   {{ VALUES ?vocabulary {{ {vocabularies} }} }}
   UNION
   {{ SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
             (COUNT(DISTINCT ?p) AS ?properties)
-     WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{graph_prefix}")) }} }}
+     WHERE {{ ?s ?p ?o }} }}
   UNION
-  {{ SELECT (COUNT(DISTINCT ?c) AS ?classes)
-     WHERE {{ GRAPH ?g {{ ?x a ?c }} FILTER(STRSTARTS(STR(?g), "{graph_prefix}")) }} }}
+  {{ SELECT (COUNT(DISTINCT ?c) AS ?classes) WHERE {{ ?x a ?c }} }}
   UNION
-  {{ {{ SELECT ?class (COUNT(DISTINCT ?x) AS ?entities)
-        WHERE {{ GRAPH ?g {{ ?x a ?class }} FILTER(STRSTARTS(STR(?g), "{graph_prefix}")) }} GROUP BY ?class }}
+  {{ {{ SELECT ?class (COUNT(DISTINCT ?x) AS ?entities) WHERE {{ ?x a ?class }} GROUP BY ?class }}
      BIND(IRI(CONCAT("{dataset_iri}/class/", ENCODE_FOR_URI(STR(?class)))) AS ?classPartition) }}
   UNION
-  {{ SELECT ?graph (COUNT(*) AS ?graphTriples)
-     WHERE {{ GRAPH ?graph {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?graph), "{graph_prefix}")) }}
-     GROUP BY ?graph }}
+  {{ {{ SELECT ?property (COUNT(*) AS ?propertyTriples) WHERE {{ ?s ?property ?o }} GROUP BY ?property }}
+     BIND(IRI(CONCAT("{dataset_iri}/property/", ENCODE_FOR_URI(STR(?property)))) AS ?propertyPartition) }}
+  UNION
+  {{ SELECT ?graph (COUNT(*) AS ?graphTriples) WHERE {{ GRAPH ?graph {{ ?s ?p ?o }} }} GROUP BY ?graph }}
+  UNION
+  {{ VALUES (?example ?exampleLabel ?exampleForm ?exampleQuery) {{ {example_rows} }} }}
 }}
 """

@@ -11,6 +11,7 @@ from typing import Literal as TypingLiteral
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from kb.rdf_mapping import Minter
 from kb.settings import Settings
 
 Term = NamedNode | BlankNode | Literal
@@ -52,8 +53,9 @@ class GraphStore(ABC):
     name: ClassVar[str]
     atomic_replace: ClassVar[bool]
 
-    def __init__(self, *, writable: bool) -> None:
+    def __init__(self, *, writable: bool, base_iri: str) -> None:
         self.writable = writable
+        self.minter = Minter(base_iri)
 
     @classmethod
     @abstractmethod
@@ -61,8 +63,20 @@ class GraphStore(ABC):
         """Open the store the settings describe: `writable` for ingest, read-only for queries."""
 
     @abstractmethod
+    def replace_graph(self, graph: NamedNode, triples: Sequence[Triple]) -> None:
+        """Make `triples` the whole content of the named graph, in one transaction where the backend can."""
+
     def replace_paper_graph(self, paper_id: str, triples: Sequence[Triple]) -> None:
-        """Make `triples` the whole content of the paper's graph, in one transaction."""
+        """Make `triples` the whole content of the paper's graph."""
+        self.replace_graph(self.minter.graph(paper_id), triples)
+
+    @abstractmethod
+    def graph_triples(self, graph: NamedNode) -> list[Triple]:
+        """The triples of one named graph ([] for a graph that does not exist)."""
+
+    def paper_triples(self, paper_id: str) -> list[Triple]:
+        """The triples of one paper graph ([] for an unknown paper)."""
+        return self.graph_triples(self.minter.graph(paper_id))
 
     @abstractmethod
     def remove_paper(self, paper_id: str) -> bool:
@@ -71,10 +85,6 @@ class GraphStore(ABC):
     @abstractmethod
     def paper_ids(self) -> list[str]:
         """Ids of the papers that have a graph, sorted."""
-
-    @abstractmethod
-    def paper_triples(self, paper_id: str) -> list[Triple]:
-        """The triples of one paper graph ([] for an unknown paper)."""
 
     @abstractmethod
     def query(self, sparql: str) -> QueryResult:
@@ -93,7 +103,7 @@ class GraphStore(ABC):
 
     @abstractmethod
     def triple_count(self) -> int:
-        """Number of triples over all paper graphs."""
+        """Number of triples over all paper graphs (the vocabulary graphs not counted)."""
 
     def pinned(self) -> GraphStore:
         """A view whose reads all see one state of the store, for answers built from several queries.

@@ -27,10 +27,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store, Triple
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple
 
 from kb.errors import KBError, StoreBusy
-from kb.rdf_mapping import Minter
 from kb.settings import Settings
 from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
 from kb.store.base import Answer, Dataset, GraphStore, Kind, QueryResult, Solutions, too_many_results
@@ -45,9 +44,8 @@ class OxigraphStore(GraphStore):
     def __init__(
         self, directory: Path, base_iri: str, *, writable: bool, snapshot: Store | None = None
     ) -> None:
-        super().__init__(writable=writable)
+        super().__init__(writable=writable, base_iri=base_iri)
         self.directory = directory
-        self.minter = Minter(base_iri)
         self._primary = directory / "primary"
         self._snapshots = directory / "snapshots"
         self._current_file = directory / "CURRENT"
@@ -114,9 +112,8 @@ class OxigraphStore(GraphStore):
             raise KBError("this graph store was opened read-only; open it writable to change it")
         return self._active()
 
-    def replace_paper_graph(self, paper_id: str, triples: Sequence[Triple]) -> None:
+    def replace_graph(self, graph: NamedNode, triples: Sequence[Triple]) -> None:
         store = self._require_writer()
-        graph = self.minter.graph(paper_id)
         body = "\n".join(f"{triple} ." for triple in triples)
         self._unpublished.touch()
         store.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
@@ -150,8 +147,8 @@ class OxigraphStore(GraphStore):
         ids = (self.minter.paper_id_of_graph(graph) for graph in self._active().named_graphs())
         return sorted(paper_id for paper_id in ids if paper_id is not None)
 
-    def paper_triples(self, paper_id: str) -> list[Triple]:
-        quads = self._active().quads_for_pattern(None, None, None, self.minter.graph(paper_id))
+    def graph_triples(self, graph: NamedNode) -> list[Triple]:
+        quads = self._active().quads_for_pattern(None, None, None, graph)
         return [Triple(q.subject, q.predicate, q.object) for q in quads]
 
     def query(self, sparql: str) -> QueryResult:
@@ -166,11 +163,13 @@ class OxigraphStore(GraphStore):
     def evaluate(
         self, query: str, *, kind: Kind, dataset: Dataset, union_default: bool, max_results: int
     ) -> Answer:
-        options: dict[str, object] = {}
+        # Relative IRIs resolve against KB_BASE_IRI (the documented base of the endpoint).
+        options: dict[str, object] = {"base_iri": self.minter.base}
         if dataset.given:
+            # The protocol's dataset is exactly what the request names: default-graph-uri alone
+            # leaves no named graphs, named-graph-uri alone an empty default graph.
             options["default_graph"] = [NamedNode(g) for g in dataset.default_graphs or ()]
-            if dataset.named_graphs is not None:
-                options["named_graphs"] = [NamedNode(g) for g in dataset.named_graphs]
+            options["named_graphs"] = [NamedNode(g) for g in dataset.named_graphs or ()]
         elif union_default:
             options["use_default_graph_as_union"] = True
         try:
@@ -197,7 +196,8 @@ class OxigraphStore(GraphStore):
             raise KBError(f"query failed: {exc}") from exc
 
     def triple_count(self) -> int:
-        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        papers = f"FILTER(STRSTARTS(STR(?g), {Literal(self.minter.base + 'graph/')}))"
+        rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {papers} }}")
         assert isinstance(rows, list)
         count = rows[0]["n"]
         return int(count.value) if count is not None else 0

@@ -10,15 +10,15 @@ What differs from the embedded store, said honestly:
   failing second operation leaves the first one applied), so a paper is written to a staging graph
   first and then moved over its graph with `MOVE`: a write that fails leaves the old graph whole, but
   a server that dies during the MOVE itself can leave the paper graph missing.
-- Virtuoso keeps xsd:double values as IEEE doubles and prints them in SPARQL JSON/XML results with
-  6 significant digits. Paper graphs are therefore read with CONSTRUCT as Turtle, where Virtuoso
-  writes doubles with 20 significant digits as bare numbers (so untyped decimals in Turtle); the
-  graph has no xsd:decimal of its own, so those are read back as the xsd:double they were.
+- Virtuoso prints xsd:double values in SPARQL JSON/XML results with 6 significant digits, so
+  graphs are read with CONSTRUCT as Turtle; the graphs hold no doubles (numbers are xsd:decimal or
+  xsd:integer, kb/rdf_mapping.py), which Virtuoso keeps and writes back exactly.
 - Readers see every change at once (no snapshots), and several writers are not locked out.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import ClassVar
@@ -37,15 +37,12 @@ from pyoxigraph import (
 )
 
 from kb.errors import KBError, StoreMisconfigured
-from kb.rdf_mapping import XSD, Minter
 from kb.settings import Settings
 from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
 from kb.store.base import Answer, Dataset, GraphStore, Kind, QueryResult, Solutions, too_many_results
 
-XSD_DECIMAL = NamedNode(XSD + "decimal")
-XSD_DOUBLE = NamedNode(XSD + "double")
 _TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-_CHUNK = 2000  # triples per INSERT DATA into the staging graph: Virtuoso refuses very long requests
+_CHUNK = 500  # triples per INSERT DATA into the staging graph: Virtuoso refuses long ones (10,000 SQL lines)
 
 
 class SparqlServerStore(GraphStore):
@@ -61,10 +58,9 @@ class SparqlServerStore(GraphStore):
         writable: bool,
         auth: httpx.Auth | None = None,
     ) -> None:
-        super().__init__(writable=writable)
+        super().__init__(writable=writable, base_iri=base_iri)
         self.query_url = query_url
         self.update_url = update_url
-        self.minter = Minter(base_iri)
         self._client: httpx.Client | None = httpx.Client(timeout=_TIMEOUT, auth=auth)
         if writable and not update_url:
             raise StoreMisconfigured("KB_STORE=sparql needs KB_STORE_UPDATE_URL to write")
@@ -118,29 +114,20 @@ class SparqlServerStore(GraphStore):
         self._post(self.update_url, {"update": update}, "*/*")
 
     def _select(self, query: str, dataset: Dataset | None = None) -> QuerySolutions | QueryBoolean:
-        data: dict[str, object] = {"query": query}
-        if dataset is not None:
-            if dataset.default_graphs is not None:
-                data["default-graph-uri"] = list(dataset.default_graphs)
-            if dataset.named_graphs is not None:
-                data["named-graph-uri"] = list(dataset.named_graphs)
+        data: dict[str, object] = {"query": query, **_dataset_parameters(dataset)}
         response = self._post(self.query_url, data, "application/sparql-results+json")
         return parse_query_results(response.content, format=QueryResultsFormat.JSON)
 
     def _construct(self, query: str, dataset: Dataset | None = None) -> list[Triple]:
-        data: dict[str, object] = {"query": query}
-        if dataset is not None:
-            if dataset.default_graphs is not None:
-                data["default-graph-uri"] = list(dataset.default_graphs)
-            if dataset.named_graphs is not None:
-                data["named-graph-uri"] = list(dataset.named_graphs)
+        data: dict[str, object] = {"query": query, **_dataset_parameters(dataset)}
         response = self._post(self.query_url, data, "text/turtle")
-        return [_exact_double(t) for t in parse(response.content, format=RdfFormat.TURTLE)]  # type: ignore[misc]
+        return [
+            Triple(q.subject, q.predicate, q.object) for q in parse(response.content, format=RdfFormat.TURTLE)
+        ]
 
     # ------------------------------------------------------------------ writing
 
-    def replace_paper_graph(self, paper_id: str, triples: Sequence[Triple]) -> None:
-        graph = self.minter.graph(paper_id)
+    def replace_graph(self, graph: NamedNode, triples: Sequence[Triple]) -> None:
         staging = NamedNode(f"{graph.value}.staging-{uuid.uuid4().hex}")
         try:
             for start in range(0, len(triples), _CHUNK):
@@ -172,8 +159,7 @@ class SparqlServerStore(GraphStore):
         ids = (self.minter.paper_id_of_graph(row["g"]) for row in rows)  # type: ignore[arg-type]
         return sorted(paper_id for paper_id in ids if paper_id is not None)
 
-    def paper_triples(self, paper_id: str) -> list[Triple]:
-        graph = self.minter.graph(paper_id)
+    def graph_triples(self, graph: NamedNode) -> list[Triple]:
         return self._construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
 
     def query(self, sparql: str) -> QueryResult:
@@ -188,6 +174,8 @@ class SparqlServerStore(GraphStore):
     ) -> Answer:
         # Virtuoso's default graph is already the union of its graphs; the protocol dataset is passed on.
         given = dataset if dataset.given else None
+        if not re.search(r"^\s*BASE\s*<", query, re.IGNORECASE | re.MULTILINE):
+            query = f"BASE <{self.minter.base}>\n{query}"  # the endpoint's documented base IRI
         if kind == "graph":
             triples = self._construct(query, given)
             if len(triples) > max_results:
@@ -222,9 +210,16 @@ def _server_message(response: httpx.Response) -> str:
     return " ".join(response.text.split())[:2000] or response.reason_phrase
 
 
-def _exact_double(triple: Triple) -> Triple:
-    """A bare Turtle number Virtuoso wrote for an xsd:double, typed back as the double it is."""
-    obj = triple.object
-    if isinstance(obj, Literal) and obj.datatype == XSD_DECIMAL:
-        return Triple(triple.subject, triple.predicate, Literal(repr(float(obj.value)), datatype=XSD_DOUBLE))
-    return triple
+# A graph nobody writes: named where the protocol dataset leaves a part empty, because Virtuoso
+# takes a missing named-graph-uri (or default-graph-uri) as "all graphs", not as none.
+_NO_GRAPH = "urn:hemekb:no-graph"
+
+
+def _dataset_parameters(dataset: Dataset | None) -> dict[str, object]:
+    """default-graph-uri / named-graph-uri for a protocol dataset, exactly as it was named."""
+    if dataset is None or not dataset.given:
+        return {}
+    return {
+        "default-graph-uri": list(dataset.default_graphs or ()) or [_NO_GRAPH],
+        "named-graph-uri": list(dataset.named_graphs or ()) or [_NO_GRAPH],
+    }
