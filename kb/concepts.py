@@ -257,10 +257,14 @@ def entries(kind: str) -> tuple[ConceptEntry, ...]:
 
 
 def entry(kind: str, ident: str) -> ConceptEntry | None:
-    for concept in entries(kind):
-        if concept.id.lower() == ident.lower():
-            return concept
-    return None
+    """The concept of that id (case-insensitive), or None."""
+    return _by_id(kind).get(ident.lower())
+
+
+@cache
+def _by_id(kind: str) -> dict[str, ConceptEntry]:
+    # every record written or read looks its concepts up here: a dict, not a scan
+    return {concept.id.lower(): concept for concept in reversed(entries(kind))}
 
 
 def display_label(kind: str, ident: str, language: str | None = None) -> str:

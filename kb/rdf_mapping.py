@@ -339,7 +339,9 @@ def content_digest(paper: PaperMeta, records: Sequence[OutcomeRecord]) -> str:
     """SHA-256 of everything a paper graph says except the run time: equal digests, equal graphs."""
     payload = {
         "mapping": MAPPING_VERSION,
-        "external_ids": external_id_table(),
+        # what a paper graph says of its concepts (described or not, line and population links)
+        # follows the vocabularies: a vocabulary change rewrites the paper graphs
+        "vocabulary": vocabulary_digest(),
         "paper": asdict(paper),
         "records": [record.model_dump(mode="json") for record in records],
     }
@@ -874,6 +876,16 @@ def concept_label(kind: str, concept_id: str) -> str:
     return entry.label if entry is not None else concept_id
 
 
+@cache
+def vocabulary_digest() -> str:
+    """SHA-256 over the vocabulary files (kb/vocab/*.yaml)."""
+    digest = hashlib.sha256()
+    for path in sorted(_VOCAB_DIR.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache  # one resolution per distinct phrase: ingest asks for every record
 def stated_concept(kind: str, stated: str | None) -> str | None:
     """The concept a stated line of therapy or population names: the one whose label it is, else
     the first the vocabulary resolves it to; None when it names none."""

@@ -253,3 +253,18 @@ def virtuoso_corpus(
     )
     assert result.returncode == 0, result.stderr
     return home, store
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def corpus_server(request: pytest.FixtureRequest, corpus_home: Path) -> Iterator[LiveServer]:
+    """`kb serve` over the corpus, in the embedded store and in Virtuoso: a module that uses it runs
+    its tests on both backends."""
+    from tests.sparql_server import Server
+
+    if request.param == "oxigraph":
+        running = Server(corpus_home)
+    else:
+        home, store = request.getfixturevalue("virtuoso_corpus")
+        running = Server(home, **store)
+    yield running
+    running.stop()

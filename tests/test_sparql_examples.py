@@ -7,8 +7,6 @@ import csv
 import io
 import re
 import shlex
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,18 +14,6 @@ from tests.conftest import REPO
 from tests.sparql_server import Server
 
 EXAMPLES = sorted((REPO / "kb" / "sparql_examples").glob("*.rq"))
-
-
-@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
-def corpus_server(request: pytest.FixtureRequest, corpus_home: Path) -> Iterator[Server]:
-    """The corpus behind `kb serve`, in the embedded store and in Virtuoso: the examples hold on both."""
-    if request.param == "oxigraph":
-        running = Server(corpus_home)
-    else:
-        home, store = request.getfixturevalue("virtuoso_corpus")
-        running = Server(home, **store)
-    yield running
-    running.stop()
 
 
 def rows(server: Server, query: str) -> list[dict[str, str]]:

@@ -126,16 +126,16 @@ async def _resource(request: Request, path: str) -> Response:
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-# The concept kinds whose IRIs are KB_BASE_IRI + kind/id, and the /outcomes filter of each.
-_CONCEPT_FILTERS = {kind: kind for kind in SCHEMES if kind not in ("endpoint", "drug_class")}
-_CONCEPT_FILTERS["drug_class"] = "drug_class"
+# The concept kinds whose IRIs are KB_BASE_IRI + kind/id; each is also the name of its /outcomes
+# filter. (Endpoints are ontology individuals, described on /ontology.)
+_CONCEPT_KINDS = frozenset(SCHEMES) - {"endpoint"}
 _USERS_SHOWN = 50
 
 
 async def _results_using(request: Request, iri: str, local: str, settings: Settings) -> str:
     """For a concept: how many results point at it, links to the first ones and to /outcomes."""
     kind, _, concept_id = local.partition("/")
-    if kind not in _CONCEPT_FILTERS or not concept_id or "/" in concept_id:
+    if kind not in _CONCEPT_KINDS or not concept_id or "/" in concept_id:
         return ""
     node = NamedNode(iri)
     job = Job(
@@ -153,7 +153,7 @@ async def _results_using(request: Request, iri: str, local: str, settings: Setti
     found = [line.strip()[1:-1] for line in answer.body.decode("utf-8").splitlines()[1:] if line.strip()]
     items = "\n".join(f"<li>{_html_term(NamedNode(r), settings)}</li>" for r in found[:_USERS_SHOWN])
     more = f"<p>… and {len(found) - _USERS_SHOWN} more.</p>" if len(found) > _USERS_SHOWN else ""
-    query = quote(_CONCEPT_FILTERS[kind]) + "=" + quote(unquote(concept_id))
+    query = quote(kind) + "=" + quote(unquote(concept_id))
     return (
         f"<h2>Results that use it ({len(found)})</h2>\n"
         f'<p><a href="/outcomes?{query}">as JSON (/outcomes?{escape(unquote(query))})</a> ·'
