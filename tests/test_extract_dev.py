@@ -49,6 +49,23 @@ def test_scorer_gate_on_real_published_text(part: str, dev_export: Path) -> None
     assert summary["precision"] >= min_precision, summary["precision"]
 
 
+# Study attribution on matched results (the scorer's attribute agreement), floors a little under
+# the figures measured with the trial-name tagger and the report-kind classifier.
+STUDY_GATES = {
+    "tune": {"study (cited, not primary)": 0.80, "study (primary)": 0.90},
+    "check": {"study (cited, not primary)": 0.45, "study (named trial)": 0.90, "study (primary)": 0.95},
+}
+
+
+@needs_dev
+@pytest.mark.parametrize("part", sorted(STUDY_GATES))
+def test_results_are_attributed_to_the_right_study(part: str, dev_export: Path) -> None:
+    attributes = score(SHARED / "dev" / f"gold-{part}.yaml", dev_export)["attributes"]
+    for name, floor in STUDY_GATES[part].items():
+        right, total = (int(x) for x in attributes[name].split("/"))
+        assert right / total >= floor, (name, attributes[name])
+
+
 @needs_dev
 def test_the_dev_texts_are_the_ones_the_gate_was_set_on() -> None:
     papers = [

@@ -85,6 +85,11 @@ def test_rebuild_reproduces_the_shipped_models_and_their_scores() -> None:
     assert rebuilt.classifier.features_ == shipped.classifier.features_
     stored = rebuilt.classifier.coef_.astype(np.float16).astype(np.float32)
     assert np.allclose(stored, shipped.classifier.coef_, atol=1e-3)
+    for part in ("trial_tagger", "report_kind"):
+        new, old = getattr(rebuilt, part), getattr(shipped, part)
+        assert new is not None and old is not None and new.weights_.keys() == old.weights_.keys(), part
+        for name, weight in new.weights_.items():
+            assert weight == pytest.approx(old.weights_[name], abs=1e-5), (part, name)
 
     judged = cross_validate(ablations=False)
     calibration = Calibration().fit(

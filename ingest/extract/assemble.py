@@ -24,6 +24,7 @@ from ingest.extract.figures import cited_figure, figure_endpoints
 from ingest.extract.learned import LearnedParts
 from ingest.extract.lexicon import first_concept
 from ingest.extract.merge import merge_restatements
+from ingest.extract.report_kind import SECONDARY
 from ingest.extract.sentences import Draft, LinkTrace, extract_sentence
 from ingest.extract.studies import StudyContext, StudyTracker
 from ingest.extract.tables import TableCell, parse_captions, parse_tables
@@ -99,7 +100,12 @@ class PaperExtractor:
         self.paper_context: Pico = paper_pico([s.text for s in self.sentences])
         self.paper_car_t = car_t_products([s.text for s in self.sentences])
         self.study_context: dict[str, Pico] = {}
-        self.tracker = StudyTracker(self.norm.text, own_label=f"{document.id} (own cohort)")
+        trials = parts.trial_tagger.mentions(self.norm.text) if parts and parts.trial_tagger else []
+        report = parts.report_kind if parts else None
+        secondhand = report is not None and report.kind(self.norm.text, trials) == SECONDARY
+        self.tracker = StudyTracker(
+            self.norm.text, own_label=f"{document.id} (own cohort)", trials=trials, secondhand=secondhand
+        )
         self._prior_cohort: int | None = None
         self._figures = figure_endpoints(document.text)
         self._figure_context: tuple[Concept, int] | None = None
@@ -410,7 +416,7 @@ def to_records(
                         id=f"{document.id}-study-{_slug(d.study.key)}",
                         label=d.study.label,
                         registry_ids=d.study.registry_ids,
-                        is_primary=d.study.is_primary,
+                        is_primary=d.study.own_research,
                         design=d.study.design,
                     ),
                     arm=d.arm,

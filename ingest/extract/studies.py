@@ -10,8 +10,10 @@ or the study of the previous sentence (reviews).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from ingest.extract.study_names import TrialMention
 from kb.vocab import concepts, cue
 
 _REGISTRY = re.compile(r"\bNCT\d{8}\b")
@@ -72,6 +74,14 @@ class StudyContext:
     is_primary: bool
     registry_ids: list[str] = field(default_factory=list)
     design: str | None = None
+    # The paper's main study, in a text that reports on it rather than by its authors (news of a
+    # trial, a package insert): attributed like the own cohort, but not the paper's own research.
+    secondhand: bool = False
+
+    @property
+    def own_research(self) -> bool:
+        """What the records say as `is_primary`."""
+        return self.is_primary and not self.secondhand
 
 
 def design_of(text: str) -> str | None:
@@ -101,12 +111,38 @@ def named_trial(text: str) -> StudyContext | None:
     return StudyContext(trial.label, trial.label, False, registry, trial.extra.get("design"))
 
 
-class StudyTracker:
-    """Walks a paper's sentences in order and attributes each to a study."""
+def principal_trial(trials: list[TrialMention], head: int = 300) -> str | None:
+    """The trial a text is about: the most used of the trial names it states in its head (a text
+    reporting on others' research: anywhere)."""
+    in_head = {t.name for t in trials if t.start < head}
+    counts = Counter(t.name for t in trials if t.name in in_head)
+    first = {t.name: t.start for t in reversed(trials)}
+    return max(counts, key=lambda name: (counts[name], -first[name]), default=None)
 
-    def __init__(self, paper_text: str, own_label: str) -> None:
-        self.has_own_cohort = _has_own_cohort(paper_text)
-        self.own = StudyContext("own", own_label, True, [], design_of(paper_text[:6000]))
+
+class StudyTracker:
+    """Walks a paper's sentences in order and attributes each to a study.
+
+    `trials`: the trial names the tagger found in the text; `secondhand`: the text reports on
+    others' research (the report-kind classifier), so its main study is not its own."""
+
+    def __init__(
+        self,
+        paper_text: str,
+        own_label: str,
+        trials: list[TrialMention] | None = None,
+        secondhand: bool = False,
+    ) -> None:
+        self.trial_names = sorted({t.name for t in trials or []}, key=len, reverse=True)
+        principal = principal_trial(trials or [], head=len(paper_text) if secondhand else 300)
+        self.has_own_cohort = _has_own_cohort(paper_text) or (secondhand and principal is not None)
+        design = design_of(paper_text[:6000])
+        self.own = StudyContext("own", own_label, True, [], design, secondhand=secondhand)
+        if principal:
+            known = named_trial(principal)
+            self.own.label = known.label if known else principal
+            self.own.registry_ids = known.registry_ids if known else []
+            self.own.design = self.own.design or (known.design if known else None)
         self.by_ref: dict[str, StudyContext] = {}
         self.previous: StudyContext | None = None
         self.carried = 0
@@ -149,8 +185,10 @@ class StudyTracker:
         return study
 
     def _explicit(self, sentence: str) -> StudyContext | None:
-        trial = named_trial(sentence)
+        trial = named_trial(sentence) or self._tagged_trial(sentence)
         registry = _REGISTRY.findall(sentence)
+        if trial and trial.label == self.own.label:
+            return self.own
         if trial:
             trial.registry_ids = sorted(set(trial.registry_ids) | set(registry))
             trial.design = design_of(sentence) or trial.design
@@ -172,6 +210,14 @@ class StudyTracker:
             design = design_of(sentence)
             label = f"{name} {design}" if design else name
             return StudyContext(f"org-{name}", label, False, [], design)
+        return None
+
+    def _tagged_trial(self, sentence: str) -> StudyContext | None:
+        """A trial the tagger found in the text, named in this sentence."""
+        for name in self.trial_names:
+            m = re.search(rf"(?<![A-Za-z0-9-]){re.escape(name)}(?![A-Za-z0-9])", sentence)
+            if m:
+                return StudyContext(name, name, False, [], None)
         return None
 
     def _from_ref(self, ref: str, sentence: str) -> StudyContext:

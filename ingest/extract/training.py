@@ -40,6 +40,7 @@ from ingest.extract.endpoint_linker import MODEL_PATH as LINKER_PATH
 from ingest.extract.endpoint_linker import EndpointLinker
 from ingest.extract.learned import LearnedParts, pipeline_parts
 from ingest.extract.sentences import LinkTrace
+from ingest.extract.study_training import fit_study_models
 
 REPO = Path(__file__).resolve().parents[2]
 ANNOTATIONS = Path(__file__).parent / "annotations"
@@ -116,12 +117,16 @@ def training_set(ref: str, annotations: list[Annotation]) -> TrainingSet:
 
 
 def fit(refs: Iterable[str], annotations: dict[str, list[Annotation]]) -> LearnedParts:
+    refs = list(refs)
     data = TrainingSet([], [], [], [])
     for ref in refs:
         data.extend(training_set(ref, annotations.get(ref, [])))
+    tagger, report = fit_study_models(refs)
     return LearnedParts(
         linker=EndpointLinker().fit(data.pairs, data.links),
         classifier=EndpointClassifier().fit(data.contexts, data.endpoints),
+        trial_tagger=tagger,
+        report_kind=report,
     )
 
 
@@ -269,10 +274,12 @@ def cross_validate(
         "grammar only": lambda p: None,
         "linker": lambda p: LearnedParts(linker=p.linker),
         "classifier": lambda p: LearnedParts(classifier=p.classifier),
-        "linker + classifier": lambda p: p,
+        "linker + classifier": lambda p: LearnedParts(linker=p.linker, classifier=p.classifier),
+        "linker + study models": pipeline_parts,
+        "all": lambda p: p,
     }
     if not ablations:
-        variants = {"linker": variants["linker"]}  # what the extractor runs (learned.pipeline_parts)
+        variants = {"linker + study models": pipeline_parts}  # what the extractor runs
     judged: list[tuple[str, float, float, bool]] = []
     with tempfile.TemporaryDirectory() as tmp:
         preds = {name: Path(tmp) / f"{k}.jsonl" for k, name in enumerate(variants)}
@@ -302,8 +309,13 @@ def fit_all() -> None:
     annotations = load_annotations()
     parts = fit(training_texts(annotations), annotations)
     assert parts.linker is not None and parts.classifier is not None
+    assert parts.trial_tagger is not None and parts.report_kind is not None
     parts.linker.save(LINKER_PATH)
     parts.classifier.save(CLASSIFIER_PATH)
+    parts.trial_tagger.save()
+    parts.report_kind.save()
+    print(f"{parts.trial_tagger.model_path}: {len(parts.trial_tagger.weights_)} weights")
+    print(f"{parts.report_kind.model_path}: {dict(parts.report_kind.top_features(6))}")
     print(f"{LINKER_PATH}: {len(parts.linker.weights_)} weights")
     for name, weight in parts.linker.top_features(12):
         print(f"  {weight:+.3f}  {name}")
