@@ -17,6 +17,7 @@ from ingest.extract.report_kind import OWN, SECONDARY
 from ingest.extract.study_names import candidates
 from ingest.extract.study_training import STUDY_ANNOTATIONS, _rows
 from ingest.extract.training import shared_dir, text_path
+from ingest.normalize import normalize
 
 TEXTS = shared_dir() / "dev" / "texts"
 needs_dev = pytest.mark.skipif(not TEXTS.is_dir(), reason="../shared/dev is not beside the repository")
@@ -68,7 +69,7 @@ def test_annotated_trial_names_are_candidate_words_of_their_texts() -> None:
     for row in _rows("trial_names.jsonl"):
         text = read_paper(text_path(row["text"])).text
         word = text[row["start"] : row["end"]]
-        assert word and candidates(word.replace("－", "-")), (row, word)
+        assert word and candidates(normalize(word).text), (row, word)
 
 
 @needs_dev

@@ -133,11 +133,18 @@ class StudyTracker:
         trials: list[TrialMention] | None = None,
         secondhand: bool = False,
     ) -> None:
-        self.trial_names = sorted({t.name for t in trials or []}, key=len, reverse=True)
+        names = sorted({t.name for t in trials or []}, key=len, reverse=True)
+        self._trial_names = (
+            re.compile(rf"(?<![A-Za-z0-9-])(?:{'|'.join(map(re.escape, names))})(?![A-Za-z0-9])")
+            if names
+            else None
+        )
         principal = principal_trial(trials or [], head=len(paper_text) if secondhand else 300)
         self.has_own_cohort = _has_own_cohort(paper_text) or (secondhand and principal is not None)
         design = design_of(paper_text[:6000])
         self.own = StudyContext("own", own_label, True, [], design, secondhand=secondhand)
+        if secondhand and not principal:
+            self.own.label = "unnamed study the text reports on"
         if principal:
             known = named_trial(principal)
             self.own.label = known.label if known else principal
@@ -214,11 +221,8 @@ class StudyTracker:
 
     def _tagged_trial(self, sentence: str) -> StudyContext | None:
         """A trial the tagger found in the text, named in this sentence."""
-        for name in self.trial_names:
-            m = re.search(rf"(?<![A-Za-z0-9-]){re.escape(name)}(?![A-Za-z0-9])", sentence)
-            if m:
-                return StudyContext(name, name, False, [], None)
-        return None
+        m = self._trial_names.search(sentence) if self._trial_names else None
+        return StudyContext(m.group(), m.group(), False, [], None) if m else None
 
     def _from_ref(self, ref: str, sentence: str) -> StudyContext:
         known = self.by_ref.get(ref)
