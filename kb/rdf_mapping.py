@@ -621,6 +621,8 @@ class _GraphBuilder:
                 self.add(arm, LABEL, Literal(record.arm))
                 self.add(arm, _hk("armOf"), study)
             self.add(node, _hk("arm"), arm)
+        if record.arm_text is not None:
+            self.add(node, _hk("armText"), Literal(record.arm_text))
 
         interventions = [self.concept("intervention", item) for item in record.interventions]
         for item in interventions:
@@ -829,6 +831,7 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
             design=index.optional_text(study, _hk("design")),
         ),
         "arm": None if arm is None else index.text(arm, LABEL),
+        "arm_text": index.optional_text(subject, _hk("armText")),
         "interventions": [concept(node) for node in index.seq(subject, _hk("interventions"))],
         "antigens": [_concept_key(node)[1] for node in index.seq(subject, _hk("antigens"))],
         "disease": None if disease is None else concept(disease),

@@ -51,7 +51,8 @@ class OutcomeRecord(BaseModel):
     id: str
     paper: PaperRef
     study: StudyRef
-    arm: str | None = None
+    arm: str | None = None  # an English label of the arm
+    arm_text: str | None = None  # the arm as the paper writes it
     interventions: list[ConceptRef] = Field(default_factory=list)
     antigens: list[str] = Field(default_factory=list)
     disease: ConceptRef | None = None

@@ -30,7 +30,8 @@ def full_record(**changes: object) -> OutcomeRecord:
             is_primary=False,
             design="randomized phase III",
         ),
-        "arm": "イノツズマブ オゾガマイシン",
+        "arm": "inotuzumab ozogamicin",
+        "arm_text": "イノツズマブ オゾガマイシン",
         "interventions": [
             ConceptRef(id="inotuzumab-ozogamicin", label="inotuzumab ozogamicin"),
             ConceptRef(id="allo-hsct", label="allo-HSCT"),

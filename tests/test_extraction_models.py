@@ -85,7 +85,7 @@ def test_rebuild_reproduces_the_shipped_models_and_their_scores() -> None:
     assert rebuilt.classifier.features_ == shipped.classifier.features_
     stored = rebuilt.classifier.coef_.astype(np.float16).astype(np.float32)
     assert np.allclose(stored, shipped.classifier.coef_, atol=1e-3)
-    for part in ("trial_tagger", "report_kind"):
+    for part in ("trial_tagger", "report_kind", "arm_linker"):
         new, old = getattr(rebuilt, part), getattr(shipped, part)
         assert new is not None and old is not None and new.weights_.keys() == old.weights_.keys(), part
         for name, weight in new.weights_.items():

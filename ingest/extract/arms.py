@@ -41,6 +41,8 @@ class ArmPhrase:
     start: int
     end: int
     label: str
+    source: str = "rule"  # what proposed it: "rule", "drug", "combination", "group", "subgroup",
+    # "parenthesis"
 
 
 _DRUG_ARM_LEAD = re.compile(r"(?:\bwith|\bversus|\bvs\.?|на фоне|\bпри|\bс)\s+$", re.I)
@@ -60,7 +62,7 @@ def _drug_arms(text: str) -> list[ArmPhrase]:
 
 
 _CJK_GROUP = re.compile(r"[组群](?![成织])")
-_CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是")
+_CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是はがをも")
 
 
 def _cjk_groups(text: str) -> list[ArmPhrase]:
@@ -92,3 +94,179 @@ def find_arm_phrases(text: str) -> list[ArmPhrase]:
         if all(a.end <= b.start or a.start >= b.end for b in found):
             found.append(a)
     return sorted(found, key=lambda a: a.start)
+
+
+# -- candidates for the arm linker -------------------------------------------------------------
+# The rules above name an arm where a phrase has a known shape. The linker
+# (ingest.extract.arm_linker) chooses among a wider set: every treatment the vocabularies know,
+# treatments joined into one regimen, the words next to a group word in any language, and the
+# subgroup a patient word introduces; which of them is a number's arm is learned, not written here.
+
+_JOINER = re.compile(
+    r"^\s*(?:\+|plus|and|with|und|mit|et|avec|y|con|e|com|и|с|ve|ile|联合|合并|加|併用|と|과|와|/)\s*$", re.I
+)
+_WORD = re.compile(r"[^\W\d_][\w'’+/-]*|\d+(?:[.,]\d+)?", re.UNICODE)
+# words that end a phrase rather than belong to it: "grupo con daratumumab y ..."
+_FUNCTION_WORD = re.compile(
+    r"and|or|vs|versus|was|were|had|is|the|of|in|y|o|e|et|und|oder|ve|и|или|а|de|del|da|do|des|du|der|die|das|em|en|"
+    r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all|",
+    re.I,
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+# words that open a subgroup after a patient word: "patients with / without / who / aged / in ..."
+_SUBGROUP_LEAD = re.compile(
+    r"\b(?:with|without|who|aged|older|younger|receiving|treated|con|sin|que|com|sem|avec|sans|qui|mit|ohne|die|"
+    r"con|senza|che|с|без|котор\w+|в возрасте|старше|младше)\b",
+    re.I,
+)
+
+
+def _drug_candidates(text: str) -> list[ArmPhrase]:
+    """Every treatment named, and consecutive treatments joined by '+', 'plus', 'and', '联合' as
+    one regimen ('venetoclax + LDAC')."""
+    from ingest.extract.lexicon import find_concepts
+
+    mentions = find_concepts(text, "interventions")
+    out = [ArmPhrase(m.start, m.end, m.concept.label, "drug") for m in mentions]
+    run = mentions[:1]
+    for m in mentions[1:]:
+        if _JOINER.match(text[run[-1].end : m.start]):
+            run.append(m)
+            continue
+        if len(run) > 1:
+            out.append(_combination(run))
+        run = [m]
+    if len(run) > 1:
+        out.append(_combination(run))
+    return out
+
+
+def _combination(run: list) -> ArmPhrase:
+    labels: list[str] = []
+    for m in run:
+        if m.concept.label not in labels:
+            labels.append(m.concept.label)
+    return ArmPhrase(run[0].start, run[-1].end, " + ".join(labels), "combination")
+
+
+def _group_candidates(text: str) -> list[ArmPhrase]:
+    """The words beside a group word: up to three before it ('the venetoclax + LDAC arm',
+    'kemoterapi grubunda'), up to eight characters before it in CJK text ('单纯化疗组'), and up to
+    three after it ('grupo control', 'bras expérimental', 'группе сравнения')."""
+    out = []
+    for m in cue("group_words").finditer(text):
+        if _CJK.match(m.group()):
+            start = m.start()
+            while start > 0 and m.start() - start < 8 and text[start - 1] not in _CJK_LABEL_STOP:
+                start -= 1
+            if m.start() - start >= 1:
+                out.append(ArmPhrase(start, m.end(), text[start : m.start()].strip(), "group"))
+            continue
+        before = list(_WORD.finditer(text, max(0, m.start() - 40), m.start()))[-3:]
+        while before and re.search(r"[,;:.()%]", text[before[0].end() : m.start()]):
+            before.pop(0)  # the phrase starts after the last punctuation
+        while before and (_FUNCTION_WORD.fullmatch(before[0].group()) or before[0].group()[0].isdigit()):
+            before.pop(0)
+        while before and _FUNCTION_WORD.fullmatch(before[-1].group()):
+            before.pop()
+        if before:
+            out.append(
+                ArmPhrase(before[0].start(), m.end(), text[before[0].start() : m.start()].strip(), "group")
+            )
+        after = list(_WORD.finditer(text, m.end(), min(len(text), m.end() + 40)))[:3]
+        while after and re.search(r"[,;:.()%]", text[m.end() : after[-1].start()]):
+            after.pop()  # the phrase ends at the first punctuation
+        while after and (_FUNCTION_WORD.fullmatch(after[-1].group()) or after[-1].group()[0].isdigit()):
+            after.pop()
+        if after:
+            out.append(
+                ArmPhrase(m.start(), after[-1].end(), text[m.end() : after[-1].end()].strip(), "group")
+            )
+    return out
+
+
+def _subgroup_candidates(text: str) -> list[ArmPhrase]:
+    """'patients with prior BCMA-directed therapy', 'pacientes sin trasplante', 'больных старше
+    60 лет': what follows a patient word and a subgroup word, up to five words or a clause break."""
+    out = []
+    for m in cue("patient_words").finditer(text):
+        before = list(_WORD.finditer(text, max(0, m.start() - 30), m.start()))[-2:]
+        while before and (_FUNCTION_WORD.fullmatch(before[0].group()) or before[0].group()[0].isdigit()):
+            before.pop(0)
+        if before and not re.search(r"[,;:.()%]", text[before[0].start() : m.start()]):
+            # "BCMA-naive patients", "elderly patients"
+            out.append(
+                ArmPhrase(before[0].start(), m.end(), text[before[0].start() : m.start()].strip(), "subgroup")
+            )
+        lead = _SUBGROUP_LEAD.match(text, m.end() + 1) if m.end() < len(text) else None
+        if lead is None:
+            continue
+        words = list(_WORD.finditer(text, lead.end(), min(len(text), lead.end() + 60)))[:5]
+        end = lead.end()
+        for k, w in enumerate(words):
+            number = w.group()[0].isdigit()
+            if (
+                re.search(r"[,;:.()%]", text[end : w.start()])
+                or (number and k > 0)
+                or _FUNCTION_WORD.fullmatch(w.group())
+            ):
+                break
+            end = w.end()
+        if end > lead.end():
+            out.append(ArmPhrase(lead.start(), end, text[lead.start() : end].strip(), "subgroup"))
+    return out
+
+
+_PARENTHESIS = re.compile(r"[(（]\s*(?P<label>[^\W\d_][^()（）;；,，=<>≤≥:]{0,40}?)\s*[)）]")
+_STATISTIC = re.compile(r"^(?:HR|OR|RR|CI|IC|ДИ|GA|KI|p|n|N|vs|range|IQR)\b", re.I)
+
+
+def _parenthesis_candidates(text: str) -> list[ArmPhrase]:
+    """'ORR was 79% (ELd) and 66% (Ld)': a short name in parentheses, not a statistic."""
+    out = []
+    for m in _PARENTHESIS.finditer(text):
+        label = m["label"].strip()
+        if len(_WORD.findall(label)) <= 4 and not _STATISTIC.match(label):
+            out.append(ArmPhrase(m.start("label"), m.start("label") + len(label), label, "parenthesis"))
+    return out
+
+
+_CODE = re.compile(r"(?<![\w+/-])[A-Za-z][A-Za-z0-9]*(?:[-+/][A-Za-z0-9]+)*(?![\w+/-])")
+
+
+def _code_candidates(text: str) -> list[ArmPhrase]:
+    """Regimen codes the vocabularies do not know ('ELd versus Ld', 'DA+GO', 'pola-BR', 'ACM'):
+    words with two capitals, or short ones with one, that name no endpoint or statistic."""
+    from ingest.extract.lexicon import find_concepts
+
+    endpoints = find_concepts(text, "endpoints")
+    out = []
+    for m in _CODE.finditer(text):
+        word = m.group()
+        capitals = sum(ch.isupper() for ch in word)
+        if not (capitals >= 2 or (capitals == 1 and word[0].isupper() and len(word) <= 3)):
+            continue
+        if capitals == 1 and (_FUNCTION_WORD.fullmatch(word) or not text[: m.start()].strip(" :")):
+            continue  # "La", "In": a sentence's first word
+        if _STATISTIC.match(word) or any(e.start < m.end() and m.start() < e.end for e in endpoints):
+            continue
+        out.append(ArmPhrase(m.start(), m.end(), word, "code"))
+    return out
+
+
+def arm_candidates(text: str) -> list[ArmPhrase]:
+    """Every phrase of a sentence that may name the arm a number belongs to, by start; phrases of
+    different sources may overlap (the linker weighs each)."""
+    found = [
+        *find_arm_phrases(text),
+        *_drug_candidates(text),
+        *_group_candidates(text),
+        *_subgroup_candidates(text),
+        *_parenthesis_candidates(text),
+        *_code_candidates(text),
+    ]
+    unique: dict[tuple[int, int], ArmPhrase] = {}
+    for a in found:
+        if a.label and (a.start, a.end) not in unique:
+            unique[(a.start, a.end)] = a
+    return sorted(unique.values(), key=lambda a: (a.start, a.end))

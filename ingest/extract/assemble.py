@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from ingest.document import PaperDocument
+from ingest.extract.arm_labels import english_arm
 from ingest.extract.calibration import Calibration
 from ingest.extract.context import (
     COMPARATOR_CLASSES,
@@ -123,7 +124,10 @@ class PaperExtractor:
         if self.tracker.has_own_cohort:
             out += [self._cell_draft(c, 0.75) for c in cells]
             out += [self._cell_draft(c, 0.7) for c in captions]
+        lead_start = 0
         for sentence in self.sentences:
+            # the previous sentence (its last 400 characters), where an arm may be named
+            lead, lead_start = self.norm.text[lead_start : sentence.start][-400:], sentence.start
             study = self.tracker.attribute(sentence.text)
             pico = pico_of(sentence.text)
             pico.interventions = specific_car_t(pico.interventions, self.paper_car_t, not study.is_primary)
@@ -144,12 +148,22 @@ class PaperExtractor:
             context = self._context_endpoint(sentence.text)
             traced = len(self.trace) if self.trace is not None else 0
             sentence_drafts = extract_sentence(
-                sentence.text, self._prior_cohort, context, self.parts, self.trace, self._last_endpoint
+                sentence.text,
+                self._prior_cohort,
+                context,
+                self.parts,
+                self.trace,
+                self._last_endpoint,
+                lead=lead,
             )
             for entry in self.trace[traced:] if self.trace is not None else ():
                 entry.source = self.norm.source_span(
                     sentence.start + entry.value.start, sentence.start + entry.value.end
                 )
+                entry.arm_sources = [
+                    self.norm.source_span(sentence.start + s, sentence.start + e)
+                    for (s, e), _ in entry.arm_pairs
+                ]
             if not sentence_drafts:
                 self._p_value_for_recent(sentence.text)
             self._inherit_from_previous(sentence.text, sentence_drafts)
@@ -358,6 +372,22 @@ def draft_records(
     return to_records(document, drafts, calibration)
 
 
+def _arm_labels(drafts: list[ResultDraft]) -> dict[str, str | None]:
+    """The English label of each arm phrase; where two phrases of one comparison would get the same
+    label ('单纯化疗组' and '伊珠单抗联合化疗组' both 'chemotherapy' when one drug is unknown), both
+    keep their words: a label must not merge the arms it compares."""
+    labels = {d.arm: english_arm(d.arm) for d in drafts if d.arm}
+    by_comparison: dict[str, dict[str | None, set[str]]] = {}
+    for d in drafts:
+        if d.arm and d.comparison_key:
+            by_comparison.setdefault(d.comparison_key, {}).setdefault(labels[d.arm], set()).add(d.arm)
+    for groups in by_comparison.values():
+        for phrases in groups.values():
+            if len(phrases) > 1:
+                labels.update({p: p for p in phrases})
+    return labels
+
+
 def _slug(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-").lower()
 
@@ -397,6 +427,7 @@ def to_records(
     for d, rid in records:
         if d.comparison_key and d.comparison_key not in comparison_ids:
             comparison_ids[d.comparison_key] = rid.replace("-r-", "-cmp-")
+    arm_labels = _arm_labels([d for d, _ in records])
     out = []
     for d, rid in records:
         s, e = d.evidence
@@ -419,7 +450,8 @@ def to_records(
                         is_primary=d.study.own_research,
                         design=d.study.design,
                     ),
-                    arm=d.arm,
+                    arm=arm_labels.get(d.arm) if d.arm else None,
+                    arm_text=d.arm,
                     interventions=[ConceptRef(id=c.id, label=c.label) for c in d.interventions],
                     antigens=antigens,
                     disease=ConceptRef(id=d.disease.id, label=d.disease.label) if d.disease else None,

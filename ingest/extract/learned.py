@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from ingest.extract.arm_linker import ArmLinker, shipped_arm_linker
 from ingest.extract.endpoint_classifier import EndpointClassifier, shipped_classifier
 from ingest.extract.endpoint_linker import EndpointLinker, shipped_linker
 from ingest.extract.report_kind import ReportKindClassifier, shipped_report_classifier
@@ -19,6 +20,7 @@ class LearnedParts:
     classifier: EndpointClassifier | None = None
     trial_tagger: TrialNameTagger | None = None
     report_kind: ReportKindClassifier | None = None
+    arm_linker: ArmLinker | None = None
 
 
 @cache
@@ -29,6 +31,7 @@ def shipped_parts() -> LearnedParts:
         classifier=shipped_classifier(),
         trial_tagger=shipped_trial_tagger(),
         report_kind=shipped_report_classifier(),
+        arm_linker=shipped_arm_linker(),
     )
 
 
@@ -38,4 +41,9 @@ def pipeline_parts(parts: LearnedParts) -> LearnedParts:
     cross-validated on the tune part it adds 3 results for 9 more records (F1 0.887 without it,
     0.885 with), and on the check part none for 4 more wrong ones (recall / precision 0.787 / 0.791
     without, 0.787 / 0.772 with)."""
-    return LearnedParts(linker=parts.linker, trial_tagger=parts.trial_tagger, report_kind=parts.report_kind)
+    return LearnedParts(
+        linker=parts.linker,
+        trial_tagger=parts.trial_tagger,
+        report_kind=parts.report_kind,
+        arm_linker=parts.arm_linker,
+    )

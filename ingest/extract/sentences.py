@@ -14,12 +14,14 @@ Pairing rules, shared by every language:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ingest.extract.arms import ArmPhrase, find_arm_phrases
+from ingest.extract.arm_features import ArmView, arm_pair_features
+from ingest.extract.arms import ArmPhrase, arm_candidates, find_arm_phrases
 from ingest.extract.endpoint_classifier import NONE, EndpointClassifier, context_features
 from ingest.extract.endpoint_linker import EndpointLinker
 from ingest.extract.learned import LearnedParts
@@ -73,6 +75,10 @@ class LinkTrace:
     pairs: list[tuple[str, dict[str, float]]]  # (endpoint code of the mention, features)
     source: tuple[int, int] | None = None  # the number's offsets in the paper, set by the paper's walk
     context: dict[str, float] = field(default_factory=dict)  # the endpoint classifier's features
+    # the arm linker's candidates for the number: (sentence-local span, features); and their spans
+    # in the paper, set by the paper's walk
+    arm_pairs: list[tuple[tuple[int, int], dict[str, float]]] = field(default_factory=list)
+    arm_sources: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _endpoints_from_context(
@@ -314,6 +320,7 @@ def extract_sentence(
     parts: LearnedParts | None = None,
     trace: list[LinkTrace] | None = None,
     previous_endpoint: Concept | None = None,
+    lead: str = "",
 ) -> list[Draft]:
     """Result drafts of one sentence, in order of the numbers. `prior_cohort` is the last cohort
     size the previous sentence stated ('11 hastanın ... . 9 hastada MKH negatif'); a sentence
@@ -324,8 +331,10 @@ def extract_sentence(
     grammar's proposal. In a sentence that names no endpoint, the classifier reads it from the
     number's context. `trace` collects every number with its features, for training. A hazard
     ratio in a sentence that names no endpoint ("(HR, 0.64; 95% CI ...)" after the curves) is a
-    ratio of `previous_endpoint`, the endpoint of the paper's last result."""
+    ratio of `previous_endpoint`, the endpoint of the paper's last result. `lead` is the text of
+    the previous sentence, where the arm linker also looks for the groups a number belongs to."""
     parts = parts or LearnedParts()
+    traced = len(trace) if trace is not None else 0
     values = [v for v in find_values(text, prior_cohort) if not _in_baseline(text, v)]
     if not values:
         return []
@@ -439,6 +448,8 @@ def extract_sentence(
     p_values = find_p_values(text)
     group_id = _comparisons(text, values, index_of, group_id, p_values)
     _order_arms(text, drafts, arm_phrases)
+    if parts.arm_linker is not None or trace is not None:
+        _link_arms(text, values, drafts, breaks, parts, trace[traced:] if trace is not None else None, lead)
     _attach_p_values(text, drafts, p_values)
     del group_id
     return drafts
@@ -618,6 +629,55 @@ def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> Non
         if len(labels) >= len(members):
             for d, label in zip(members, labels[-len(members) :], strict=True):
                 d.arm = label
+
+
+def _link_arms(
+    text: str,
+    values: list[Value],
+    drafts: list[Draft],
+    breaks: list[int],
+    parts: LearnedParts,
+    trace: list[LinkTrace] | None,
+    lead: str = "",
+) -> None:
+    """Each result's arm by the arm linker, over every candidate phrase of the sentence and of
+    `lead` (the text since the previous sentence's start: "ELd ... Ld. The ORR was 79% and 66%");
+    the rules' arm is one of its features. Hazard ratios have no arm of their own. Traced, every
+    number gets its pairs (not only those the grammar made results of: the endpoint linker may)."""
+    shift = len(lead)
+    moved = {id(v): dataclasses.replace(v, start=v.start + shift, end=v.end + shift) for v in values}
+    numbers = [d for d in drafts if d.value.kind != "ratio"]
+    comparison: dict[int, list[int]] = {}
+    for d in numbers:
+        if d.group is not None:
+            members = [o.value.start + shift for o in numbers if o.group == d.group]
+            comparison[d.value.start + shift] = members
+    combined = lead + text
+    candidates = [c for c in arm_candidates(combined) if c.end <= shift or c.start >= shift]
+    proposed = {d.value.start + shift: d.arm for d in numbers}
+    view = ArmView(
+        combined,
+        list(moved.values()),
+        candidates,
+        [shift] + [b + shift for b in breaks],
+        proposed,
+        comparison,
+        shift,
+    )
+    for entry in trace or ():
+        if entry.value.kind != "ratio" and id(entry.value) in moved:
+            v = moved[id(entry.value)]
+            proposed.setdefault(v.start, _nearest_arm(find_arm_phrases(text), entry.value, text))
+            entry.arm_pairs = [
+                ((c.start - shift, c.end - shift), arm_pair_features(view, v, c)) for c in candidates
+            ]
+    if parts.arm_linker is None or not numbers:
+        return
+    chosen = parts.arm_linker.choose(view, [moved[id(d.value)] for d in numbers])
+    for d in numbers:
+        phrase = chosen.get(d.value.start + shift)
+        # the words as written ('kemoterapi grubunda'): the record's English label is made from them
+        d.arm = " ".join(combined[phrase.start : phrase.end].split()) if phrase is not None else None
 
 
 def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue]) -> None:

@@ -26,12 +26,14 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from ingest.document import read_paper
+from ingest.extract.arm_linker import ArmLinker
+from ingest.extract.arm_training import arm_examples, load_arm_annotations
 from ingest.extract.assemble import PaperExtractor, assemble_records, draft_records
 from ingest.extract.calibration import CALIBRATION_PATH, Calibration
 from ingest.extract.endpoint_classifier import MODEL_PATH as CLASSIFIER_PATH
@@ -93,17 +95,23 @@ class TrainingSet:
     links: list[int]
     contexts: list[dict[str, float]]  # endpoint classifier: numbers
     endpoints: list[str]
+    arm_pairs: list[dict[str, float]] = field(default_factory=list)  # arm linker: (number, phrase)
+    arm_links: list[int] = field(default_factory=list)
 
     def extend(self, other: TrainingSet) -> None:
         self.pairs += other.pairs
         self.links += other.links
         self.contexts += other.contexts
         self.endpoints += other.endpoints
+        self.arm_pairs += other.arm_pairs
+        self.arm_links += other.arm_links
 
 
-def training_set(ref: str, annotations: list[Annotation]) -> TrainingSet:
+def training_set(ref: str, annotations: list[Annotation], arms: list[dict] | None = None) -> TrainingSet:
     out = TrainingSet([], [], [], [])
-    for entry in trace_paper(ref):
+    entries = trace_paper(ref)
+    out.arm_pairs, out.arm_links = arm_examples(entries, [(a.start, a.end) for a in annotations], arms or [])
+    for entry in entries:
         s, e = entry.source or (0, 0)
         wanted = sorted({code for a in annotations if a.start < e and s < a.end for code in a.endpoints})
         for code, features in entry.pairs:
@@ -119,14 +127,16 @@ def training_set(ref: str, annotations: list[Annotation]) -> TrainingSet:
 def fit(refs: Iterable[str], annotations: dict[str, list[Annotation]]) -> LearnedParts:
     refs = list(refs)
     data = TrainingSet([], [], [], [])
+    arms = load_arm_annotations()
     for ref in refs:
-        data.extend(training_set(ref, annotations.get(ref, [])))
+        data.extend(training_set(ref, annotations.get(ref, []), arms.get(ref, [])))
     tagger, report = fit_study_models(refs)
     return LearnedParts(
         linker=EndpointLinker().fit(data.pairs, data.links),
         classifier=EndpointClassifier().fit(data.contexts, data.endpoints),
         trial_tagger=tagger,
         report_kind=report,
+        arm_linker=ArmLinker().fit(data.arm_pairs, data.arm_links),
     )
 
 
@@ -314,6 +324,11 @@ def fit_all() -> None:
     parts.classifier.save(CLASSIFIER_PATH)
     parts.trial_tagger.save()
     parts.report_kind.save()
+    assert parts.arm_linker is not None
+    parts.arm_linker.save()
+    print(f"{parts.arm_linker.model_path}: {len(parts.arm_linker.weights_)} weights")
+    for name, weight in parts.arm_linker.top_features(12):
+        print(f"  {weight:+.3f}  {name}")
     print(f"{parts.trial_tagger.model_path}: {len(parts.trial_tagger.weights_)} weights")
     print(f"{parts.report_kind.model_path}: {dict(parts.report_kind.top_features(6))}")
     print(f"{LINKER_PATH}: {len(parts.linker.weights_)} weights")

@@ -1,0 +1,97 @@
+"""English labels of arms, with the phrase as written kept beside them.
+
+An arm is found as the paper's words ('kemoterapi grubunda', 'InO群', 'без ТГСК', 'pembrolizumab
+arm'); the record's `arm` is an English label and `arm_text` those words. The label names the
+treatments the phrase names in the vocabularies' English ('chemotherapy', 'inotuzumab ozogamicin',
+'no allo-HSCT'); a phrase that names none keeps its own words without the group word ('grupo
+control' -> 'control'), or, written in another script, the English reading gloss of its terms and
+numbers ('≤6个月' -> '≤6 months'). Never a translation: what no vocabulary knows stays as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ingest.extract.lexicon import find_concepts
+from kb.vocab import cue
+
+_NEGATION = re.compile(
+    r"(?<!\w)(?:without|no|not|sin|sem|sans|ohne|senza|без|не)(?!\w)|yap[ıi]lmayan|almayan|olmayan|なし|未|无|非",
+    re.I,
+)
+_LATIN_WORD = re.compile(r"[A-Za-z][\w.+/-]*")
+_NON_LATIN_LETTER = re.compile(r"[^\W\dA-Za-zÀ-ɏ_]")
+_EDGE = re.compile(r"^(?:in |of |the |with |на |в |у )+|[\s,.;:]+$", re.I)
+_AMOUNT = re.compile(
+    r"(?P<op>[<>≤≥＜＞]=?)?\s*(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>%|个月|か月|ヵ月|カ月|месяц\w*|мес\.?|лет|года?|歳|岁|ay|yaş\w*)?"
+)
+_UNITS = {
+    "%": "%",
+    "个月": " months",
+    "か月": " months",
+    "ヵ月": " months",
+    "カ月": " months",
+    "лет": " years",
+    "歳": " years",
+    "岁": " years",
+    "ay": " months",
+}
+_KINDS = ("interventions", "lines", "populations", "diseases")
+
+
+def _unit(word: str | None) -> str:
+    if not word:
+        return ""
+    if word.startswith("месяц") or word.startswith("мес"):
+        return " months"
+    if word.startswith("год") or word.startswith("yaş"):
+        return " years"
+    return _UNITS.get(word, "")
+
+
+def _read_in_english(words: str) -> str | None:
+    """The phrase's known concepts, amounts and Latin-script words in English, in order; None
+    when they cover less than half of its letters (a label of the parts would mislead)."""
+    pieces: list[tuple[int, int, str]] = []
+    for kind in _KINDS:
+        for m in find_concepts(words, kind):
+            if all(m.end <= s or m.start >= e for s, e, _ in pieces):
+                pieces.append((m.start, m.end, m.concept.label))
+    for m in _AMOUNT.finditer(words):
+        if all(m.end() <= s or m.start() >= e for s, e, _ in pieces):
+            op = (m["op"] or "").replace("＜", "<").replace("＞", ">")
+            pieces.append((m.start(), m.end(), f"{op}{m['n'].replace(',', '.')}{_unit(m['unit'])}"))
+    for m in _LATIN_WORD.finditer(words):
+        if all(m.end() <= s or m.start() >= e for s, e, _ in pieces):
+            pieces.append((m.start(), m.end(), m.group()))
+    letters = len(re.sub(r"\s", "", words))
+    covered = sum(e - s for s, e, _ in pieces)
+    if not pieces or covered * 2 < letters:
+        return None
+    return " ".join(label for _, _, label in sorted(pieces))
+
+
+def english_arm(phrase: str | None) -> str | None:
+    """The English label of an arm phrase (None for none)."""
+    if not phrase:
+        return None
+    words = _EDGE.sub("", cue("group_words").sub(" ", phrase)).strip()
+    words = re.sub(r"\s+", " ", words) or phrase.strip()
+    mentions = find_concepts(words, "interventions")
+    parts = {c for m in mentions for c in m.concept.extra.get("components", [])}
+    labels: list[str] = []
+    for m in mentions:
+        if m.concept.label not in labels and m.concept.id not in parts:
+            labels.append(m.concept.label)
+    negated = bool(_NEGATION.search(phrase))
+    letters = len(re.sub(r"[\W_]", "", _NEGATION.sub("", words)))
+    covered = sum(len(re.sub(r"[\W_]", "", words[m.start : m.end])) for m in mentions)
+    # a Latin-script phrase the treatments name only in part ('Pola-BR') keeps its own words
+    if labels and (_NON_LATIN_LETTER.search(words) or covered * 5 >= letters * 3):
+        label = " + ".join(labels)
+        return f"no {label}" if negated and len(labels) == 1 else label
+    if _NON_LATIN_LETTER.search(words):
+        read = _read_in_english(words)
+        if read:
+            return f"no {read}" if negated else read
+    return words
