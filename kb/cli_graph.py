@@ -17,7 +17,14 @@ from kb.rdf_mapping import Minter
 from kb.search.index import index_path
 from kb.settings import Settings
 from kb.store import open_store
-from kb.store.dump import EXPORT_FORMATS, IMPORT_FORMATS, export_graph, import_dump, validate_store
+from kb.store.dump import (
+    EXPORT_FORMATS,
+    IMPORT_FORMATS,
+    export_graph,
+    import_dump,
+    unwritten_number_problems,
+    validate_store,
+)
 from kb.validation import GraphInvalid
 from kb.vocabulary_graphs import sync_vocabularies
 
@@ -37,8 +44,10 @@ def _fail_with_report(exc: GraphInvalid) -> None:
 
 @click.command("validate")
 def validate_command() -> None:
-    """Check every paper graph against the SHACL shapes (kb/shapes.ttl), and the search index against
-    the graphs (same papers, same content digests, no orphan rows; kb/agreement.py).
+    """Check every paper graph against the SHACL shapes (kb/shapes.ttl), every record's numbers
+    against its text (written in its evidence or mentions, or listed as derived; kb/provenance.py),
+    and the search index against the graphs (same papers, same content digests, no orphan rows;
+    kb/agreement.py).
 
     Exits non-zero with the report (one line per violation or disagreement) when either check fails.
     A paper whose ingest was interrupted between its graph and its index is reported, not failed: the
@@ -48,16 +57,19 @@ def validate_command() -> None:
     try:
         with open_store(settings, writable=False) as store:
             papers, problems = validate_store(store)
+            unwritten = unwritten_number_problems(store)
             agreement = check_agreement(store, index_path(settings), Minter(settings.base_iri))
     except KBError as exc:
         raise click.ClickException(str(exc)) from exc
     for problem in problems:
         click.echo(problem.report(), err=True)
-    for line in [*agreement.problems, *agreement.interrupted]:
+    for line in [*agreement.problems, *agreement.interrupted, *unwritten]:
         click.echo(line, err=True)
     failures = []
     if problems:
         failures.append(f"{len(problems)} of {papers} paper graphs break the SHACL shapes")
+    if unwritten:
+        failures.append(f"{len(unwritten)} records state a number their text does not")
     if not agreement.ok:
         failures.append(
             f"{len(agreement.problems)} disagreement{'s' if len(agreement.problems) > 1 else ''}"

@@ -674,6 +674,9 @@ class _GraphBuilder:
         for mention in mentions:
             self.add(node, _hk("mention"), mention)
         self.seq(node, "mentions", _hk("mentions"), mentions)
+        for name in record.derived:
+            # "value: 69 of 110": the field, and what it was computed from
+            self.add(node, _hk("derived"), Literal(f"{name}: {record.derived_from.get(name, '')}"))
 
 
 def records_to_triples(
@@ -841,6 +844,7 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
         "comparison": None if comparison is None else index.text(comparison, IDENTIFIER),
         "evidence": _read_span(index, index.node(subject, _hk("evidence"))),
         "mentions": [_read_span(index, node) for node in index.seq(subject, _hk("mentions"))],
+        **_read_derived(_python_value(term, "string") for term in index.all(subject, _hk("derived"))),
     }
     for field, (prop, kind) in _SCALARS.items():
         term = index.optional(subject, prop)
@@ -908,6 +912,12 @@ def _nodes(index: _Index, subject: str, name: str) -> list[str]:
             raise ValueError(f"Unexpected object of hk:{name} on {subject}: {term!r}")
         nodes.append(term.value)
     return nodes
+
+
+def _read_derived(stated: Iterable[object]) -> dict[str, object]:
+    pairs = sorted(str(s).split(": ", 1) for s in stated)
+    derived_from = {name: source for name, source in pairs}
+    return {"derived": sorted(derived_from), "derived_from": derived_from}
 
 
 def _read_span(index: _Index, node: str) -> Span:

@@ -79,3 +79,7 @@ class OutcomeRecord(BaseModel):
     confidence: float | None = None
     evidence: Span
     mentions: list[Span] = Field(default_factory=list)
+    # The fields computed rather than read ("value" for 62.7 from "69 of 110"), with what each was
+    # computed from; every other number of the record is written in its evidence or mentions.
+    derived: list[str] = Field(default_factory=list)
+    derived_from: dict[str, str] = Field(default_factory=dict)

@@ -61,6 +61,8 @@ def full_record(**changes: object) -> OutcomeRecord:
         "confidence": 0.875,
         "evidence": span("InO群で80.7%、標準化学療法群で29.4%（p<0.001）"),
         "mentions": [span("CR was 80.7% vs 29.4%."), span("InO群で80.7%")],
+        "derived": ["count"],
+        "derived_from": {"count": "80.7% of 109"},
     }
     fields.update(changes)
     return OutcomeRecord.model_validate(fields)

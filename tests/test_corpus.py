@@ -34,6 +34,16 @@ def test_every_paper_gives_records_whose_spans_are_exact(exported):
     assert exported == sorted(exported, key=lambda r: (r.paper.file, r.evidence.char_start, r.id))
 
 
+def test_kb_validate_finds_every_number_of_the_corpus_written_in_its_text(corpus_home, exported):
+    """No number without its text (issue 14): `kb validate` checks every stored record, and a
+    derived value says what it came from ("69 of 110")."""
+    result = run_kb(corpus_home, "validate")
+    assert result.returncode == 0, result.stderr
+    derived = [r for r in exported if r.derived]
+    assert derived and all(set(r.derived) == set(r.derived_from) for r in derived)
+    assert any(r.derived_from.get("value") == "69 of 110" for r in derived)
+
+
 def test_reingesting_the_corpus_changes_nothing(corpus_home, exported):
     health_before = run_kb(corpus_home, "export", "outcomes").stdout
     again = run_kb(corpus_home, "ingest", str(PAPERS))

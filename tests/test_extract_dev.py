@@ -49,6 +49,17 @@ def test_scorer_gate_on_real_published_text(part: str, dev_export: Path) -> None
     assert summary["precision"] >= min_precision, summary["precision"]
 
 
+@needs_dev
+def test_no_record_of_the_dev_texts_states_a_number_its_text_does_not(dev_export: Path) -> None:
+    """Every value, p-value, CI bound, hazard ratio, ± and n is written in the record's evidence or
+    mentions, or listed in `derived` with what it was computed from (issue 14)."""
+    from kb.provenance import unwritten_numbers
+
+    records = [OutcomeRecord.model_validate_json(line) for line in dev_export.open(encoding="utf-8")]
+    unwritten = {r.id: unwritten_numbers(r) for r in records if unwritten_numbers(r)}
+    assert len(records) > 500 and unwritten == {}
+
+
 # Study attribution on matched results (the scorer's attribute agreement), floors a little under
 # the figures measured with the trial-name tagger and the report-kind classifier.
 STUDY_GATES = {

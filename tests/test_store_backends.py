@@ -17,11 +17,12 @@ from pyoxigraph import NamedNode
 
 from kb.errors import KBError
 from kb.rdf_mapping import Minter, RunInfo, records_to_triples, triples_to_records
+from kb.records import Span
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
 from kb.store import BACKENDS, Dataset, Solutions, open_store
-from kb.store.dump import export_graph, import_dump, validate_store
+from kb.store.dump import export_graph, import_dump, unwritten_number_problems, validate_store
 from tests.conftest import line_extractor
 from tests.records_factory import PAPER, full_record, minimal_record
 
@@ -194,6 +195,47 @@ def test_dumps_round_trip_and_the_store_validates(settings, tmp_path):
         assert sum(item.triples for item in imported) == written
         assert {paper_id: set(store.paper_triples(paper_id)) for paper_id in store.paper_ids()} == before
         assert validate_store(store) == (2, [])
+
+
+def test_validate_reports_a_number_no_text_of_the_record_states(settings):
+    """A p-value the record's sentences do not state is reported; a value listed as derived (with
+    what it was computed from) is not."""
+    span = Span(text="CR was reached by 69 of 110 patients (P = 0.04).", char_start=0, char_end=48)
+    records = [
+        minimal_record(
+            "r-derived",
+            endpoint="CR",
+            statistic="rate",
+            unit="%",
+            value=62.7,
+            count=69,
+            n=110,
+            p_value=0.04,
+            evidence=span,
+            derived=["value"],
+            derived_from={"value": "69 of 110"},
+        ),
+        minimal_record(
+            "r-invented",
+            start=1,
+            endpoint="CR",
+            statistic="rate",
+            unit="%",
+            value=62.7,
+            count=69,
+            n=110,
+            p_value=0.05,
+            p_operator="<=",
+            evidence=span,
+        ),
+    ]
+    with open_store(settings, writable=True) as store:
+        store.replace_paper_graph(PAPER.id, triples_of(settings, records))
+        assert unwritten_number_problems(store) == [
+            "record r-invented: value 62.7, p_value 0.05 not written in its evidence or mentions"
+        ]
+        back = {r.id: r for r in triples_to_records(store.paper_triples(PAPER.id))}
+        assert back["r-derived"].derived_from == {"value": "69 of 110"}
 
 
 def test_the_vocabularies_are_in_the_store_and_the_default_graph_is_a_set(settings, papers):

@@ -27,7 +27,7 @@ from ingest.extract.lexicon import first_concept
 from ingest.extract.merge import merge_restatements
 from ingest.extract.report_kind import SECONDARY
 from ingest.extract.sentences import Draft, LinkTrace, extract_sentence
-from ingest.extract.studies import StudyContext, StudyTracker
+from ingest.extract.studies import StudyContext, StudyTracker, design_of, own_cohort_label
 from ingest.extract.tables import TableCell, parse_captions, parse_tables
 from ingest.extract.values import cohort_sizes, find_p_values
 from ingest.normalize import NormalizedText, normalize
@@ -77,11 +77,16 @@ def _unique_concepts(concepts: list[Concept]) -> list[Concept]:
     return list({c.id: c for c in concepts}.values())
 
 
-def _most_common_cohort(sentences: list[Sentence]) -> int | None:
-    """The paper's cohort: the patient count it states most often ('41例', '109 пациентов')."""
+def _most_common_cohort(sentences: list[Sentence]) -> tuple[int, Sentence] | None:
+    """The paper's cohort: the patient count it states most often ('41例', '109 пациентов'), with
+    the first sentence that states it (a record given that size quotes it)."""
     sizes = Counter(int(m.group(1)) for s in sentences for m in _COHORT_SIZE.finditer(s.text))
     common = [(count, size) for size, count in sizes.items() if count >= 2]
-    return max(common)[1] if common else None
+    if not common:
+        return None
+    size = max(common)[1]
+    first = next(s for s in sentences if any(int(m.group(1)) == size for m in _COHORT_SIZE.finditer(s.text)))
+    return size, first
 
 
 class PaperExtractor:
@@ -105,14 +110,17 @@ class PaperExtractor:
         report = parts.report_kind if parts else None
         secondhand = report is not None and report.kind(self.norm.text, trials) == SECONDARY
         self.tracker = StudyTracker(
-            self.norm.text, own_label=f"{document.id} (own cohort)", trials=trials, secondhand=secondhand
+            self.norm.text,
+            own_label=own_cohort_label(document.authors, document.year, design_of(self.norm.text[:6000])),
+            trials=trials,
+            secondhand=secondhand,
         )
         self._prior_cohort: int | None = None
         self._figures = figure_endpoints(document.text)
         self._figure_context: tuple[Concept, int] | None = None
         self._recent: list[list[ResultDraft]] = []
         self._previous_interventions: list[Concept] = []
-        self.own_cohort_size = _most_common_cohort(self.sentences)
+        self.own_cohort = _most_common_cohort(self.sentences)
         self._previous: list[Draft] = []
         self._last_endpoint: Concept | None = None  # of the last result stated in a sentence
 
@@ -165,7 +173,7 @@ class PaperExtractor:
                     for (s, e), _ in entry.arm_pairs
                 ]
             if not sentence_drafts:
-                self._p_value_for_recent(sentence.text)
+                self._p_value_for_recent(sentence)
             self._inherit_from_previous(sentence.text, sentence_drafts)
             sizes = cohort_sizes(sentence.text)
             self._prior_cohort = sizes[-1][1] if sizes else None
@@ -198,9 +206,10 @@ class PaperExtractor:
         self._figure_context = (concept, remaining - 1) if remaining > 1 else None
         return concept
 
-    def _p_value_for_recent(self, text: str) -> None:
+    def _p_value_for_recent(self, sentence: Sentence) -> None:
         """'Различия достоверны - р = 0,0004.': a sentence with only a p-value compares the results
-        of one endpoint stated in the sentences just before it."""
+        of one endpoint stated in the sentences just before it; it becomes one of their mentions."""
+        text = sentence.text
         p_values = find_p_values(text)
         if len(p_values) != 1 or not self._recent:
             return
@@ -211,8 +220,10 @@ class PaperExtractor:
         if len(recent) < 2 or len(endpoints) != 1:
             return
         key = f"p@{text[:40]}"
+        stated = self.norm.source_span(sentence.start, sentence.end)
         for d in recent:
             d.comparison_key, d.p_value, d.p_operator = key, p_values[0].value, p_values[0].operator
+            d.mentions.append(stated)
         self._recent = []
 
     def _inherit_from_previous(self, text: str, drafts: list[Draft]) -> None:
@@ -265,7 +276,7 @@ class PaperExtractor:
             comparison_key=c.group,
             confidence=confidence,
             origin="table",
-            mentions=[c.evidence],
+            mentions=[c.evidence, *c.sources],
             tabular=True,
         )
 
@@ -312,8 +323,10 @@ class PaperExtractor:
                 if arm is None:
                     arm = " + ".join(c.label for c in interventions) or None
             n = d.value.n or (_cohort_size(sentence.text, d.start, counts) if len(group) == 1 else None)
-            if n is None and study.is_primary and len(group) == 1 and arm is None:
-                n = self.own_cohort_size
+            mentions = [evidence]
+            if n is None and study.is_primary and len(group) == 1 and arm is None and self.own_cohort:
+                n, stated_in = self.own_cohort
+                mentions.append(self.norm.source_span(stated_in.start, stated_in.end))
             draft = ResultDraft(
                 endpoint=d.endpoint,
                 statistic=statistic,
@@ -342,7 +355,8 @@ class PaperExtractor:
                 comparison_key=f"{sentence.start}:{d.group}" if d.group is not None else None,
                 confidence=d.confidence if d.confidence is not None else 0.85 if d.group is None else 0.8,
                 origin=d.origin,
-                mentions=[evidence],
+                mentions=mentions,
+                derived=dict(d.value.derived),
             )
             result.append(draft)
         return result
@@ -480,6 +494,8 @@ def to_records(
                     else d.confidence,
                     evidence=Span(text=source[s:e], char_start=s, char_end=e),
                     mentions=[Span(text=source[a:b], char_start=a, char_end=b) for a, b in mentions],
+                    derived=sorted(d.derived),
+                    derived_from=dict(sorted(d.derived.items())),
                 ),
             )
         )

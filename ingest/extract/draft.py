@@ -39,6 +39,7 @@ class ResultDraft:
     origin: str = "grammar"  # "linker", "classifier", "grammar" or "table"
     tabular: bool = False  # stated in a table or figure legend
     mentions: list[tuple[int, int]] = field(default_factory=list)
+    derived: dict[str, str] = field(default_factory=dict)  # field -> what it was computed from
 
     @property
     def arm_key(self) -> str | None:
@@ -54,6 +55,9 @@ class ResultDraft:
         if other.completeness() > self.completeness():
             self.evidence = other.evidence
             self.value, self.decimals = other.value, other.decimals
+            self.derived.pop("value", None)
+            if "value" in other.derived:
+                self.derived["value"] = other.derived["value"]
         for name in (
             "time_months",
             "pm",
@@ -72,6 +76,8 @@ class ResultDraft:
         ):
             if getattr(self, name) is None and getattr(other, name) is not None:
                 setattr(self, name, getattr(other, name))
+                if name in other.derived:
+                    self.derived[name] = other.derived[name]
         if not self.interventions:
             self.interventions = other.interventions
         if other.confidence > self.confidence:

@@ -143,11 +143,15 @@ class StudyTracker:
         self.has_own_cohort = _has_own_cohort(paper_text) or (secondhand and principal is not None)
         design = design_of(paper_text[:6000])
         self.own = StudyContext("own", own_label, True, [], design, secondhand=secondhand)
+        self.own_named = False  # whether the own study's label is a trial's name
+        if self.has_own_cohort and not secondhand:
+            self.own.registry_ids = _own_registry(paper_text)
         if secondhand and not principal:
             self.own.label = "unnamed study the text reports on"
         if principal:
             known = named_trial(principal)
             self.own.label = known.label if known else principal
+            self.own_named = True
             self.own.registry_ids = known.registry_ids if known else []
             self.own.design = self.own.design or (known.design if known else None)
         self.by_ref: dict[str, StudyContext] = {}
@@ -166,8 +170,8 @@ class StudyTracker:
             # "In this randomized phase III trial (NCT...)": the trial named is the paper's own
             trial = named_trial(sentence)
             registry = _REGISTRY.findall(sentence)
-            if trial and not self.own.registry_ids and self.own.label.endswith("(own cohort)"):
-                self.own.label = trial.label
+            if trial and not self.own.registry_ids and not self.own_named:
+                self.own.label, self.own_named = trial.label, True
             self.own.registry_ids = sorted(
                 set(self.own.registry_ids) | set(registry) | set(trial.registry_ids if trial else [])
             )
@@ -250,3 +254,30 @@ def _has_own_cohort(text: str) -> bool:
     """An original article reports its own cohort; a review or a case report does not."""
     head = text[:8000]
     return not (cue("review").search(head) or cue("case_report").search(head[:600]))
+
+
+_INITIALS = re.compile(r"^(?:[A-ZА-ЯЁ][a-zа-яё]?\.\s*-?)+$")
+
+
+def _own_registry(paper_text: str) -> list[str]:
+    """An original article's registration ("This trial was registered at clinicaltrials.gov
+    #NCT03016871", "Phase 3〔NCT00355199〕"): the one registry id the text states, unless a trial
+    name stands right beside it (then it is that trial's, attributed where it is named)."""
+    found = set(_REGISTRY.findall(paper_text))
+    if len(found) != 1:
+        return []
+    registry = found.pop()
+    at = paper_text.index(registry)
+    beside = paper_text[max(0, at - 40) : at + len(registry) + 40]
+    return [] if named_trial(beside) else [registry]
+
+
+def own_cohort_label(authors: tuple[str, ...], year: int | None, design: str | None) -> str:
+    """The label of a paper's own study when it names no trial: its first author and year
+    ("Vavilova et al. 2023 cohort"), else its design ("this paper's retrospective cohort"), never
+    the file name."""
+    if authors:
+        words = [w for w in re.split(r"[\s,]+", authors[0]) if w and not _INITIALS.match(w)]
+        surname = max(words, key=len) if words else authors[0]
+        return f"{surname} et al. {year} cohort" if year else f"{surname} et al. cohort"
+    return f"this paper's {design}" if design else "this paper's own cohort"

@@ -56,6 +56,8 @@ class TableCell:
     pm: float | None = None
     group: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # other spans that state the cell's numbers: the total row (its n), a legend's p-value line
+    sources: tuple[tuple[int, int], ...] = ()
 
 
 def _lines(text: str) -> list[tuple[int, int, str]]:
@@ -149,6 +151,7 @@ def parse_tables(text: str) -> tuple[list[TableCell], list[tuple[int, int]]]:
                                 group=f"{table_id}:{j}"
                                 if p_val is not None and arms[k] is not None
                                 else None,
+                                sources=((lines[i][0], lines[i][1]),),
                             )
                         )
                 label_lines = []
@@ -188,11 +191,14 @@ def parse_captions(text: str) -> list[TableCell]:
         block = text[max(0, m.start() - 300) : m.end() + 300]
         p_op = p_val = None
         group = None
+        sources: tuple[tuple[int, int], ...] = ()
         if arm is not None:
+            offset = max(0, m.start() - 300)
             for pm in _CAPTION_P.finditer(block):
                 if _endpoint_of(pm["label"]) == endpoint:
                     p_op, p_val = pm["op"], to_float(pm["v"])
                     group = f"caption@{m.start() // 400}:{endpoint}"
+                    sources = ((offset + pm.start(), offset + pm.end()),)
         v = m["v"]
         out.append(
             TableCell(
@@ -207,6 +213,7 @@ def parse_captions(text: str) -> list[TableCell]:
                 p_val,
                 to_float(m["pm"]),
                 group,
+                sources=sources,
             )
         )
     return out

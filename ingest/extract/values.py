@@ -116,6 +116,8 @@ class Value:
     n: int | None = None
     subject_suffix: bool = False  # Turkish "%39'unda": the number is the subject, its endpoint follows
     extras: dict[str, str] = field(default_factory=dict)
+    # fields computed rather than read, with what from ("value": "69 of 110")
+    derived: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -448,7 +450,9 @@ def find_counts_of(text: str) -> list[Value]:
         count = int(m["count"] or m["count2"] or m["count3"])
         n = int(m["n"] or m["n2"] or m["n3"])
         if n > 0 and count <= n:
-            out.append(Value(m.start(), m.end(), "rate", round(count / n * 100, 1), 1, count=count, n=n))
+            v = Value(m.start(), m.end(), "rate", round(count / n * 100, 1), 1, count=count, n=n)
+            v.derived["value"] = f"{count} of {n}"
+            out.append(v)
     return out
 
 
@@ -481,15 +485,20 @@ def find_partitive_counts(text: str, prior_cohort: int | None) -> list[Value]:
         if re.match(r"'?\w*\s*\(?\s*%", text[m.end() : m.end() + 12]):
             continue  # "45'inin (%65)": the rate is stated, the count attaches to it
         count = int(m["a"] or m["b"] or m["c"])
+        from_previous = False
         if m["n"]:
             n: int | None = int(m["n"])
         else:
             before = [size for pos, size in sizes if pos < m.start() and size > count]
+            from_previous = not before
             n = before[-1] if before else (prior_cohort if prior_cohort and prior_cohort > count else None)
         if not n:
             continue
         start = m.start("c") if m["c"] else m.start("a") if m["a"] else m.start("b")
         v = Value(start, m.end(), "rate", round(count / n * 100, 1), 1, count=count, n=n)
+        v.derived["value"] = f"{count} of {n}"
+        if from_previous:
+            v.derived["n"] = "the cohort size the previous sentence states"
         v.subject_suffix = True
         out.append(v)
     return out

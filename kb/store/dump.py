@@ -17,7 +17,8 @@ from typing import BinaryIO
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from kb.errors import KBError, QueryRefused
-from kb.rdf_mapping import PREFIXES, Minter
+from kb.provenance import unwritten_numbers
+from kb.rdf_mapping import PREFIXES, Minter, triples_to_records
 from kb.store.base import GraphStore
 from kb.validation import GraphInvalid, validate_paper_graph
 
@@ -101,6 +102,24 @@ def import_dump(store: GraphStore, minter: Minter, path: Path, fmt: str | None =
     for paper_id, triples in graphs.items():
         store.replace_paper_graph(paper_id, triples)
     return [Imported(paper_id, len(triples)) for paper_id, triples in graphs.items()]
+
+
+def unwritten_number_problems(store: GraphStore) -> list[str]:
+    """One line per stored record with a number its evidence and mentions do not state and that it
+    does not list as derived (kb/provenance.py)."""
+    view = store.pinned()
+    lines = []
+    for paper_id in view.paper_ids():
+        try:
+            records = triples_to_records(view.paper_triples(paper_id))
+        except ValueError:
+            continue  # a graph that cannot be read as records breaks the shapes: reported there
+        for record in records:
+            missing = unwritten_numbers(record)
+            if missing:
+                shown = ", ".join(f"{name} {getattr(record, name)}" for name in missing)
+                lines.append(f"record {record.id}: {shown} not written in its evidence or mentions")
+    return lines
 
 
 def validate_store(store: GraphStore) -> tuple[int, list[GraphInvalid]]:
