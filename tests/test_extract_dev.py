@@ -63,9 +63,11 @@ def test_no_record_of_the_dev_texts_states_a_number_its_text_does_not(dev_export
 # Study attribution on matched results (the scorer's attribute agreement), floors a little under
 # the figures measured with the trial-name tagger and the report-kind classifier.
 STUDY_GATES = {
-    "tune": {"study (cited, not primary)": 0.80, "study (primary)": 0.90},
+    "tune": {"study (cited, not primary)": 0.80, "study (primary)": 0.90, "study (named trial)": 0.75},
     "check": {"study (cited, not primary)": 0.45, "study (named trial)": 0.90, "study (primary)": 0.95},
 }
+# Arms (the arm linker): a result the curators give an arm has one (tune 180/217, check 54/112).
+ARM_GATES = {"tune": 0.78, "check": 0.45}
 
 
 @needs_dev
@@ -75,6 +77,14 @@ def test_results_are_attributed_to_the_right_study(part: str, dev_export: Path) 
     for name, floor in STUDY_GATES[part].items():
         right, total = (int(x) for x in attributes[name].split("/"))
         assert right / total >= floor, (name, attributes[name])
+
+
+@needs_dev
+@pytest.mark.parametrize("part", sorted(ARM_GATES))
+def test_results_of_an_arm_are_given_their_arm(part: str, dev_export: Path) -> None:
+    attributes = score(SHARED / "dev" / f"gold-{part}.yaml", dev_export)["attributes"]
+    named, total = (int(x) for x in attributes["arm named"].split("/"))
+    assert named / total >= ARM_GATES[part], attributes["arm named"]
 
 
 @needs_dev

@@ -320,6 +320,23 @@ class PaperExtractor:
                     interventions = _unique_concepts([*under_study, *arm_drugs])
                 elif comparator:
                     interventions = experimental if k == 0 else comparator
+                elif arm and any(
+                    arm_drugs_of[j] and not _NEGATION.search(group[j].arm or "")
+                    for j in range(len(group))
+                    if j != k
+                ):
+                    # "daratumumab + Rd (70.6%) vs control (55.6%)": the arm compared with the one
+                    # named after a drug lacks that drug (the add-on design of most trials); its
+                    # backbone is what else the sentence, or else the paper, names
+                    added = {
+                        c.id
+                        for j, drugs in enumerate(arm_drugs_of)
+                        if j != k and not _NEGATION.search(group[j].arm or "")
+                        for c in drugs
+                    }
+                    interventions = [c for c in pico.interventions if c.id not in added] or [
+                        c for c in self.paper_context.interventions if c.id not in added
+                    ]
                 if arm is None:
                     arm = " + ".join(c.label for c in interventions) or None
             n = d.value.n or (_cohort_size(sentence.text, d.start, counts) if len(group) == 1 else None)
