@@ -98,6 +98,9 @@ def test_arms_a_comparison_would_merge_keep_their_own_words(tmp_path: Path) -> N
         ("≤6个月", "≤6 months"),
         ("年龄≥60岁", "≥60 years"),
         ("標準治療群", "standard therapy"),
+        ("対照群", "control"),
+        ("高危組", "high-risk"),
+        ("异基因细胞来源组", "allogeneic cell-derived"),
         ("Pola-BR", "Pola-BR"),  # the vocabularies name only part of it: kept as written
         ("ALL-REZ 2016", "ALL-REZ 2016"),
     ],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ingest.extract.lexicon import find_concepts
-from kb.vocab import cue
+from kb.vocab import cue, cue_group
 
 _NEGATION = re.compile(
     r"(?<!\w)(?:without|no|not|sin|sem|sans|ohne|senza|без|не)(?!\w)|yap[ıi]lmayan|almayan|olmayan|なし|未|无|非",
@@ -61,11 +61,15 @@ def _read_in_english(words: str) -> str | None:
         if all(m.end() <= s or m.start() >= e for s, e, _ in pieces):
             op = (m["op"] or "").replace("＜", "<").replace("＞", ">")
             pieces.append((m.start(), m.end(), f"{op}{m['n'].replace(',', '.')}{_unit(m['unit'])}"))
+    for label, pattern in cue_group("arm_terms").items():
+        for m in pattern.finditer(words):
+            if all(m.end() <= s or m.start() >= e for s, e, _ in pieces):
+                pieces.append((m.start(), m.end(), label))
     for m in _LATIN_WORD.finditer(words):
         if all(m.end() <= s or m.start() >= e for s, e, _ in pieces):
             pieces.append((m.start(), m.end(), m.group()))
-    letters = len(re.sub(r"\s", "", words))
-    covered = sum(e - s for s, e, _ in pieces)
+    letters = len(re.sub(r"[\W_]", "", words))
+    covered = sum(len(re.sub(r"[\W_]", "", words[s:e])) for s, e, _ in pieces)
     if not pieces or covered * 2 < letters:
         return None
     return " ".join(label for _, _, label in sorted(pieces))
