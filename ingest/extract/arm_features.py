@@ -103,6 +103,13 @@ def order_features(view: ArmView, v: Value, c: ArmPhrase) -> dict[str, float]:
         if len(named) >= len(members):
             break
     f: dict[str, float] = {f"comparison_size={min(len(members), 4)}": 1.0}
+    # "compared with patients given chemotherapy, those given blinatumomab had 34% vs 16%": the group
+    # a comparison word introduces is the comparator, the later number's
+    lead = view.text[max(0, c.start - 30) : c.start]
+    cue_before = list(cue("comparison").finditer(lead))
+    if cue_before and not re.search(r"[.;。；]", lead[cue_before[-1].end() :]):
+        member = "single" if len(members) == 1 else "first" if v.start == min(members) else "later"
+        f[f"comparator_phrase&member={member}"] = 1.0
     if len(members) > 1 and len(named) >= len(members):
         k = sorted(members).index(v.start)
         f["order_match"] = float(named[-len(members) :][k] == c.label)

@@ -13,12 +13,13 @@ from functools import cache
 from pathlib import Path
 
 from ingest.extract.arm_features import ArmView, arm_pair_features
+from ingest.extract.arm_labels import english_arm
 from ingest.extract.arms import ArmPhrase
 from ingest.extract.logistic import DictLogistic
 from ingest.extract.values import Value
 
 MODEL_PATH = Path(__file__).parent / "models" / "arm_linker.json"
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 
 
 class ArmLinker(DictLogistic):
@@ -44,7 +45,7 @@ class ArmLinker(DictLogistic):
             for v in numbers
         }
         chosen: dict[int, ArmPhrase | None] = {v.start: None for v in numbers}
-        taken: dict[int, set[str]] = {}
+        taken: dict[tuple[int, ...], list[ArmPhrase]] = {}
         pairs = sorted(
             ((p, start, k) for start, ranked in scored.items() for p, k in ranked if p >= self.threshold),
             reverse=True,
@@ -53,12 +54,21 @@ class ArmLinker(DictLogistic):
             if chosen[start] is not None:
                 continue
             group = tuple(view.comparison.get(start) or [start])
-            label = view.candidates[k].label
-            if label in taken.setdefault(hash(group), set()):
-                continue
-            chosen[start] = view.candidates[k]
-            taken[hash(group)].add(label)
+            phrase = view.candidates[k]
+            others = taken.setdefault(group, [])
+            if any(_same_arm(view.text, phrase, other) for other in others):
+                continue  # two numbers of one comparison are two arms
+            chosen[start] = phrase
+            others.append(phrase)
         return chosen
+
+
+def _same_arm(text: str, a: ArmPhrase, b: ArmPhrase) -> bool:
+    """Overlapping words, the same label, or the same English label ('в группе с блинатумомабом'
+    and 'блинатумомабом' both name the blinatumomab arm)."""
+    if (a.start < b.end and b.start < a.end) or a.label == b.label:
+        return True
+    return english_arm(text[a.start : a.end]) == english_arm(text[b.start : b.end])
 
 
 @cache

@@ -302,7 +302,7 @@ class PaperExtractor:
         for k, d in enumerate(group):
             statistic, unit, value, not_reached = _statistic(d)
             interventions = pico.interventions
-            arm = d.arm
+            arm, arm_stated = d.arm, True
             if separate_arms:
                 interventions = arm_drugs_of[k]  # "分别采用 CART 和 DLI": each arm is its own treatment
             elif len(group) > 1 and arm and _NEGATION.search(arm):
@@ -339,6 +339,7 @@ class PaperExtractor:
                     ]
                 if arm is None:
                     arm = " + ".join(c.label for c in interventions) or None
+                    arm_stated = False
             n = d.value.n or (_cohort_size(sentence.text, d.start, counts) if len(group) == 1 else None)
             mentions = [evidence]
             if n is None and study.is_primary and len(group) == 1 and arm is None and self.own_cohort:
@@ -363,6 +364,7 @@ class PaperExtractor:
                 p_operator=d.p_value.operator if d.p_value else None,
                 hazard_ratio=d.value.value if statistic == "hazard_ratio" else d.hazard_ratio,
                 arm=arm,
+                arm_stated=arm_stated,
                 interventions=list(interventions),
                 disease=pico.disease,
                 line=pico.line,
@@ -482,7 +484,7 @@ def to_records(
                         design=d.study.design,
                     ),
                     arm=arm_labels.get(d.arm) if d.arm else None,
-                    arm_text=d.arm,
+                    arm_text=d.arm if d.arm_stated else None,
                     interventions=[ConceptRef(id=c.id, label=c.label) for c in d.interventions],
                     antigens=antigens,
                     disease=ConceptRef(id=d.disease.id, label=d.disease.label) if d.disease else None,

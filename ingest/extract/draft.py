@@ -28,6 +28,7 @@ class ResultDraft:
     p_operator: str | None = None
     hazard_ratio: float | None = None
     arm: str | None = None
+    arm_stated: bool = True  # the arm is the paper's words, not a label made from the treatments
     interventions: list[Concept] = field(default_factory=list)
     disease: Concept | None = None
     line: Concept | None = None
@@ -78,6 +79,8 @@ class ResultDraft:
                 setattr(self, name, getattr(other, name))
                 if name in other.derived:
                     self.derived[name] = other.derived[name]
+                if name == "arm":
+                    self.arm_stated = other.arm_stated
         if not self.interventions:
             self.interventions = other.interventions
         if other.confidence > self.confidence:

@@ -98,7 +98,12 @@ def _setting(record: OutcomeRecord) -> str:
 def _study(record: OutcomeRecord) -> str:
     study = record.study
     label = "the authors' own cohort" if study.is_primary else study.label
-    if study.is_primary and study.label and not study.label.endswith("(own cohort)"):
+    # an own study named after a trial keeps its name; one named after the paper ("Vavilova et al.
+    # 2023 cohort", "this paper's phase II") is the authors' own cohort
+    named_after_paper = study.label.endswith(("cohort", "(own cohort)")) or study.label.startswith(
+        "this paper's"
+    )
+    if study.is_primary and study.label and not named_after_paper:
         label = f"{study.label}, the authors' own study"
     detail = [d for d in (study.design, *study.registry_ids) if d]
     return f"{label} ({'; '.join(detail)})" if detail else label
