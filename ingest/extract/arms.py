@@ -265,6 +265,14 @@ def arm_candidates(text: str) -> list[ArmPhrase]:
         *_parenthesis_candidates(text),
         *_code_candidates(text),
     ]
+    subgroups = [a for a in found if a.source == "subgroup"]
+    # a code inside a subgroup phrase is its head word ('with prior BCMA-directed therapy'): the
+    # phrase, not the code, names the group
+    found = [
+        a
+        for a in found
+        if a.source != "code" or not any(s.start <= a.start and a.end <= s.end for s in subgroups)
+    ]
     unique: dict[tuple[int, int], ArmPhrase] = {}
     for a in found:
         if a.label and (a.start, a.end) not in unique:
