@@ -201,33 +201,20 @@ def test_validate_reports_a_number_no_text_of_the_record_states(settings):
     """A p-value the record's sentences do not state is reported; a value listed as derived (with
     what it was computed from) is not."""
     span = Span(text="CR was reached by 69 of 110 patients (P = 0.04).", char_start=0, char_end=48)
+    cr = {
+        "endpoint": "CR",
+        "statistic": "rate",
+        "unit": "%",
+        "value": 62.7,
+        "count": 69,
+        "n": 110,
+        "evidence": span,
+    }
     records = [
         minimal_record(
-            "r-derived",
-            endpoint="CR",
-            statistic="rate",
-            unit="%",
-            value=62.7,
-            count=69,
-            n=110,
-            p_value=0.04,
-            evidence=span,
-            derived=["value"],
-            derived_from={"value": "69 of 110"},
+            "r-derived", p_value=0.04, derived=["value"], derived_from={"value": "69 of 110"}, **cr
         ),
-        minimal_record(
-            "r-invented",
-            start=1,
-            endpoint="CR",
-            statistic="rate",
-            unit="%",
-            value=62.7,
-            count=69,
-            n=110,
-            p_value=0.05,
-            p_operator="<=",
-            evidence=span,
-        ),
+        minimal_record("r-invented", start=1, p_value=0.05, p_operator="<=", **cr),
     ]
     with open_store(settings, writable=True) as store:
         store.replace_paper_graph(PAPER.id, triples_of(settings, records))

@@ -19,7 +19,8 @@ from ingest.extract.link_features import _tokens
 from ingest.extract.values import Value
 from kb.vocab import cue
 
-_NEGATION = re.compile(
+# words that make an arm the one without what it names ("без ТГСК", "sin trasplante", "未应用")
+NEGATION = re.compile(
     r"\b(?:without|no|non|not|sin|sem|sans|ohne|senza|без|не)\b|yap[ıi]lmayan|almayan|olmayan|なし|未|无|非|없",
     re.I,
 )
@@ -74,7 +75,7 @@ def phrase_features(view: ArmView, v: Value, c: ArmPhrase) -> dict[str, float]:
     f = {
         f"source={c.source}": 1.0,
         f"source={c.source}&kind={v.kind}": 1.0,
-        "negated": float(bool(_NEGATION.search(phrase))),
+        "negated": float(bool(NEGATION.search(phrase))),
         "has_group_word": float(bool(cue("group_words").search(phrase))),
         f"length={min(len(_tokens(phrase, 12)), 6)}": 1.0,
     }

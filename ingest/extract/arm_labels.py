@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import re
 
+from ingest.extract.arm_features import NEGATION as _NEGATION
 from ingest.extract.lexicon import find_concepts
 from kb.vocab import cue, cue_group
 
-_NEGATION = re.compile(
-    r"(?<!\w)(?:without|no|not|sin|sem|sans|ohne|senza|без|не)(?!\w)|yap[ıi]lmayan|almayan|olmayan|なし|未|无|非",
-    re.I,
-)
 _LATIN_WORD = re.compile(r"[A-Za-z][\w.+/-]*")
 _NON_LATIN_LETTER = re.compile(r"[^\W\dA-Za-zÀ-ɏ_]")
 _EDGE = re.compile(r"^(?:in |of |the |with |на |в |у )+|[\s,.;:]+$", re.I)

@@ -41,8 +41,8 @@ class ArmPhrase:
     start: int
     end: int
     label: str
-    source: str = "rule"  # what proposed it: "rule", "drug", "combination", "group", "subgroup",
-    # "parenthesis"
+    # what proposed it: "rule", "drug", "combination", "group", "subgroup", "parenthesis", "code"
+    source: str = "rule"
 
 
 _DRUG_ARM_LEAD = re.compile(r"(?:\bwith|\bversus|\bvs\.?|на фоне|\bпри|\bс)\s+$", re.I)
@@ -109,14 +109,14 @@ _WORD = re.compile(r"[^\W\d_][\w'’+/-]*|\d+(?:[.,]\d+)?", re.UNICODE)
 # words that end a phrase rather than belong to it: "grupo con daratumumab y ..."
 _FUNCTION_WORD = re.compile(
     r"and|or|vs|versus|was|were|had|is|the|of|in|y|o|e|et|und|oder|ve|и|или|а|de|del|da|do|des|du|der|die|das|em|en|"
-    r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all|",
+    r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all",
     re.I,
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 # words that open a subgroup after a patient word: "patients with / without / who / aged / in ..."
 _SUBGROUP_LEAD = re.compile(
     r"\b(?:with|without|who|aged|older|younger|receiving|treated|con|sin|que|com|sem|avec|sans|qui|mit|ohne|die|"
-    r"con|senza|che|с|без|котор\w+|в возрасте|старше|младше)\b",
+    r"senza|che|с|без|котор\w+|в возрасте|старше|младше)\b",
     re.I,
 )
 

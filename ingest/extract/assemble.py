@@ -27,7 +27,7 @@ from ingest.extract.lexicon import first_concept
 from ingest.extract.merge import merge_restatements
 from ingest.extract.report_kind import SECONDARY
 from ingest.extract.sentences import Draft, LinkTrace, extract_sentence
-from ingest.extract.studies import StudyContext, StudyTracker, design_of, own_cohort_label
+from ingest.extract.studies import StudyContext, StudyTracker
 from ingest.extract.tables import TableCell, parse_captions, parse_tables
 from ingest.extract.values import cohort_sizes, find_p_values
 from ingest.normalize import NormalizedText, normalize
@@ -111,7 +111,8 @@ class PaperExtractor:
         secondhand = report is not None and report.kind(self.norm.text, trials) == SECONDARY
         self.tracker = StudyTracker(
             self.norm.text,
-            own_label=own_cohort_label(document.authors, document.year, design_of(self.norm.text[:6000])),
+            authors=document.authors,
+            year=document.year,
             trials=trials,
             secondhand=secondhand,
         )

@@ -449,7 +449,16 @@ def extract_sentence(
     group_id = _comparisons(text, values, index_of, group_id, p_values)
     _order_arms(text, drafts, arm_phrases)
     if parts.arm_linker is not None or trace is not None:
-        _link_arms(text, values, drafts, breaks, parts, trace[traced:] if trace is not None else None, lead)
+        _link_arms(
+            text,
+            values,
+            drafts,
+            breaks,
+            parts,
+            trace[traced:] if trace is not None else None,
+            lead,
+            arm_phrases,
+        )
     _attach_p_values(text, drafts, p_values)
     del group_id
     return drafts
@@ -638,7 +647,8 @@ def _link_arms(
     breaks: list[int],
     parts: LearnedParts,
     trace: list[LinkTrace] | None,
-    lead: str = "",
+    lead: str,
+    arm_phrases: list[ArmPhrase],
 ) -> None:
     """Each result's arm by the arm linker, over every candidate phrase of the sentence and of
     `lead` (the text since the previous sentence's start: "ELd ... Ld. The ORR was 79% and 66%");
@@ -667,7 +677,8 @@ def _link_arms(
     for entry in trace or ():
         if entry.value.kind != "ratio" and id(entry.value) in moved:
             v = moved[id(entry.value)]
-            proposed.setdefault(v.start, _nearest_arm(find_arm_phrases(text), entry.value, text))
+            if v.start not in proposed:
+                proposed[v.start] = _nearest_arm(arm_phrases, entry.value, text)
             entry.arm_pairs = [
                 ((c.start - shift, c.end - shift), arm_pair_features(view, v, c)) for c in candidates
             ]

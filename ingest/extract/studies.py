@@ -129,9 +129,11 @@ class StudyTracker:
     def __init__(
         self,
         paper_text: str,
-        own_label: str,
+        own_label: str | None = None,
         trials: list[TrialMention] | None = None,
         secondhand: bool = False,
+        authors: tuple[str, ...] = (),
+        year: int | None = None,
     ) -> None:
         names = sorted({t.name for t in trials or []}, key=len, reverse=True)
         self._trial_names = (
@@ -142,7 +144,8 @@ class StudyTracker:
         principal = principal_trial(trials or [], head=len(paper_text) if secondhand else 300)
         self.has_own_cohort = _has_own_cohort(paper_text) or (secondhand and principal is not None)
         design = design_of(paper_text[:6000])
-        self.own = StudyContext("own", own_label, True, [], design, secondhand=secondhand)
+        label = own_label or own_cohort_label(authors, year, design)
+        self.own = StudyContext("own", label, True, [], design, secondhand=secondhand)
         self.own_named = False  # whether the own study's label is a trial's name
         if self.has_own_cohort and not secondhand:
             self.own.registry_ids = _own_registry(paper_text)
