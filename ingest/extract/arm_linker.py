@@ -15,8 +15,8 @@ from pathlib import Path
 from ingest.extract.arm_features import ArmView, arm_pair_features
 from ingest.extract.arm_labels import english_arm
 from ingest.extract.arms import ArmPhrase
-from ingest.extract.logistic import DictLogistic
 from ingest.extract.values import Value
+from kb.logistic import DictLogistic
 
 MODEL_PATH = Path(__file__).parent / "models" / "arm_linker.json"
 FEATURES_VERSION = 3

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from ingest.extract.logistic import DictLogistic, ModelMismatch, check_features_version
+from kb.logistic import DictLogistic, ModelMismatch, check_features_version
 
 MODEL_PATH = Path(__file__).parent / "models" / "endpoint_linker.json"
 # Bump when link_features changes meaning: a model fitted on other features is refused.

@@ -15,8 +15,8 @@ import math
 from functools import cache
 from pathlib import Path
 
-from ingest.extract.logistic import DictLogistic
 from ingest.extract.study_names import TrialMention
+from kb.logistic import DictLogistic
 from kb.vocab import cue
 
 MODEL_PATH = Path(__file__).parent / "models" / "report_kind.json"

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from ingest.extract.lexicon import find_concepts
-from ingest.extract.logistic import DictLogistic
+from kb.logistic import DictLogistic
 from kb.vocab import antigen_symbols, concepts, cue
 
 MODEL_PATH = Path(__file__).parent / "models" / "trial_names.json"

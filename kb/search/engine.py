@@ -25,16 +25,20 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+import sqlite_utils
+
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError, QueryRefused
 from kb.queries import graph_digests
 from kb.rdf_mapping import Minter, triples_to_records
 from kb.records import OutcomeRecord
-from kb.search.concept_terms import query_terms
+from kb.search.concept_terms import DOC_PREFIX, query_terms
 from kb.search.documents import with_gloss
 from kb.search.gloss import gloss_text
 from kb.search.index import DocRow, SearchIndex
 from kb.search.models import SearchHit, SearchResults
+from kb.search.rerank import Candidate, Question, shipped_reranker
 from kb.search.text import tokens
 from kb.settings import Settings
 from kb.store import GraphStore
@@ -62,6 +66,7 @@ class Fusion:
     depth: int = 50
     gloss_query: bool = True
     collapse: bool = True  # one hit per evidence sentence: records stated together show once
+    rerank: bool = True  # order the fused candidates by the learned reranker (kb.search.rerank)
 
 
 def check_k(k: int) -> int:
@@ -131,27 +136,23 @@ class Searcher:
             allowed = self.index.allowed(db, checked) if checked.any() else None
             if allowed == []:
                 return SearchResults(query=query, k=k, filters=given, results=[])
-            by_vector = self.index.nearest(db, vector, fusion.depth, allowed)
-            by_words = self.index.best_matching(db, terms, fusion.depth, allowed)
-            by_concepts = self.index.best_matching(db, query_terms(text), fusion.depth, allowed)
-            rankings = [
-                (by_vector, fusion.vector_weight),
-                (by_words, fusion.bm25_weight),
-                (by_concepts, fusion.concept_weight),
-            ]
-            fused = fuse(rankings, fusion.rrf_k)
-            rows = self.index.rows(db, [doc_id for doc_id, _ in fused[: 3 * k + 10]])
+            question, candidates, rows = self._candidates(db, text, vector, terms, allowed)
+        ranked = (
+            shipped_reranker().rank(question, candidates)
+            if fusion.rerank
+            else [(c, c.fused_score) for c in candidates]
+        )
         # A row counts only while its paper's graph in `store` (this answer's snapshot) holds the content
         # it was indexed from: an ingest commits the graph and the index one after the other.
         graphs = {row.paper.id: self._minter.graph(row.paper.id).value for row in rows.values()}
         digests = graph_digests(store, list(graphs.values()))
         hits: list[SearchHit] = []
         shown: set[tuple[str, int, int]] = set()
-        for doc_id, score in fused:
+        for candidate, score in ranked:
             if len(hits) == k:
                 break
-            row = rows.get(doc_id)
-            if row is None or digests.get(graphs[row.paper.id]) != row.digest:
+            row = rows[candidate.doc_id]
+            if digests.get(graphs[row.paper.id]) != row.digest:
                 continue
             span = (row.paper.id, row.char_start, row.char_end)
             if fusion.collapse and span in shown:
@@ -161,6 +162,70 @@ class Searcher:
                 hits.append(hit)
                 shown.add(span)
         return SearchResults(query=query, k=k, filters=given, results=hits)
+
+    def _candidates(
+        self,
+        db: sqlite_utils.Database,
+        text: str,
+        vector: np.ndarray,
+        words: list[str],
+        allowed: list[int] | None,
+    ) -> tuple[Question, list[Candidate], dict[int, DocRow]]:
+        """The question as the reranker sees it, and the fused pool of the three channels' `depth`
+        best documents, in fused order, with their index rows."""
+        fusion = self.fusion
+        concepts = query_terms(text)
+        channels = {
+            "vector_rank": self.index.nearest(db, vector, fusion.depth, allowed),
+            "bm25_rank": self.index.best_matching(db, words, fusion.depth, allowed),
+            "concept_rank": self.index.best_matching(db, concepts, fusion.depth, allowed),
+        }
+        weights = {
+            "vector_rank": fusion.vector_weight,
+            "bm25_rank": fusion.bm25_weight,
+            "concept_rank": fusion.concept_weight,
+        }
+        fused = fuse([(channels[name], weights[name]) for name in channels], fusion.rrf_k)
+        pool = [doc_id for doc_id, _ in fused]
+        rows = self.index.rows(db, pool)
+        terms = self.index.concept_terms(db, pool)
+        positions = {
+            name: {doc_id: r for r, doc_id in enumerate(ranking, start=1)}
+            for name, ranking in channels.items()
+        }
+        candidates = [
+            Candidate(
+                doc_id=doc_id,
+                paper_id=rows[doc_id].paper.id,
+                kind=rows[doc_id].kind,
+                text=rows[doc_id].text,
+                terms=terms.get(doc_id, frozenset()),
+                fused_score=score,
+                fused_rank=rank,
+                **{name: ranks.get(doc_id) for name, ranks in positions.items()},
+            )
+            for rank, (doc_id, score) in enumerate(fused, start=1)
+            if doc_id in rows
+        ]
+        return (
+            Question(text, frozenset(t for t in concepts if t.startswith(f"{DOC_PREFIX}."))),
+            candidates,
+            rows,
+        )
+
+    def candidates(
+        self, store: GraphStore, query: str
+    ) -> tuple[Question, list[tuple[Candidate, SearchHit | None]]]:
+        """Every fused candidate of `query`, in fused order, with the hit it would be: what the
+        reranker is fitted and measured on (kb.search.rerank_training)."""
+        text = check_query(query)
+        glossed = with_gloss(text, gloss_text(text)) if self.fusion.gloss_query else text
+        vector = self.embedder().queries([glossed])[0]
+        with self.index.reading() as db:
+            if db is None:
+                return Question(text, frozenset()), []
+            question, candidates, rows = self._candidates(db, text, vector, tokens(glossed), None)
+        return question, [(c, self._hit(store, rows[c.doc_id], c.fused_score)) for c in candidates]
 
     def _check_model(self, meta: Mapping[str, str]) -> None:
         built_with = meta.get("model")

@@ -54,10 +54,13 @@ from kb import outcome_table
 from kb.errors import KBError, QueryRefused
 from kb.records import PaperRef
 from kb.search.bm25 import Bm25Cache, Bm25Snapshot, load_postings
+from kb.search.concept_terms import DOC_PREFIX, PAPER_PREFIX
 from kb.search.documents import FACETS, PreparedPaper
 from kb.search.text import tokens
 from kb.search.vectors import VECTOR_TABLE, VectorCache
 from kb.settings import Settings
+
+CONCEPT_TERM_PREFIXES = (f"{DOC_PREFIX}.", f"{PAPER_PREFIX}.")
 
 SCHEMA_VERSION = "3"  # 3: concept terms (kb.search.concept_terms) in docs_fts
 VECTORS_PER_DOC = 8  # KNN depth per document wanted (passages have ~5 sentence vectors)
@@ -498,6 +501,21 @@ class SearchIndex:
         sql += " ORDER BY bm25(docs_fts) LIMIT ?"
         params.append(depth)
         return [row[0] for row in db.execute(sql, params)]
+
+    @staticmethod
+    def concept_terms(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, frozenset[str]]:
+        """The concept terms (kb.search.concept_terms) each document was indexed with: its FTS
+        tokens that start with a concept prefix (word tokens never hold a dot after a letter)."""
+        if not ids:
+            return {}
+        found = db.execute(
+            "SELECT rowid, tokens FROM docs_fts WHERE rowid IN (SELECT value FROM json_each(?))",
+            [_json_ids(ids)],
+        )
+        return {
+            doc_id: frozenset(t for t in (tokens or "").split() if t.startswith(CONCEPT_TERM_PREFIXES))
+            for doc_id, tokens in found
+        }
 
     @staticmethod
     def rows(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, DocRow]:

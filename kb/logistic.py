@@ -1,8 +1,9 @@
 """Binary logistic regression over feature dicts, persisted as readable JSON weights.
 
-The learned parts of the extractor that decide yes or no (does this number belong to this mention;
-is this word a trial's name; does this text report its own study) are this one estimator with
-their own features. Fitting needs scikit-learn; predicting needs only the weights, saved with the
+The learned parts that decide yes or no (the extractor's: does this number belong to this mention,
+is this word a trial's name, does this text report its own study; the search's: does this document
+answer this question) are this one estimator with their own features. Fitting needs scikit-learn;
+predicting needs only the weights, saved with the
 version of the features they were fitted on, so a model of other features is refused.
 """
 
@@ -18,12 +19,17 @@ class ModelMismatch(RuntimeError):
     """A saved model was fitted on another version of the features."""
 
 
-def check_features_version(path: Path, found: object, expected: int) -> None:
+EXTRACTOR_REBUILD = "python -m ingest.extract.training fit"
+
+
+def check_features_version(
+    path: Path, found: object, expected: int, rebuild: str = EXTRACTOR_REBUILD
+) -> None:
     """Refuse a model fitted on other features, saying how to rebuild it."""
     if found != expected:
         raise ModelMismatch(
             f"{path} was fitted on features version {found}, these are version {expected}; "
-            "rebuild it: python -m ingest.extract.training fit"
+            f"rebuild it: {rebuild}"
         )
 
 
@@ -38,10 +44,17 @@ class DictLogistic:
     model_name: ClassVar[str] = "logistic"
     model_path: ClassVar[Path]
     features_version: ClassVar[int] = 1
+    rebuild_command: ClassVar[str] = EXTRACTOR_REBUILD
 
-    def __init__(self, C: float = 0.1, threshold: float = 0.5) -> None:  # noqa: N803 (scikit-learn names)
+    def __init__(
+        self,
+        C: float = 0.1,  # noqa: N803 (scikit-learn names)
+        threshold: float = 0.5,
+        class_weight: str | None = None,
+    ) -> None:
         self.C = C
         self.threshold = threshold
+        self.class_weight = class_weight
         self.weights_: dict[str, float] = {}
         self.intercept_ = 0.0
 
@@ -51,7 +64,7 @@ class DictLogistic:
 
         vectorizer = DictVectorizer(sort=True)
         matrix = vectorizer.fit_transform(X)
-        model = LogisticRegression(C=self.C, solver="lbfgs", max_iter=2000)
+        model = LogisticRegression(C=self.C, solver="lbfgs", max_iter=2000, class_weight=self.class_weight)
         model.fit(matrix, y)
         names = vectorizer.get_feature_names_out()
         self.weights_ = {
@@ -89,7 +102,7 @@ class DictLogistic:
     def load(cls, path: Path | None = None) -> Self:
         path = path or cls.model_path
         state = json.loads(path.read_text(encoding="utf-8"))
-        check_features_version(path, state.get("features_version"), cls.features_version)
+        check_features_version(path, state.get("features_version"), cls.features_version, cls.rebuild_command)
         model = cls(C=state["C"], threshold=state["threshold"])
         model.weights_ = dict(state["weights"])
         model.intercept_ = float(state["intercept"])
