@@ -5,8 +5,8 @@ language. This module turns them into what a person types and reads:
 
 - `resolve(kind, text)`: the concept ids a filter value means: an id, a label, a short name, a
   display label, or any wording the vocabulary patterns accept (`блинатумомаб` -> blinatumomab).
-- `with_subtypes(disease ids)`: the diseases and all their subtypes (`parent` links), so that asking
-  for B-ALL includes Ph+ B-ALL.
+- `with_subtypes(ids, kind)`: the concepts and all their narrower ones (`parent` links), so that
+  asking for B-ALL includes Ph+ B-ALL, and asking for CD19 CAR-T includes axicabtagene ciloleucel.
 - `lookup(text)`: autocomplete across languages: concepts with a label starting with the text, or
   with a pattern that a word starting with the text could match (`блина` -> blinatumomab).
 
@@ -31,7 +31,7 @@ import yaml
 from kb import vocab
 from kb.endpoints import ENDPOINTS
 
-Kind = Literal["antigen", "intervention", "drug_class", "disease", "endpoint", "line", "population"]
+Kind = Literal["antigen", "intervention", "drug_class", "disease", "endpoint", "line", "population", "design"]
 KINDS: tuple[str, ...] = (
     "antigen",
     "intervention",
@@ -40,6 +40,7 @@ KINDS: tuple[str, ...] = (
     "endpoint",
     "line",
     "population",
+    "design",
 )
 # kind -> vocabulary file (antigens and drug classes are read off the interventions)
 _FILES = {
@@ -48,6 +49,7 @@ _FILES = {
     "endpoint": "endpoints",
     "line": "lines",
     "population": "populations",
+    "design": "designs",
 }
 LABELS_FILE = vocab.VOCAB_DIR / "labels.yaml"
 ANTIGENS_FILE = vocab.VOCAB_DIR / "antigens.yaml"
@@ -311,24 +313,25 @@ def resolve(kind: str, text: str) -> tuple[str, ...]:
 
 
 @cache
-def _children() -> dict[str, tuple[str, ...]]:
+def _children(kind: str) -> dict[str, tuple[str, ...]]:
     children: dict[str, list[str]] = {}
-    for disease in entries("disease"):
-        if disease.parent:
-            children.setdefault(disease.parent, []).append(disease.id)
+    for narrower in entries(kind):
+        if narrower.parent:
+            children.setdefault(narrower.parent, []).append(narrower.id)
     return {parent: tuple(kids) for parent, kids in children.items()}
 
 
-def with_subtypes(disease_ids: Iterable[str]) -> tuple[str, ...]:
-    """The diseases and all their subtypes, each once, parents first."""
+def with_subtypes(ids: Iterable[str], kind: str = "disease") -> tuple[str, ...]:
+    """The concepts and all their narrower ones (subtypes of a disease, products of a CAR-T
+    class), each once, broader ones first."""
     out: dict[str, None] = {}
-    stack = list(disease_ids)[::-1]
+    stack = list(ids)[::-1]
     while stack:
         ident = stack.pop()
         if ident in out:
             continue
         out[ident] = None
-        stack.extend(reversed(_children().get(ident, ())))
+        stack.extend(reversed(_children(kind).get(ident, ())))
     return tuple(out)
 
 

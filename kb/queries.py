@@ -420,10 +420,10 @@ def _concept_values(store: ValueSource, kind: str, value: str) -> tuple[str, ...
     in_store = [ident for pair in known for ident in pair if ident.lower() == folded]
     if not resolved and not in_store:
         raise QueryRefused(_unknown_message(kind, value, known))
-    if kind == "disease":
+    if kind in ("disease", "intervention"):
         resolved = list(
             concepts.with_subtypes(
-                [*resolved, *(i for i, label in known if folded in (i.lower(), label.lower()))]
+                [*resolved, *(i for i, label in known if folded in (i.lower(), label.lower()))], kind
             )
         )
     return tuple(dict.fromkeys(v.lower() for v in [*resolved, *in_store, folded]))

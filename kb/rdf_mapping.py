@@ -50,7 +50,7 @@ from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
 # order, languages and language sections, source format).
 # 4: concepts described in the vocabulary graphs, not per paper; numbers xsd:decimal / xsd:integer;
 # line of therapy and population linked to their concepts.
-MAPPING_VERSION = "4"
+MAPPING_VERSION = "5"
 
 HK = "https://w3id.org/hemekb/ontology#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -178,6 +178,7 @@ _CONCEPT_CLASSES = {
     "disease": "Disease",
     "line": "LineOfTherapy",
     "population": "Population",
+    "design": "StudyDesign",
 }
 _DATATYPES = {"string": XSD_STRING, "integer": XSD_INTEGER, "boolean": XSD_BOOLEAN}
 # Datatypes a number may be read back from ("number": integer when whole, else decimal).
@@ -529,6 +530,11 @@ class _GraphBuilder:
             self.add(node, LABEL, Literal(study.label))
             if study.design is not None:
                 self.add(node, _hk("design"), Literal(study.design))
+                # the stated design stays a literal; the design concept it names is linked beside it
+                design = stated_concept("design", study.design)
+                if design is not None:
+                    ref = ConceptRef(id=design, label=concept_label("design", design))
+                    self.add(node, _hk("designConcept"), self.concept("design", ref))
             records = [registry_iri(registry_id) for registry_id in study.registry_ids]
             for record in records:
                 self.add(node, _hk("registryRecord"), record)

@@ -58,6 +58,7 @@ SCHEMES: dict[str, tuple[str, str]] = {
     "disease": ("Disease", "Diseases"),
     "line": ("LineOfTherapy", "Lines of therapy and disease settings"),
     "population": ("Population", "Patient populations"),
+    "design": ("StudyDesign", "Study designs"),
 }
 
 

@@ -53,6 +53,7 @@ def test_every_vocabulary_is_a_concept_scheme_in_its_own_graph(corpus_server):
         "disease",
         "line",
         "population",
+        "design",
     }
     assert all(n > 0 for n in sizes.values())
 
@@ -74,6 +75,28 @@ def test_results_point_to_line_and_population_concepts_and_keep_the_stated_phras
     assert any(row["line"] == BASE + "line/relapsed-refractory" for row in found)
     populations = select(corpus_server, "SELECT DISTINCT ?p WHERE { ?r hk:populationConcept ?p }")
     assert {BASE + "population/pediatric", BASE + "population/adult"} <= {row["p"] for row in populations}
+
+
+def test_a_study_points_to_its_design_concept_which_is_narrower_than_its_phase(corpus_server):
+    """TOWER is a randomised phase III trial: its design concept is under phase III, named in
+    Russian too, and asking for phase III designs finds it with the other phase III trials."""
+    found = select(
+        corpus_server,
+        "SELECT ?design ?stated ?broader ?ru WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label ;"
+        " hk:design ?stated ;"
+        " hk:designConcept ?design . ?design skos:broader ?broader ; skos:prefLabel ?ru ."
+        ' FILTER(?label = "TOWER" && LANG(?ru) = "ru") }',
+    )
+    assert found, "TOWER has no design concept"
+    row = found[0]
+    assert row["design"] == BASE + "design/randomized-phase-iii" and row["stated"] == "randomized phase III"
+    assert row["broader"] == BASE + "design/phase-iii"
+    assert row["ru"] == "рандомизированное исследование III фазы"
+    phase_iii = select(
+        corpus_server,
+        f"SELECT DISTINCT ?s WHERE {{ ?s hk:designConcept/skos:broader* <{BASE}design/phase-iii> }}",
+    )
+    assert len(phase_iii) >= 4  # TOWER, ALCYONE, INO-VATE ALL (stated "phase III"), ...
 
 
 def test_a_plain_triple_pattern_matches_a_whole_time_point(corpus_server):

@@ -10,7 +10,7 @@ import yaml
 from kb import vocab
 from kb.vocab import LANGUAGES, VOCAB_DIR, antigen, concepts, labels
 
-LABELLED_KINDS = ("endpoints", "interventions", "diseases", "lines", "populations")
+LABELLED_KINDS = ("endpoints", "interventions", "diseases", "lines", "populations", "designs")
 HGNC = re.compile(r"^HGNC:\d+$")
 NCIT = re.compile(r"^C\d+$")
 NCT = re.compile(r"^NCT\d{8}$")

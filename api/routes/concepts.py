@@ -85,8 +85,8 @@ def _results(kind: str, entry: concepts.ConceptEntry, counts: dict[str, int]) ->
     if kind in ("line", "population"):
         return folded.get(entry.label.lower(), 0), None
     direct = folded.get(entry.id.lower(), 0)
-    if kind == "disease":
-        return direct, sum(folded.get(d.lower(), 0) for d in concepts.with_subtypes([entry.id]))
+    if kind in ("disease", "intervention"):
+        return direct, sum(folded.get(d.lower(), 0) for d in concepts.with_subtypes([entry.id], kind))
     return direct, None
 
 

@@ -25,7 +25,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from api.routes.sparql import RESPONSES, query_dispatcher, sparql_error, without_body
 from kb.errors import KBError
-from kb.rdf_mapping import HK
+from kb.rdf_mapping import HK, concept_label
 from kb.settings import Settings
 from kb.sparql.errors import NotAcceptable, ProtocolError, ResourceNotFound
 from kb.sparql.pool import Job
@@ -139,7 +139,9 @@ async def _results_using(request: Request, iri: str, local: str, settings: Setti
         return ""
     node = NamedNode(iri)
     job = Job(
-        query=f"SELECT DISTINCT ?result WHERE {{ ?result ?link {node} ; a <{HK}OutcomeResult> }}"
+        # a result points at its concepts; at a design, through its study
+        query=f"SELECT DISTINCT ?result WHERE {{ ?result a <{HK}OutcomeResult> ."
+        f" {{ ?result ?link {node} }} UNION {{ ?result <{HK}study> ?study . ?study ?studyLink {node} }} }}"
         " ORDER BY ?result",
         dataset=Dataset(),
         format_param="tsv",
@@ -153,7 +155,9 @@ async def _results_using(request: Request, iri: str, local: str, settings: Setti
     found = [line.strip()[1:-1] for line in answer.body.decode("utf-8").splitlines()[1:] if line.strip()]
     items = "\n".join(f"<li>{_html_term(NamedNode(r), settings)}</li>" for r in found[:_USERS_SHOWN])
     more = f"<p>… and {len(found) - _USERS_SHOWN} more.</p>" if len(found) > _USERS_SHOWN else ""
-    query = quote(kind) + "=" + quote(unquote(concept_id))
+    # the design filter matches the stated design's words ("phase III" finds the randomised ones too)
+    value = concept_label("design", unquote(concept_id)) if kind == "design" else unquote(concept_id)
+    query = quote(kind) + "=" + quote(value)
     return (
         f"<h2>Results that use it ({len(found)})</h2>\n"
         f'<p><a href="/outcomes?{query}">as JSON (/outcomes?{escape(unquote(query))})</a> ·'

@@ -12,8 +12,15 @@ from dataclasses import dataclass, field
 from ingest.extract.lexicon import find_concepts
 from kb.vocab import Concept
 
-COMPARATOR_CLASSES = {"chemotherapy", "standard of care"}
-BACKGROUND_CLASSES = {"chemotherapy", "standard of care", "transplant", "corticosteroid", "cellular therapy"}
+COMPARATOR_CLASSES = {"chemotherapy", "standard of care", "placebo"}
+BACKGROUND_CLASSES = {
+    "chemotherapy",
+    "standard of care",
+    "placebo",
+    "transplant",
+    "corticosteroid",
+    "cellular therapy",
+}
 
 
 @dataclass
@@ -75,11 +82,11 @@ def _unique(concepts: list[Concept]) -> list[Concept]:
 
 
 def _specific_interventions(found: list[Concept]) -> list[Concept]:
-    """Drop the generic CAR-T concept when a targeted CAR-T is named."""
-    ids = {c.id for c in found}
-    if ids & {"cd19-car-t", "cd22-car-t", "bcma-car-t"}:
-        found = [c for c in found if c.id != "car-t"]
-    return found
+    """Drop a concept when a narrower one is named: the generic CAR-T when a targeted CAR-T or a
+    product is named, CD19 CAR-T when its product (axicabtagene ciloleucel) is."""
+    broader = {str(c.extra["parent"]) for c in found if c.extra.get("parent")}
+    targeted = any(c.extra.get("drug_class") == "CAR-T" and c.id != "car-t" for c in found)
+    return [c for c in found if c.id not in broader and not (c.id == "car-t" and targeted)]
 
 
 def _expand_regimens(found: list[Concept]) -> list[Concept]:

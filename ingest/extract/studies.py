@@ -49,19 +49,61 @@ _ANAPHOR = re.compile(
     re.I,
 )
 _PHASES = [
-    (r"phase\s*(?:I/II|1/2)\b|faz\s*I/II|I/II\s*фаз\w*|фаз\w*\s*I/II|I/II期|第I/II相", "phase I/II"),
-    (r"phase\s*(?:III|3)\b|faz\s*III\b|III\s*фаз\w*|фаз\w*\s*III\b|III期|Ⅲ期|第III相|第Ⅲ相", "phase III"),
-    (r"phase\s*(?:II|2)\b|faz[- ]?II\b|II\s*фаз\w*|фаз\w*\s*II\b|II期|Ⅱ期|第II相|第Ⅱ相", "phase II"),
-    (r"phase\s*(?:I|1)\b|faz\s*I\b|I\s*фаз\w*|фаз\w*\s*I\b|\bI\s*期|Ⅰ期|第I相|第Ⅰ相", "phase I"),
+    (
+        r"phase\s*(?:I/II|1/2)\b|faz\s*I/II|I/II\s*фаз\w*|фаз\w*\s*I/II|I/II期|第I/II相|fase\s*(?:I/II|1/2)\b"
+        r"|Phase-(?:I/II|1/2)\b|(?<![\d.])(?:I/II|1/2)\s*상\b",
+        "phase I/II",
+    ),
+    (
+        r"phase\s*(?:III|3)\b|faz\s*III\b|III\s*фаз\w*|фаз\w*\s*III\b|III期|Ⅲ期|第III相|第Ⅲ相|fase\s*(?:III|3)\b"
+        r"|Phase-(?:III|3)\b|(?<![\d.])(?:III|3)\s*상\b",
+        "phase III",
+    ),
+    (
+        r"phase\s*(?:II|2)\b|faz[- ]?II\b|II\s*фаз\w*|фаз\w*\s*II\b|II期|Ⅱ期|第II相|第Ⅱ相|fase\s*(?:II|2)\b"
+        r"|Phase-(?:II|2)\b|(?<![\d.])(?:II|2)\s*상\b",
+        "phase II",
+    ),
+    (
+        r"phase\s*(?:I|1)\b|faz\s*I\b|I\s*фаз\w*|фаз\w*\s*I\b|\bI\s*期|Ⅰ期|第I相|第Ⅰ相|fase\s*(?:I|1)\b"
+        r"|Phase-(?:I|1)\b|(?<![\d./])(?:I|1)\s*상\b",
+        "phase I",
+    ),
 ]
 _PHASE_PATTERNS = [(re.compile(pattern, re.I), name) for pattern, name in _PHASES]
-_RANDOMIZED = re.compile(r"randomi[sz]ed|рандомизир\w*|randomize|随机|無作為化|ランダム化", re.I)
-_SINGLE_ARM = re.compile(r"single[- ]arm|tek kollu|однорукав\w*|单臂|単群", re.I)
+_RANDOMIZED = re.compile(
+    r"randomi[sz]ed|рандомизир\w*|randomize|随机|無作為化|ランダム化|aleatori[sz]ad\w*|randomi[sz]ad[oa]s?\b"
+    r"|randomis[ée]e?s?\b|randomisiert\w*|randomizzat\w*|무작위|랜덤화",
+    re.I,
+)
+_SINGLE_ARM = re.compile(
+    r"single[- ]arm|tek kollu|однорукав\w*|单臂|単群|(?:de )?(?:un )?(?:solo )?brazo [úu]nico|un solo brazo"
+    r"|bra[çc]o [úu]nico|bras unique|einarmig\w*|a braccio singolo|단일군|단일 ?팔",
+    re.I,
+)
 _OTHER_DESIGNS = [
-    (re.compile(r"ретроспектив\w*|retrospective|回顾性|geriye dönük|後方視的", re.I), "retrospective cohort"),
-    (re.compile(r"case report|olgu sunumu|клиническ\w* случа\w*|症例報告|个案", re.I), "case report"),
     (
-        re.compile(r"expanded[- ]access|genişletilmiş erişim\w*|расширенн\w* доступ\w*", re.I),
+        re.compile(
+            r"ретроспектив\w*|retrospective|回顾性|geriye dönük|後方視的|retrospectiv[oa]s?\b"
+            r"|r[ée]trospecti(?:f|ve)s?|retrospektiv\w*|retrospettiv\w*|후향적|retrospektif",
+            re.I,
+        ),
+        "retrospective cohort",
+    ),
+    (
+        re.compile(
+            r"case report|olgu sunumu|клиническ\w* случа\w*|症例報告|个案|reporte de (?:un )?caso"
+            r"|relato de caso|cas clinique|Fallbericht|caso clinico|증례 ?보고",
+            re.I,
+        ),
+        "case report",
+    ),
+    (
+        re.compile(
+            r"expanded[- ]access|genişletilmiş erişim\w*|расширенн\w* доступ\w*|acceso expandido"
+            r"|acesso expandido|acc[èe]s [ée]largi|拓展性临床试验|拡大アクセス",
+            re.I,
+        ),
         "expanded access",
     ),
 ]

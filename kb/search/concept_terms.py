@@ -42,7 +42,8 @@ def _antigen_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def concept_keys(found: Iterable[tuple[str, str]], text: str = "") -> set[tuple[str, str]]:
     """The (kind, id) concepts `found` in a text, with what they imply: a drug's target antigens and
     drug class, a disease's more general diseases (a question about myeloma meets a passage on
-    newly diagnosed myeloma); and the antigens `text` names as such ("anti-CD38")."""
+    newly diagnosed myeloma), a CAR-T product's CAR-T class; and the antigens `text` names as such
+    ("anti-CD38")."""
     keys: set[tuple[str, str]] = set()
     for kind, ident in found:
         keys.add((kind, ident))
@@ -59,15 +60,15 @@ def _implied(kind: str, ident: str) -> frozenset[tuple[str, str]]:
         found = concept(kind, ident)
     except KeyError:  # an id the vocabulary no longer has (a record extracted with an older one)
         return frozenset()
+    keys: set[tuple[str, str]] = set()
     if kind == "interventions":
-        keys = {("antigens", a) for a in found.antigens if a != "CD3"}  # CD3: every engager's partner
+        keys |= {("antigens", a) for a in found.antigens if a != "CD3"}  # CD3: every engager's partner
         if found.extra.get("drug_class"):
             keys.add(("classes", str(found.extra["drug_class"])))
-        return frozenset(keys)
-    parent = found.extra.get("parent")
-    if not parent:
-        return frozenset()
-    return frozenset({("diseases", str(parent))} | _implied("diseases", str(parent)))
+    parent = found.extra.get("parent")  # a disease's broader disease, a CAR-T product's CAR-T class
+    if parent:
+        keys |= {(kind, str(parent))} | _implied(kind, str(parent))
+    return frozenset(keys)
 
 
 def gloss_keys(found: Iterable[Gloss]) -> list[tuple[str, str]]:

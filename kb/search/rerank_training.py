@@ -82,12 +82,15 @@ def build_store(home: Path) -> None:
             if conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == expected:
                 return
     env = {**os.environ, "KB_HOME": str(home)}
-    subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-m", "kb", "ingest", *map(str, papers)],
         env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if run.returncode != 0:
+        raise RuntimeError(f"kb ingest failed ({run.returncode}): {run.stderr[-2000:]}")
 
 
 def judged_questions(home: Path) -> list[Judged]:
