@@ -6,9 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.readers import SUFFIXES, read_text
-
-SUPPORTED_SUFFIXES = SUFFIXES
+from ingest.readers import read_text
 
 
 @dataclass(frozen=True)

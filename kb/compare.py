@@ -101,9 +101,6 @@ class ComparisonTable(BaseModel):
     rows: list[Row]
     papers: list[PaperRef] = Field(description="The papers behind the rows (the table's sources).")
 
-    def value_columns(self) -> list[Column]:
-        return [c for c in self.columns if c.kind != "row"]
-
     def text_rows(self) -> list[list[str]]:
         """Every row as the strings of every column, in column order (for CSV, XLSX, Markdown)."""
         out = []

@@ -25,6 +25,7 @@ from ingest.extract.training import (
     training_texts,
 )
 from kb.vocab import concepts
+from tests.model_files import stale_copy
 
 SHARED = shared_dir()
 needs_shared = pytest.mark.skipif(
@@ -104,12 +105,8 @@ def test_rebuild_reproduces_the_shipped_models_and_their_scores() -> None:
 def test_a_model_of_other_features_is_refused_with_the_command_to_rebuild(tmp_path: Path) -> None:
     from ingest.extract.endpoint_linker import MODEL_PATH
 
-    state = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    state["features_version"] = 0
-    stale = tmp_path / "endpoint_linker.json"
-    stale.write_text(json.dumps(state), encoding="utf-8")
     with pytest.raises(ModelMismatch, match=r"python -m ingest\.extract\.training fit"):
-        EndpointLinker.load(stale)
+        EndpointLinker.load(stale_copy(MODEL_PATH, tmp_path))
 
 
 def test_saved_models_load_back_unchanged(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from kb.search.rerank import (
 )
 from kb.search.rerank_training import build_store, cross_validate, fit_reranker, judged_questions, shared_dir
 from tests.conftest import LiveServer
+from tests.model_files import stale_copy
 
 SHARED = shared_dir()
 REPO = Path(__file__).resolve().parents[1]
@@ -84,12 +85,8 @@ def test_features_rank_papers_by_their_best_document() -> None:
 
 
 def test_a_reranker_of_other_features_is_refused_with_the_command_to_rebuild(tmp_path: Path) -> None:
-    state = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    state["features_version"] = 0
-    stale = tmp_path / "reranker.json"
-    stale.write_text(json.dumps(state), encoding="utf-8")
     with pytest.raises(ModelMismatch, match=r"python -m kb\.search\.rerank_training fit"):
-        Reranker.load(stale)
+        Reranker.load(stale_copy(MODEL_PATH, tmp_path))
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,6 @@ class Mention:
     end: int
     concept: Concept
 
-    @property
-    def text_span(self) -> tuple[int, int]:
-        return self.start, self.end
-
 
 def find_concepts(text: str, kind: str, start: int = 0, end: int | None = None) -> list[Mention]:
     """Mentions of every concept of `kind` in text[start:end], longest first where they overlap."""

@@ -709,7 +709,3 @@ def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue]) -> 
                 d.p_value = candidates[0]
             if hazard:
                 d.hazard_ratio = hazard[0].value.value  # "(hazard ratio, 0.62; ...)" belongs to both arms
-
-
-def endpoint_label(code: str) -> str:
-    return concept("endpoints", code).label

@@ -9,7 +9,7 @@ column and optionally a p-value. Captions: "OS; n = 109, 61 alive; 45 ± 8%" lin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ingest.extract.lexicon import find_concepts
 from ingest.extract.values import to_float
@@ -55,7 +55,6 @@ class TableCell:
     p_value: float | None = None
     pm: float | None = None
     group: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
     # other spans that state the cell's numbers: the total row (its n), a legend's p-value line
     sources: tuple[tuple[int, int], ...] = ()
 

@@ -39,11 +39,6 @@ def _landmark_lists(text: str) -> list[TimePoint]:
     return out
 
 
-def _number_word_pattern() -> str:
-    words = [p.pattern for p in cue_group("number_words").values()]
-    return "|".join(words)
-
-
 _LANDMARK = re.compile(
     rf"(?P<num>{NUM})\s*\.?\s*(?:-\s*)?(?P<unit>"
     + "|".join(f"(?P<{unit}>{pattern})" for unit, pattern in _UNITS.items())

@@ -115,7 +115,6 @@ class Value:
     count: int | None = None
     n: int | None = None
     subject_suffix: bool = False  # Turkish "%39'unda": the number is the subject, its endpoint follows
-    extras: dict[str, str] = field(default_factory=dict)
     # fields computed rather than read, with what from ("value": "69 of 110")
     derived: dict[str, str] = field(default_factory=dict)
 
