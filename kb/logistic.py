@@ -3,8 +3,8 @@
 The learned parts that decide yes or no (the extractor's: does this number belong to this mention,
 is this word a trial's name, does this text report its own study; the search's: does this document
 answer this question) are this one estimator with their own features. Fitting needs scikit-learn;
-predicting needs only the weights, saved with the
-version of the features they were fitted on, so a model of other features is refused.
+predicting needs only the weights, saved with the version of the features they were fitted on, so a
+model of other features is refused.
 """
 
 from __future__ import annotations

@@ -83,15 +83,10 @@ _COUNT_OF = re.compile(
 _COUNT_BEFORE_PERCENT = re.compile(
     rf"(?P<count>\d+)\s*(?:{cue('patient_words').pattern})?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
 )
-_RANGE_WORDS = r"(?:-|~|ile|ila|to|до|至)"
+_RANGE_WORDS = r"(?:-|–|—|~|～|〜|ile|ila|to|до|至)"
 _RANGE_AFTER = re.compile(rf"^\s*%?\s*{_RANGE_WORDS}\s*%?\s*{NUM}\s*%?")
 _RANGE_BEFORE = re.compile(
     rf"(?<![A-Za-zА-Яа-яЁё])(?<![A-Za-zА-Яа-яЁё]\d){NUM}\s*%?\s*'?[a-zçğıöşü]*\s*{_RANGE_WORDS}\s*%?\s*$"
-)
-
-# A number and a range word right before "not reached": that is the range's open upper end.
-_UPPER_BOUND_BEFORE = re.compile(
-    rf"(?<![A-Za-zА-Яа-яЁё]){NUM}\s*%?\s*(?:[-–—~～〜]|to|до|ile|ila|至|a|à|bis)\s*$"
 )
 
 
@@ -301,7 +296,7 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             _attach_ci(text, v)
         add(v, (s, max(e, v.end)))
     for m in cue("not_reached").finditer(text):
-        if _UPPER_BOUND_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
+        if _RANGE_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
             continue  # "(95% CI, 10–not reached)", "(8.4~未到達)": the open upper end of a range
         if free(m.start(), m.end()):
             add(Value(m.start(), m.end(), "not_reached", None, unit="months"), (m.start(), m.end()))

@@ -27,7 +27,7 @@ from kb.vocab import cue_group
 
 MODEL_PATH = Path(__file__).parent / "weights" / "reranker.json"
 # Bump when the features change meaning: a model fitted on other features is refused.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 REBUILD = "python -m kb.search.rerank_training fit"
 
 
@@ -76,7 +76,8 @@ def _result_number() -> re.Pattern[str]:
     """A number with % or a time unit of any supported language: how a result is written."""
     units = cue_group("landmark_units")
     return re.compile(
-        rf"\d+(?:[.,·]\d+)?\s*(?:%|％|(?:{units['months'].pattern})|(?:{units['years'].pattern}))",
+        rf"[%％]\s*\d+(?:[.,·]\d+)?"  # Turkish "%75"
+        rf"|\d+(?:[.,·]\d+)?\s*(?:%|％|(?:{units['months'].pattern})|(?:{units['years'].pattern}))",
         re.IGNORECASE,
     )
 
@@ -113,7 +114,7 @@ def concept_features(q: Question, c: Candidate) -> dict[str, float]:
     return f
 
 
-def document_features(q: Question, c: Candidate) -> dict[str, float]:
+def document_features(q: Question, c: Candidate, question_script: str | None = None) -> dict[str, float]:
     """What kind of document, whether it states results, its length, and whether it shares the
     question's script (the channels' scores are inflated by shared surface forms)."""
     numbers = _result_number().findall(c.text)
@@ -123,7 +124,7 @@ def document_features(q: Question, c: Candidate) -> dict[str, float]:
         "results_stated": min(len(numbers), 5) / 5,
         "has_percent": float("%" in c.text or "％" in c.text),
         "length_log": math.log1p(len(c.text)) / 7,
-        "same_script": float(_script(q.text) == _script(c.text)),
+        "same_script": float((question_script or _script(q.text)) == _script(c.text)),
     }
 
 
@@ -137,13 +138,14 @@ def candidate_features(q: Question, candidates: list[Candidate]) -> list[dict[st
     """Every feature of each candidate, in fused order."""
     paper_rank: dict[str, int] = {}
     in_paper: dict[str, int] = {}
+    question_script = _script(q.text)
     out = []
     for c in sorted(candidates, key=lambda c: c.fused_rank):
         paper_rank.setdefault(c.paper_id, len(paper_rank) + 1)
         in_paper[c.paper_id] = in_paper.get(c.paper_id, 0) + 1
         f = channel_features(c)
         f.update(concept_features(q, c))
-        f.update(document_features(q, c))
+        f.update(document_features(q, c, question_script))
         f.update(paper_features(paper_rank[c.paper_id], in_paper[c.paper_id]))
         out.append(f)
     return out
