@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.errors import KBError, QueryRefused, StoreBusy
+from kb.reviews import ReviewRefused
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class UnknownParameter(QueryRefused):
 
 # Domain errors -> (status, code); the most specific class wins because subclasses come first.
 _DOMAIN_STATUS: list[tuple[type[KBError], int, str]] = [
+    (ReviewRefused, 422, "invalid_review"),
     (UnknownParameter, 400, "unknown_parameter"),
     (QueryRefused, 400, "invalid_query"),
     (StoreBusy, 503, "store_busy"),
@@ -54,7 +56,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, cls):
             if status >= 500:
                 log.error("%s %s failed: %s", request.method, request.url.path, exc)
-            return error_response(status, code, str(exc))
+            detail = {"field": exc.field} if isinstance(exc, ReviewRefused) else None
+            return error_response(status, code, str(exc), detail)
     raise exc
 
 

@@ -26,6 +26,8 @@ from api.routes import (
     outcomes,
     papers,
     resource,
+    review_form,
+    reviews,
     search,
     sparql,
     studies,
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(BodyTooLarge, body_too_large)  # 413 for a body past KB_MAX_REQUEST_BYTES
     app.add_exception_handler(NotAcceptable, common.not_acceptable)  # 406, before the 400 of QueryRefused
     app.include_router(outcomes.router)
+    app.include_router(reviews.router)
+    app.include_router(review_form.router)
     app.include_router(health.router)
     app.include_router(sparql.router)
     app.include_router(resource.router)

@@ -18,6 +18,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.deps import SettingsDep
 from api.errors import error_response
+from kb.settings import Settings
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -65,6 +66,11 @@ def require_api_key(
     header_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> None:
     """403 while no key is configured, 401 (with WWW-Authenticate) for a missing or wrong key."""
+    check_api_key(settings, [key for key in (bearer.credentials if bearer else None, header_key) if key])
+
+
+def check_api_key(settings: Settings, given: list[str]) -> None:
+    """RequestRefused unless one of `given` (the keys a request sent, empty ones left out) is configured."""
     keys = settings.api_key_list()
     if not keys:
         raise RequestRefused(
@@ -72,7 +78,7 @@ def require_api_key(
             "writes_disabled",
             "writes over the API are disabled until KB_API_KEYS is set (comma-separated keys)",
         )
-    given = [key for key in (bearer.credentials if bearer else None, header_key) if key]
+    given = [key for key in given if key]
     challenge = {"WWW-Authenticate": 'Bearer realm="hemekb"'}
     if not given:
         raise RequestRefused(

@@ -13,7 +13,9 @@ import click
 from kb import __version__
 from kb.citations import details_of
 from kb.cli_graph import export_graph_command, import_command, validate_command
-from kb.compare import build_comparison
+from kb.cli_review import review_command
+from kb.compare import ComparisonTable, build_comparison
+from kb.comparisons import ComparisonRows, build_comparison_rows
 from kb.errors import KBError
 from kb.outcome_table import unreadable_message
 from kb.queries import OutcomeFilters
@@ -126,15 +128,25 @@ def export() -> None:
     default=None,
     help="Only records at least this likely to be right (their calibrated `confidence`).",
 )
+@click.option(
+    "--review",
+    default=None,
+    help="Review statuses to export: accepted, corrected, rejected, unreviewed (comma-separated) or any;"
+    " default: all but rejected.",
+)
 @click.pass_context
 def export_outcomes(
-    ctx: click.Context, output_format: str, output: Path | None, min_confidence: float | None
+    ctx: click.Context,
+    output_format: str,
+    output: Path | None,
+    min_confidence: float | None,
+    review: str | None,
 ) -> None:
-    """Print every outcome record, read back from the graph store, in paper/offset/id order."""
+    """Print every outcome record as reviewed, read back from the graph store, in paper/offset/id order."""
     kb = _knowledge_base(ctx)
 
     def records() -> Iterator[OutcomeRecord]:
-        for record in kb.export_outcomes():
+        for record in kb.export_outcomes(review):
             if min_confidence is None or (record.confidence or 0.0) >= min_confidence:
                 yield record
 
@@ -177,9 +189,16 @@ def _write(body: bytes, output: Path | None) -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
 )
+@click.option(
+    "--layout",
+    type=click.Choice(["arms", "comparisons"]),
+    default="arms",
+    show_default=True,
+    help="arms: one row per study arm; comparisons: one comparison of two arms per row.",
+)
 @click.pass_context
 def export_compare(
-    ctx: click.Context, output_format: str, output: Path | None, **filters: str | int | None
+    ctx: click.Context, output_format: str, output: Path | None, layout: str, **filters: str | int | None
 ) -> None:
     """Write the comparison table of the matching results (one row per study arm), as GET /compare does.
 
@@ -189,7 +208,14 @@ def export_compare(
     try:
         chosen = OutcomeFilters(**{k: v for k, v in filters.items() if v is not None})
         records = kb.all_outcomes(chosen)
-        table = build_comparison(records, chosen.given())
+        details = details_of(kb.papers())
+        table: ComparisonTable | ComparisonRows
+        if layout == "comparisons":
+            table = build_comparison_rows(records, chosen.given(), details=details)
+            shown = table.record_ids()
+            records = [record for record in records if record.id in shown]
+        else:
+            table = build_comparison(records, chosen.given())
         csv_url = output.name.replace("-metadata.json", "").removesuffix(".json") if output else "compare.csv"
         if not csv_url.endswith(".csv"):
             csv_url += ".csv"
@@ -200,7 +226,7 @@ def export_compare(
                 records,
                 csv_url=csv_url,
                 base_iri=kb.settings.base_iri,
-                details=details_of(kb.papers()),
+                details=details,
             ),
             output,
         )
@@ -285,6 +311,7 @@ def _serve_processes(settings: Settings) -> None:
 
 # The graph store as linked data: kb/cli_graph.py.
 main.add_command(validate_command)
+main.add_command(review_command)
 main.add_command(import_command)
 export.add_command(export_graph_command)
 

@@ -14,6 +14,7 @@ import click
 from kb.agreement import check_agreement
 from kb.errors import KBError
 from kb.rdf_mapping import Minter
+from kb.reviews import review_book
 from kb.search.index import index_path
 from kb.settings import Settings
 from kb.store import open_store
@@ -59,8 +60,11 @@ def validate_command() -> None:
             papers, problems = validate_store(store)
             unwritten = unwritten_number_problems(store)
             agreement = check_agreement(store, index_path(settings), Minter(settings.base_iri))
+            orphaned = review_book(store, Minter(settings.base_iri)).orphaned
     except KBError as exc:
         raise click.ClickException(str(exc)) from exc
+    for review in orphaned:  # reported, never failed: a re-ingest may rightly change a record
+        click.echo(f"orphaned {review.line()}", err=True)
     for problem in problems:
         click.echo(problem.report(), err=True)
     for line in [*agreement.problems, *agreement.interrupted, *unwritten]:
@@ -86,6 +90,12 @@ def validate_command() -> None:
         if agreement.interrupted:
             line += f"; {len(agreement.interrupted)} interrupted (see above): `kb ingest` them again"
         click.echo(line, err=True)
+    if orphaned:
+        click.echo(
+            f"note: {len(orphaned)} review{'s' if len(orphaned) > 1 else ''} orphaned (above), applied to no"
+            " record: review those records again (GET /outcomes?paper=...)",
+            err=True,
+        )
 
 
 @click.command("graph")

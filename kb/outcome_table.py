@@ -498,6 +498,12 @@ def _where(selection: Selection) -> tuple[str, list[object]]:
     if s.text is not None:
         clauses.append("instr(o.evidence_key, ?) > 0")
         params.append(_fold(s.text))
+    if s.record_ids is not None:
+        clauses.append(f"o.record_id IN ({_marks(sorted(s.record_ids))})")
+        params.extend(sorted(s.record_ids))
+    if s.excluded_ids:
+        clauses.append(f"o.record_id NOT IN ({_marks(sorted(s.excluded_ids))})")
+        params.extend(sorted(s.excluded_ids))
     return (" AND ".join(clauses) or "1"), params
 
 

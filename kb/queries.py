@@ -19,6 +19,7 @@ from kb import concepts
 from kb.endpoints import ENDPOINTS, endpoint_code
 from kb.errors import QueryRefused
 from kb.rdf_mapping import HK, PaperSection, ordered_languages, sparql_prefixes
+from kb.reviews import VERDICTS, ReviewBook, parse_review_filter
 from kb.store import GraphStore, Row
 
 MAX_LIMIT = 500
@@ -51,6 +52,7 @@ class OutcomeFilters:
     min_n: int | None = None  # results with at least this many patients
     min_confidence: float | None = None  # results at least this likely to be right (0 to 1)
     text: str | None = None  # part of the source sentence, e.g. "95% CI"
+    review: str | None = None  # review status (kb/reviews.py), comma-separated; default: all but rejected
 
     @classmethod
     def names(cls) -> list[str]:
@@ -86,6 +88,9 @@ class Selection:
     min_n: int | None = None
     min_confidence: float | None = None
     text: str | None = None
+    # review statuses (kb/reviews.py) as record ids: only these, or all but these; None: no constraint
+    record_ids: frozenset[str] | None = None
+    excluded_ids: frozenset[str] | None = None
 
 
 # Value, sample size and time point sit on the result's statistic node (kb/rdf_mapping.py); the
@@ -158,6 +163,11 @@ def _lit(value: str) -> str:
 
 def _in(expression: str, values: tuple[str, ...]) -> str:
     return f"{expression} IN ({', '.join(_lit(v) for v in values)})"
+
+
+def _ids(ids: frozenset[str]) -> str:
+    """Record ids as literals, as stored (ids are case-sensitive)."""
+    return ", ".join(str(Literal(i)) for i in sorted(ids))
 
 
 def _treatment_match(name: str, pattern: str, condition: str) -> str:
@@ -239,6 +249,10 @@ def _where(
         patterns.append(f"?r hk:confidence ?confidence . FILTER(?confidence >= {float(s.min_confidence)!r})")
     if s.text is not None:
         patterns.append(f"?ev hk:text ?evidenceText . FILTER(CONTAINS(LCASE(?evidenceText), {_lit(s.text)}))")
+    if s.record_ids is not None:
+        patterns.append(f"FILTER(?id IN ({_ids(s.record_ids)}))")
+    if s.excluded_ids:
+        patterns.append(f"FILTER(?id NOT IN ({_ids(s.excluded_ids)}))")
     for key, _ in sort or []:
         if SORT_KEYS[key][0]:
             patterns.append(SORT_KEYS[key][0])
@@ -342,11 +356,14 @@ _NAMED_VALUES = (
 )
 
 
-def validated(source: GraphStore | ValueSource, filters: OutcomeFilters) -> Selection:
+def validated(
+    source: GraphStore | ValueSource, filters: OutcomeFilters, reviews: ReviewBook | None = None
+) -> Selection:
     """The filters resolved to what the store matches, or QueryRefused naming the values that exist.
 
     A value the vocabulary knows is valid even when no stored result has it (the answer is then
-    empty); a value neither the vocabulary nor the store knows is refused.
+    empty); a value neither the vocabulary nor the store knows is refused. `reviews` decides the
+    review statuses (none given: every record is unreviewed).
     """
     store = GraphValues(source) if isinstance(source, GraphStore) else source
     changes: dict[str, object] = {}
@@ -406,6 +423,15 @@ def validated(source: GraphStore | ValueSource, filters: OutcomeFilters) -> Sele
         changes["min_confidence"] = filters.min_confidence
     if filters.text is not None and filters.text.strip():
         changes["text"] = filters.text.strip().lower()
+    statuses = parse_review_filter(filters.review)
+    if statuses is not None:
+        book = reviews or ReviewBook()
+        if "unreviewed" in statuses:
+            unwanted = book.ids_with(set(VERDICTS) - set(statuses))
+            if unwanted:
+                changes["excluded_ids"] = unwanted
+        else:
+            changes["record_ids"] = book.ids_with(statuses)
     normalized = OutcomeFilters(
         **{**filters.given(), **{k: v for k, v in changes.items() if k == "endpoint"}}
     )

@@ -6,13 +6,15 @@ contract and the CLI can print them unchanged.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 PValueOperator = Literal["=", "<", "<=", ">", ">="]
 Statistic = Literal["rate", "median", "count", "hazard_ratio", "odds_ratio", "mean"]
 Unit = Literal["%", "months", "years", "days", "ratio", "n"]
+Verdict = Literal["accepted", "rejected", "corrected"]
+ReviewStatus = Literal["accepted", "corrected", "rejected", "unreviewed"]
 
 
 class Span(BaseModel):
@@ -41,6 +43,29 @@ class StudyRef(BaseModel):
 class ConceptRef(BaseModel):
     id: str
     label: str
+
+
+class ReviewEntry(BaseModel):
+    """One review of a record (kb/reviews.py): a reviewer's verdict, and the fields they corrected."""
+
+    id: str
+    verdict: Verdict
+    reviewer: str
+    time: str  # ISO 8601, UTC
+    note: str | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecordReview(BaseModel):
+    """What reviewers said of a record: its status (the latest verdict), the corrections in force
+    (every correction, a later one of a field replacing an earlier), and every review, oldest first."""
+
+    status: ReviewStatus
+    reviewer: str | None = None
+    time: str | None = None
+    note: str | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+    history: list[ReviewEntry] = Field(default_factory=list)
 
 
 class OutcomeRecord(BaseModel):
@@ -83,3 +108,7 @@ class OutcomeRecord(BaseModel):
     # computed from; every other number of the record is written in its evidence or mentions.
     derived: list[str] = Field(default_factory=list)
     derived_from: dict[str, str] = Field(default_factory=dict)
+    # Set on reads once a reviewer has looked at the record (kb/reviews.py): the review, and the
+    # values the extractor gave the fields a reviewer corrected.
+    review: RecordReview | None = None
+    extracted: dict[str, Any] | None = None

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from kb.citations import Bibliographic, bibtex, citations_for, ris
 from kb.compare import ComparisonTable, number, p_text, value_text
+from kb.comparisons import LINKED_COLUMNS, ComparisonRows
 from kb.errors import QueryRefused
 from kb.records import OutcomeRecord, PaperRef, StudyRef
 
@@ -177,9 +179,12 @@ RECORD_COLUMNS: tuple[RecordColumn, ...] = (
     ("evidence", lambda r: r.evidence.text),
     ("evidence_start", lambda r: r.evidence.char_start),
     ("evidence_end", lambda r: r.evidence.char_end),
+    # the review status (kb/reviews.py), and the fields a reviewer corrected
+    ("review", lambda r: r.review.status if r.review is not None else "unreviewed"),
+    ("corrected_fields", lambda r: "; ".join(r.review.changes) if r.review is not None else None),
 )
 # What Markdown and HTML show of a record (the evidence sentence last, in the paper's language).
-_READABLE = ("study", "arm", "endpoint", "result", "n", "p", "paper", "language", "evidence")
+_READABLE = ("study", "arm", "endpoint", "result", "n", "p", "paper", "language", "review", "evidence")
 
 
 def _csv_text(value: Any) -> str:
@@ -227,6 +232,7 @@ def _readable_record(record: OutcomeRecord) -> list[Any]:
         p_text(record),
         record.paper.file,
         record.paper.language,
+        record.review.status if record.review is not None else "unreviewed",
         record.evidence.text,
     ]
 
@@ -260,7 +266,7 @@ def render_records(
 
 
 def render_comparison(
-    table: ComparisonTable,
+    table: ComparisonTable | ComparisonRows,
     fmt: str,
     records: Sequence[OutcomeRecord] = (),
     *,
@@ -269,15 +275,17 @@ def render_comparison(
     title: str = "hemekb comparison",
     details: Mapping[str, Bibliographic] | None = None,
 ) -> bytes:
-    """A comparison table in one of COMPARE_FORMATS; `records` feed the XLSX results sheet,
+    """A comparison table, one study arm per row (kb/compare.py) or one comparison per row
+    (kb/comparisons.py), in one of COMPARE_FORMATS; `records` feed the XLSX results sheet,
     `details` (bibliographic details by paper id) the citations."""
     if fmt == "json":
         return table.model_dump_json().encode("utf-8")  # compact: a 1,700-row table is 2 MB indented
     header = [c.title for c in table.columns]
-    rows = table.text_rows()
+    rows = _linked(table, table.text_rows())
+    noun = "comparison" if isinstance(table, ComparisonRows) else "arm"
     notes = [
         _filter_note(table.filters),
-        f"{_count(len(table.rows), 'arm')}, {_count(len(table.papers), 'paper')}",
+        f"{_count(len(table.rows), noun)}, {_count(len(table.papers), 'paper')}",
     ]
     if fmt == "csv":
         return _csv(header, rows)
@@ -303,6 +311,33 @@ def render_comparison(
     raise UnknownFormat(f"unknown format {fmt!r}; allowed: {', '.join(COMPARE_FORMATS)}")
 
 
+class Link(str):
+    """Text of a cell whose parts have web addresses: HTML shows them as links, XLSX as a hyperlink
+    (to the first); everywhere else it is the text."""
+
+    urls: tuple[str, ...]
+
+    def __new__(cls, text: str, urls: Sequence[str]) -> Link:
+        link = super().__new__(cls, text)
+        link.urls = tuple(urls)
+        return link
+
+
+def _linked(table: ComparisonTable | ComparisonRows, rows: list[list[str]]) -> list[list[Any]]:
+    """The rows with the registry ids and DOIs as Links (kb/comparisons.py LINKED_COLUMNS)."""
+    keys = [c.key for c in table.columns]
+    linked: list[list[Any]] = []
+    for row in rows:
+        cells: list[Any] = list(row)
+        for index, key in enumerate(keys):
+            prefix = LINKED_COLUMNS.get(key)
+            if prefix and cells[index]:
+                parts = [part.strip() for part in cells[index].split(";") if part.strip()]
+                cells[index] = Link(cells[index], [prefix + part for part in parts])
+        linked.append(cells)
+    return linked
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -313,7 +348,7 @@ def _filter_note(filters: dict[str, Any]) -> str:
     return "Filters: " + ", ".join(f"{k}={v}" for k, v in filters.items()) + "."
 
 
-def _studies_by_paper(table: ComparisonTable) -> dict[str, list[StudyRef]]:
+def _studies_by_paper(table: ComparisonTable | ComparisonRows) -> dict[str, list[StudyRef]]:
     out: dict[str, list[StudyRef]] = {}
     for row in table.rows:
         out.setdefault(row.paper.id, []).append(row.study)
@@ -333,18 +368,23 @@ def render_citations(
     return text.encode("utf-8")
 
 
-def csvw_metadata(table: ComparisonTable, csv_url: str, title: str) -> dict[str, Any]:
+def csvw_metadata(table: ComparisonTable | ComparisonRows, csv_url: str, title: str) -> dict[str, Any]:
     """A CSV on the Web (W3C) metadata document describing the CSV rendering of `table`."""
+    if isinstance(table, ComparisonRows):
+        integers = {"experimental_n", "control_n", "experimental_events", "control_events"}
+        required = {"study", "endpoint", "statistic", "experimental_value", "control_value", "paper"}
+    else:
+        integers = {"n"} if all(len(r.n) <= 1 for r in table.rows) else set()
+        required = {"study", "arm", "role", "paper"}
     columns = []
     for column in table.columns:
-        datatype = "integer" if column.key == "n" and all(len(r.n) <= 1 for r in table.rows) else "string"
         columns.append(
             {
                 "name": column.key,
                 "titles": column.title,
                 "dc:description": column.description,
-                "datatype": datatype,
-                "required": column.key in ("study", "arm", "role", "paper"),
+                "datatype": "integer" if column.key in integers else "string",
+                "required": column.key in required,
             }
         )
     return {
@@ -375,15 +415,21 @@ def _sources(records: Sequence[OutcomeRecord]) -> list[dict[str, Any]]:
     return list(papers.values())
 
 
-def _table_sources(table: ComparisonTable, base_iri: str) -> list[dict[str, Any]]:
+def _row_records(table: ComparisonTable | ComparisonRows) -> list[tuple[str, str]]:
+    """(paper id, record id) of every record behind the rows."""
+    if isinstance(table, ComparisonRows):
+        return [(r.paper.id, i) for r in table.rows for i in (r.experimental.record, r.control.record)]
+    return [(r.paper.id, i) for r in table.rows for c in r.cells.values() for i in c.records]
+
+
+def _table_sources(table: ComparisonTable | ComparisonRows, base_iri: str) -> list[dict[str, Any]]:
     studies = _studies_by_paper(table)
+    behind = _row_records(table)
     return [
         {
             "paper": paper,
             "studies": {s.id: s for s in studies.get(paper.id, [])},
-            "results": sum(
-                len(c.records) for r in table.rows if r.paper.id == paper.id for c in r.cells.values()
-            ),
+            "results": len({i for p, i in behind if p == paper.id}),
             "iri": f"{base_iri}paper/{paper.id}",
         }
         for paper in table.papers
@@ -416,7 +462,9 @@ def _sources_sheet(records: Sequence[OutcomeRecord]) -> tuple[list[str], list[li
     return _SOURCE_HEADER, _source_rows(_sources(records))
 
 
-def _table_sources_sheet(table: ComparisonTable, base_iri: str) -> tuple[list[str], list[list[Any]]]:
+def _table_sources_sheet(
+    table: ComparisonTable | ComparisonRows, base_iri: str
+) -> tuple[list[str], list[list[Any]]]:
     return _SOURCE_HEADER, _source_rows(_table_sources(table, base_iri))
 
 
@@ -438,6 +486,10 @@ def _xlsx(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in rows:
             sheet.append([_xlsx_value(v) for v in row])
+            for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+                if isinstance(value, Link) and value.urls:
+                    cell.hyperlink = value.urls[0]
+                    cell.style = "Hyperlink"
         sheet.freeze_panes = "A2"
         for index, title in enumerate(header, start=1):
             longest = max([len(str(title)), *(len(_csv_text(r[index - 1])) for r in rows)])
@@ -452,6 +504,8 @@ def _xlsx(
 
 
 def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, Link):
+        return str(value)
     if isinstance(value, str) and value.startswith(("=", "+", "-", "@")) and not _is_number(value):
         return "'" + value  # never let a cell of a paper's text become a formula
     return value
@@ -501,6 +555,18 @@ td.evidence { max-width: 40rem; }
 )
 
 
+def _html_cell(value: Any) -> Any:
+    """A cell's text, or its links (escaped parts joined as the text joins them)."""
+    if isinstance(value, Link) and value.urls:
+        parts = [part.strip() for part in str(value).split(";") if part.strip()]
+        anchors = [
+            Markup('<a href="{}">{}</a>').format(url, part)
+            for part, url in zip(parts, value.urls, strict=False)
+        ]
+        return Markup("; ").join(anchors)
+    return _csv_text(value)
+
+
 def _html(
     title: str,
     header: Sequence[str],
@@ -510,7 +576,7 @@ def _html(
     langs: Sequence[str | None],
 ) -> bytes:
     table_rows = [
-        {"cells": [_csv_text(v) for v in row], "lang": lang} for row, lang in zip(rows, langs, strict=True)
+        {"cells": [_html_cell(v) for v in row], "lang": lang} for row, lang in zip(rows, langs, strict=True)
     ]
     page = _HTML.render(title=title, header=list(header), rows=table_rows, notes=notes, sources=sources)
     return page.encode("utf-8")

@@ -29,6 +29,7 @@ from kb.queries import (
     MAX_LIMIT,
     OutcomeFilters,
     PaperRow,
+    Selection,
     StudyRow,
     count_outcomes,
     facet_counts,
@@ -44,6 +45,17 @@ from kb.queries import (
 )
 from kb.rdf_mapping import Minter, PaperMeta, RunInfo, content_digest, records_to_triples, triples_to_records
 from kb.records import OutcomeRecord
+from kb.reviews import (
+    OrphanedReview,
+    Review,
+    ReviewBook,
+    ReviewRequest,
+    current_records,
+    load_reviews,
+    new_review,
+    review_book,
+    save_reviews,
+)
 from kb.search import DEFAULT_K, PreparedPaper, Searcher, SearchIndex, SearchResults, prepare_paper
 from kb.search.index import index_path
 from kb.settings import Settings
@@ -264,6 +276,7 @@ class KnowledgeBase:
         self._paper_records_lock = threading.Lock()
         self._paper_rows: KeptPerVersion[list[PaperRow]] = KeptPerVersion()
         self._stats: KeptPerVersion[Stats] = KeptPerVersion()
+        self._review_book: KeptPerVersion[ReviewBook] = KeptPerVersion()
         self._version_reader: SearchIndex | None = None
         self._outcome_table: OutcomeTable | None = None
 
@@ -407,14 +420,57 @@ class KnowledgeBase:
                 self._reader = open_store(self.settings, writable=False)
             return self._reader
 
-    def export_outcomes(self) -> Iterator[OutcomeRecord]:
-        """Every stored record, read back from the graph, ordered by paper file, evidence offset, id."""
+    def export_outcomes(self, review: str | None = None) -> Iterator[OutcomeRecord]:
+        """Every stored record as reviewed, read back from the graph, ordered by paper file, evidence
+        offset, id; `review` as the filter of that name (default: all but rejected records)."""
         store = self._store().pinned()
+        selection = self._validated(store, OutcomeFilters(review=review))
         records: list[OutcomeRecord] = []
         for paper_id in store.paper_ids():
             records.extend(triples_to_records(store.paper_triples(paper_id)))
         records.sort(key=lambda r: (r.paper.file, r.evidence.char_start, r.id))
-        yield from records
+        for record in self._reviewed(records):
+            if selection.record_ids is not None and record.id not in selection.record_ids:
+                continue
+            if selection.excluded_ids and record.id in selection.excluded_ids:
+                continue
+            yield record
+
+    # ------------------------------------------------------------------ reviews (kb/reviews.py)
+
+    def _validated(self, source: GraphStore | OutcomeView, filters: OutcomeFilters) -> Selection:
+        return validated(source, filters, self.review_book())
+
+    def _reviewed(self, records: list[OutcomeRecord]) -> list[OutcomeRecord]:
+        book = self.review_book()
+        return [book.apply(record) for record in records]
+
+    def review_book(self) -> ReviewBook:
+        """The reviews in force for the current records, kept per data version."""
+        return self._review_book.get(
+            self.data_version(), lambda: review_book(self._store().pinned(), self._minter)
+        )
+
+    def outcome(self, record_id: str) -> OutcomeRecord | None:
+        """One record by id, as reviewed (rejected ones too); None for an unknown id."""
+        record = current_records(self._store().pinned(), self._minter, [record_id]).get(record_id)
+        return None if record is None else self.review_book().apply(record)
+
+    def orphaned_reviews(self) -> list[OrphanedReview]:
+        """Reviews applied to nothing: their record is gone or has changed (kb/reviews.py)."""
+        return list(self.review_book().orphaned)
+
+    def review_outcome(self, record_id: str, request: ReviewRequest) -> Review | None:
+        """Keep a review of the record (None: no such record); ReviewRefused for changes the contract
+        does not allow. Takes the store's writer lock for the moment of writing."""
+        with open_store(self.settings, writable=True) as store:
+            record = current_records(store, self._minter, [record_id]).get(record_id)
+            if record is None:
+                return None
+            reviews = load_reviews(store, self._minter)
+            review = new_review(record, request, sequence=max((r.sequence for r in reviews), default=0) + 1)
+            save_reviews(store, self._minter, [*reviews, review])
+        return review
 
     def find_outcomes(
         self, filters: OutcomeFilters, offset: int = 0, limit: int = 50, sort: str | None = None
@@ -429,13 +485,13 @@ class KnowledgeBase:
         view: OutcomeView | None
         with self._outcomes().reading() as view:  # count and page from one read transaction
             if view is not None:
-                selection = validated(view, filters)
-                return view.count(selection), view.page(selection, offset, limit, keys)
+                selection = self._validated(view, filters)
+                return view.count(selection), self._reviewed(view.page(selection, offset, limit, keys))
         store = self._store().pinned()  # count, page and records must come from one snapshot
-        selection = validated(store, filters)
+        selection = self._validated(store, filters)
         total = count_outcomes(store, selection)
         page = page_of_outcomes(store, selection, offset, limit, keys)
-        return total, self._records_at(store, page)
+        return total, self._reviewed(self._records_at(store, page))
 
     def _records_at(self, store: GraphStore, page: list[tuple[str, str]]) -> list[OutcomeRecord]:
         """The records of (graph IRI, record id) pairs, in that order, each graph read once.
@@ -482,20 +538,20 @@ class KnowledgeBase:
         view: OutcomeView | None
         with self._outcomes().reading() as view:
             if view is not None:
-                return view.page(validated(view, filters), 0, None, keys)
+                return self._reviewed(view.page(self._validated(view, filters), 0, None, keys))
         store = self._store().pinned()
-        selection = validated(store, filters)
-        return self._records_at(store, page_of_outcomes(store, selection, 0, None, keys))
+        selection = self._validated(store, filters)
+        return self._reviewed(self._records_at(store, page_of_outcomes(store, selection, 0, None, keys)))
 
     def facets(self, filters: OutcomeFilters, kinds: Iterable[str] = FACETS) -> dict[str, dict[str, int]]:
         """Number of matching results per antigen, intervention, disease, endpoint, ... value."""
         view: OutcomeView | None
         with self._outcomes().reading() as view:
             if view is not None:
-                selection = validated(view, filters)
+                selection = self._validated(view, filters)
                 return {kind: view.facet_counts(selection, kind) for kind in kinds}
         store = self._store().pinned()
-        selection = validated(store, filters)
+        selection = self._validated(store, filters)
         return {kind: facet_counts(store, selection, kind) for kind in kinds}
 
     def studies(self, filters: OutcomeFilters) -> list[StudyRow]:
@@ -503,18 +559,18 @@ class KnowledgeBase:
         view: OutcomeView | None
         with self._outcomes().reading() as view:
             if view is not None:
-                return view.study_rows(validated(view, filters))
+                return view.study_rows(self._validated(view, filters))
         store = self._store().pinned()
-        return study_rows(store, validated(store, filters))
+        return study_rows(store, self._validated(store, filters))
 
     def studies_page(self, filters: OutcomeFilters, offset: int, limit: int) -> tuple[int, list[StudyRow]]:
         """How many studies have a matching result, and the page `offset`..`offset + limit` of them."""
         view: OutcomeView | None
         with self._outcomes().reading() as view:
             if view is not None:
-                return view.study_page(validated(view, filters), offset, limit)
+                return view.study_page(self._validated(view, filters), offset, limit)
         store = self._store().pinned()
-        rows = study_rows(store, validated(store, filters))
+        rows = study_rows(store, self._validated(store, filters))
         return len(rows), rows[offset : offset + limit]
 
     def data_version(self) -> str | None:

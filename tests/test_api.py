@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb import __version__
 from kb.records import OutcomeRecord
+from kb.reviews import unreviewed
 from tests.conftest import PAPER_A, line_extractor
 
 
@@ -13,6 +14,8 @@ def test_health_follows_ingests_made_while_the_server_runs(live_server, kb, pape
         "papers": 0,
         "records": 0,
         "version": __version__,
+        "reviews": 0,
+        "orphaned_reviews": [],
     }
     assert kb.ingest_paths([papers / "a.txt"]).ok  # this process writes, the server process reads
     assert live_server.client.get("/health").json()["papers"] == 1
@@ -22,6 +25,8 @@ def test_health_follows_ingests_made_while_the_server_runs(live_server, kb, pape
         "papers": 2,
         "records": 4,
         "version": __version__,
+        "reviews": 0,
+        "orphaned_reviews": [],
     }
 
 
@@ -45,6 +50,8 @@ def test_outcomes_paging(populated_server):
 
 def test_records_over_http_equal_records_read_in_process(populated_server, tmp_path):
     (tmp_path / "a.txt").write_text(PAPER_A, encoding="utf-8")
-    expected = line_extractor(tmp_path / "a.txt").records
+    extracted = line_extractor(tmp_path / "a.txt").records
     page = populated_server.client.get("/outcomes", params={"paper": "a"}).json()
-    assert [OutcomeRecord.model_validate(r) for r in page["results"]] == expected
+    # as extracted, and saying that no reviewer has looked at them yet
+    assert [OutcomeRecord.model_validate(r) for r in page["results"]] == [unreviewed(r) for r in extracted]
+    assert {r["review"]["status"] for r in page["results"]} == {"unreviewed"}

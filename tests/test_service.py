@@ -10,6 +10,7 @@ from pyoxigraph import Store
 from kb.errors import QueryRefused
 from kb.queries import OutcomeFilters
 from kb.rdf_mapping import PaperMeta
+from kb.reviews import unreviewed
 from kb.service import ExtractedPaper, KnowledgeBase
 from kb.settings import Settings
 from kb.store import open_store
@@ -42,7 +43,7 @@ def test_ingest_folder_then_export(kb, papers):
         for span in [record.evidence, *record.mentions]:
             assert source[span.char_start : span.char_end] == span.text
     assert records == [
-        line_extractor(papers / f).records[i]
+        unreviewed(line_extractor(papers / f).records[i])
         for f, i in [("a.txt", 0), ("a.txt", 1), ("b.txt", 0), ("b.txt", 1)]
     ]
 

@@ -152,6 +152,15 @@ def outcome_filters(
             examples=["95%"],
         ),
     ] = None,
+    review: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_FILTER_CHARS,
+            description="Review status: accepted, corrected, rejected, unreviewed, comma-separated, or any."
+            " Without it every record but the rejected ones.",
+            examples=["accepted,corrected"],
+        ),
+    ] = None,
 ) -> OutcomeFilters:
     return OutcomeFilters(
         antigen=antigen,
@@ -169,6 +178,7 @@ def outcome_filters(
         min_n=min_n,
         min_confidence=min_confidence,
         text=text,
+        review=review,
     )
 
 
@@ -221,18 +231,22 @@ def page_headers(
     *,
     sort: str | None = None,
     format: str | None = None,
+    layout: str | None = None,
 ) -> dict[str, str]:
     """`X-Total-Count`, and a `Link` to the next and previous pages of `path` with the same filters,
-    sort and format (no links when `limit` is None: the answer is everything from `offset`)."""
+    sort, format and layout (no links when `limit` is None: the answer is everything from `offset`)."""
     headers = {"X-Total-Count": str(total)}
     if limit is None:
         return headers
     links = []
     if offset + limit < total:
-        query = filter_query(filters, sort=sort, offset=offset + limit, limit=limit, format=format)
+        query = filter_query(
+            filters, sort=sort, offset=offset + limit, limit=limit, format=format, layout=layout
+        )
         links.append(f'<{path}?{query}>; rel="next"')
     if offset > 0:
-        query = filter_query(filters, sort=sort, offset=max(offset - limit, 0), limit=limit, format=format)
+        before = max(offset - limit, 0)
+        query = filter_query(filters, sort=sort, offset=before, limit=limit, format=format, layout=layout)
         links.append(f'<{path}?{query}>; rel="prev"')
     if links:
         headers["Link"] = ", ".join(links)

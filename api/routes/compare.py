@@ -21,6 +21,7 @@ from api.routes.common import (
 )
 from kb.citations import details_of
 from kb.compare import ComparisonTable, build_comparison
+from kb.comparisons import ComparisonRows, build_comparison_rows
 from kb.errors import QueryRefused
 from kb.plot import forest_plot
 from kb.render import COMPARE_FORMATS, FORMATS, PLOT_FORMATS, render_comparison
@@ -30,7 +31,7 @@ router = APIRouter(tags=["compare"])
 MAX_COMPARED = 5000
 # Rows per JSON answer unless `limit` says otherwise; downloads (CSV, XLSX, ...) hold the whole table.
 JSON_PAGE_ROWS = 200
-_PARAMETERS = [*FILTER_NAMES, "offset", "limit", "format"]
+_PARAMETERS = [*FILTER_NAMES, "layout", "offset", "limit", "format"]
 _PLOT_PARAMETERS = [*FILTER_NAMES, "statistic", "format"]
 
 _EXAMPLE_TABLE = {
@@ -106,7 +107,7 @@ def compared_records(kb: KnowledgeBaseDep, filters: FiltersDep) -> list:
     return records
 
 
-@router.get("/compare", response_model=ComparisonTable, responses=_RESPONSES)
+@router.get("/compare", response_model=ComparisonTable | ComparisonRows, responses=_RESPONSES)
 def compare(
     request: Request,
     kb: KnowledgeBaseDep,
@@ -122,10 +123,21 @@ def compare(
         ),
     ] = None,
     format: Annotated[str | None, format_query(COMPARE_FORMATS, "json")] = None,
+    layout: Annotated[
+        Literal["arms", "comparisons"],
+        Query(
+            description="arms: one row per study arm, a column per endpoint and time point; comparisons:"
+            " one comparison of two arms per row (experimental and control side by side, the reported"
+            " effect, and risk ratio, odds ratio and risk difference computed from events and totals).",
+            examples=["comparisons"],
+        ),
+    ] = "arms",
 ) -> Response:
     """A comparison of the matching results: one row per study arm, one column per endpoint and time
     point, cells "value (95% CI low to high)" or "value ± se", with n, p-values, comparators, paper
     and language; like an ORKG comparison or a Cochrane summary-of-findings table.
+    With `layout=comparisons`, one comparison per row, as RevMan takes them, strongest evidence
+    first, each with its evidence level, own or secondary report, DOI and registry links.
 
     JSON answers are pages of rows (`total_rows`, `X-Total-Count`, `Link` to the next and previous
     pages), each with the whole table's columns; the other formats hold the whole table unless
@@ -135,17 +147,31 @@ def compare(
     if limit is None and fmt.name == "json":
         limit = JSON_PAGE_ROWS
     records = compared_records(kb, filters)
-    table = build_comparison(records, filters.given(), offset=offset, limit=limit)
-    if limit is not None or offset:  # the XLSX results sheet: the records of the rows shown
-        shown = {rid for row in table.rows for cell in row.cells.values() for rid in cell.records}
+    details = details_of(kb.papers())
+    table: ComparisonTable | ComparisonRows
+    if layout == "comparisons":
+        table = build_comparison_rows(records, filters.given(), details=details, offset=offset, limit=limit)
+        shown = table.record_ids()
         records = [record for record in records if record.id in shown]
+    else:
+        table = build_comparison(records, filters.given(), offset=offset, limit=limit)
+        if limit is not None or offset:  # the XLSX results sheet: the records of the rows shown
+            shown = {rid for row in table.rows for cell in row.cells.values() for rid in cell.records}
+            records = [record for record in records if record.id in shown]
     csv_url = str(request.url.include_query_params(format="csv"))
-    details = details_of(kb.papers()) if fmt.name in ("ris", "bibtex") else None
     body = render_comparison(
         table, fmt.name, records, csv_url=csv_url, base_iri=kb.settings.base_iri, details=details
     )
     stem = "hemekb-compare" + ("-citations" if fmt.name in ("ris", "bibtex") else "")
-    headers = page_headers("/compare", filters, table.total_rows or 0, offset, limit, format=format)
+    headers = page_headers(
+        "/compare",
+        filters,
+        table.total_rows or 0,
+        offset,
+        limit,
+        format=format,
+        layout=None if layout == "arms" else layout,
+    )
     return download(body, fmt, stem, headers)
 
 

@@ -235,7 +235,7 @@ def get_paper(
     row = rows.get(paper_id.lower())
     if row is None:
         raise HTTPException(status_code=404, detail=f"no paper {paper_id!r}; GET /papers lists the papers")
-    records = kb.all_outcomes(OutcomeFilters(paper=row.id)) if row.results else []
+    records = kb.all_outcomes(OutcomeFilters(paper=row.id, review="any")) if row.results else []
     studies = [summary(s) for s in kb.studies(OutcomeFilters(paper=row.id))] if row.results else []
     paper = _summary(row, kb.settings.base_iri)
     if fmt.name in ("ris", "bibtex"):

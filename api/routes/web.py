@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from api.deps import KnowledgeBaseDep
 from api.routes.common import MAX_OFFSET, filter_query
+from api.routes.review_form import FORM_FIELDS, shown
 from api.templating import TEMPLATES
 from kb import concepts
 from kb.compare import number, p_text, value_text
@@ -367,11 +368,15 @@ def paper_page(
     focus: str | None,
 ) -> HTMLResponse:
     rows = [{"record": r, "result": value_text(r), "p": p_text(r)} for r in records]
+    focused = next((row for row in rows if row["record"].id == focus), None)
     context = {
         "paper": paper,
         "studies": studies,
         "rows": rows,
-        "focused": next((row for row in rows if row["record"].id == focus), None),
+        "focused": focused,
+        "review_fields": []
+        if focused is None
+        else [(name, shown(getattr(focused["record"], name))) for name in FORM_FIELDS],
         "text": None if text is None else marked_text(text, records, focus),
         "focus": focus,
         "languages": _LANGUAGES,

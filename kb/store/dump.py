@@ -19,6 +19,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, parse, 
 from kb.errors import KBError, QueryRefused
 from kb.provenance import unwritten_numbers
 from kb.rdf_mapping import PREFIXES, Minter, triples_to_records
+from kb.reviews import reviews_from_triples, reviews_graph
 from kb.store.base import GraphStore
 from kb.validation import GraphInvalid, validate_paper_graph
 
@@ -33,10 +34,13 @@ def _quads(store: GraphStore, minter: Minter) -> Iterator[Quad]:
         graph = minter.graph(paper_id)
         for triple in view.paper_triples(paper_id):
             yield Quad(triple.subject, triple.predicate, triple.object, graph)
+    reviews = reviews_graph(minter)  # reviewers' work is data too (kb/reviews.py)
+    for triple in view.graph_triples(reviews):
+        yield Quad(triple.subject, triple.predicate, triple.object, reviews)
 
 
 def export_graph(store: GraphStore, minter: Minter, fmt: str, output: BinaryIO) -> int:
-    """Write every paper graph to `output` in `fmt`; the number of triples written."""
+    """Write every paper graph and the reviews graph to `output` in `fmt`; the number of triples written."""
     rdf_format = EXPORT_FORMATS.get(fmt)
     if rdf_format is None:
         raise QueryRefused(f"unknown graph export format {fmt!r}; known: {', '.join(EXPORT_FORMATS)}")
@@ -70,9 +74,12 @@ def import_format(path: Path, fmt: str | None) -> str:
 
 
 def import_dump(store: GraphStore, minter: Minter, path: Path, fmt: str | None = None) -> list[Imported]:
-    """Load a dump: every graph replaces the paper graph of the same name, after all were validated."""
+    """Load a dump: every graph replaces the paper graph of the same name, and its reviews graph the
+    reviews graph, after all were validated."""
     name = import_format(path, fmt)
     graphs: dict[str, list[Triple]] = {}
+    reviews_name = reviews_graph(minter)
+    reviews: list[Triple] | None = None
     try:
         for quad in parse(path=str(path), format=IMPORT_FORMATS[name]):
             if isinstance(quad.graph_name, DefaultGraph) or not isinstance(quad.graph_name, NamedNode):
@@ -80,6 +87,10 @@ def import_dump(store: GraphStore, minter: Minter, path: Path, fmt: str | None =
                     f"{path}: a triple outside any paper graph ({quad.subject} {quad.predicate} …);"
                     " a dump holds one named graph per paper"
                 )
+            if quad.graph_name == reviews_name:
+                reviews = reviews if reviews is not None else []
+                reviews.append(Triple(quad.subject, quad.predicate, quad.object))
+                continue
             paper_id = minter.paper_id_of_graph(quad.graph_name)
             if paper_id is None:
                 raise QueryRefused(
@@ -97,10 +108,20 @@ def import_dump(store: GraphStore, minter: Minter, path: Path, fmt: str | None =
             validate_paper_graph(triples, f"paper {paper_id}")
         except GraphInvalid as exc:
             problems.extend([exc.reason, *exc.details])
+    if reviews is not None:
+        try:
+            validate_paper_graph(reviews, "reviews graph")  # kb/shapes.ttl holds the review shapes
+            reviews_from_triples(minter, reviews)
+        except GraphInvalid as exc:
+            problems.extend([exc.reason, *exc.details])
+        except KBError as exc:
+            problems.append(f"reviews graph: {exc}")
     if problems:
         raise GraphInvalid(f"{path}: nothing imported; {problems[0]}", problems[1:])
     for paper_id, triples in graphs.items():
         store.replace_paper_graph(paper_id, triples)
+    if reviews is not None:
+        store.replace_graph(reviews_name, reviews)
     return [Imported(paper_id, len(triples)) for paper_id, triples in graphs.items()]
 
 
