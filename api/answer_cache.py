@@ -5,7 +5,8 @@ Every GET this layer serves is a function of the request and of what the knowled
 file's state; every ingest or delete changes them). The version is read before the app answers, so
 an answer kept under a version was computed from that version or a newer one: never older. When the
 version changes, every kept answer is dropped. Paths whose answers depend on something else are not
-kept: /health (live counters), /jobs (the job registry), /sparql (its own cache and time limits).
+kept: /health (live counters), /jobs (the job registry), /sparql (its own cache and time limits),
+/comparisons (saved comparisons, and their feeds that keep watch).
 The kept answer is the final one (ETag, gzip), keyed also by Accept and Accept-Encoding; a matching
 If-None-Match gets 304 from here as it would from the ETag layer; a kept answer says
 `X-KB-Cache: hit`.
@@ -23,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.caching import etag_matches
 
-UNCACHED_PREFIXES = ("/health", "/jobs", "/sparql", "/static")
+UNCACHED_PREFIXES = ("/health", "/jobs", "/sparql", "/static", "/comparisons")
 # An answer larger than this share of the memory is not kept: it would evict everything else.
 LARGEST_SHARE = 4
 

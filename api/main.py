@@ -28,6 +28,7 @@ from api.routes import (
     resource,
     review_form,
     reviews,
+    saved_comparisons,
     search,
     sparql,
     studies,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     app.include_router(concepts.router)
     app.include_router(compare.router)
+    app.include_router(saved_comparisons.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Outermost last: CORS answers preflights, gzip compresses what the ETag layer validated.

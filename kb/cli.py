@@ -14,8 +14,6 @@ from kb import __version__
 from kb.citations import details_of
 from kb.cli_graph import export_graph_command, import_command, validate_command
 from kb.cli_review import review_command
-from kb.compare import ComparisonTable, build_comparison
-from kb.comparisons import ComparisonRows, build_comparison_rows
 from kb.errors import KBError
 from kb.outcome_table import unreadable_message
 from kb.queries import OutcomeFilters
@@ -207,15 +205,7 @@ def export_compare(
     kb = _knowledge_base(ctx)
     try:
         chosen = OutcomeFilters(**{k: v for k, v in filters.items() if v is not None})
-        records = kb.all_outcomes(chosen)
-        details = details_of(kb.papers())
-        table: ComparisonTable | ComparisonRows
-        if layout == "comparisons":
-            table = build_comparison_rows(records, chosen.given(), details=details)
-            shown = table.record_ids()
-            records = [record for record in records if record.id in shown]
-        else:
-            table = build_comparison(records, chosen.given())
+        table, records = kb.compare(chosen, layout)
         csv_url = output.name.replace("-metadata.json", "").removesuffix(".json") if output else "compare.csv"
         if not csv_url.endswith(".csv"):
             csv_url += ".csv"
@@ -226,7 +216,7 @@ def export_compare(
                 records,
                 csv_url=csv_url,
                 base_iri=kb.settings.base_iri,
-                details=details,
+                details=details_of(kb.papers()),
             ),
             output,
         )

@@ -485,8 +485,11 @@ def _xlsx(
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in rows:
-            sheet.append([_xlsx_value(v) for v in row])
+            sheet.append([str(v) if isinstance(v, Link) else v for v in row])
             for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+                if isinstance(value, str) and value.startswith("="):
+                    # openpyxl reads "=..." as a formula: a paper's text is never one, and stays as written
+                    cell.data_type = "s"
                 if isinstance(value, Link) and value.urls:
                     cell.hyperlink = value.urls[0]
                     cell.style = "Hyperlink"
@@ -501,22 +504,6 @@ def _xlsx(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _xlsx_value(value: Any) -> Any:
-    if isinstance(value, Link):
-        return str(value)
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")) and not _is_number(value):
-        return "'" + value  # never let a cell of a paper's text become a formula
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 _HTML = Environment(autoescape=select_autoescape(default=True, default_for_string=True)).from_string(

@@ -21,6 +21,9 @@ from pyoxigraph import Triple
 
 from ingest.readers import SUFFIXES, read_text
 from kb import __version__
+from kb.citations import details_of
+from kb.compare import ComparisonTable, build_comparison
+from kb.comparisons import ComparisonRows, build_comparison_rows
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError, PaperRejected, QueryRefused
 from kb.outcome_table import OutcomeTable, OutcomeView, SyncReport, sync_with_store
@@ -542,6 +545,37 @@ class KnowledgeBase:
         store = self._store().pinned()
         selection = self._validated(store, filters)
         return self._reviewed(self._records_at(store, page_of_outcomes(store, selection, 0, None, keys)))
+
+    def compare(
+        self,
+        filters: OutcomeFilters,
+        layout: str = "arms",
+        offset: int = 0,
+        limit: int | None = None,
+        max_records: int | None = None,
+    ) -> tuple[ComparisonTable | ComparisonRows, list[OutcomeRecord]]:
+        """The comparison table of the matching records, one study arm per row (`arms`, kb/compare.py)
+        or one comparison per row (`comparisons`, kb/comparisons.py), and the records behind the
+        rows shown. QueryRefused past `max_records` matches."""
+        records = self.all_outcomes(filters)
+        if max_records is not None and len(records) > max_records:
+            raise QueryRefused(
+                f"{len(records)} results match; narrow the filters to {max_records} or fewer to compare"
+            )
+        table: ComparisonTable | ComparisonRows
+        if layout == "comparisons":
+            table = build_comparison_rows(
+                records, filters.given(), details=details_of(self.papers()), offset=offset, limit=limit
+            )
+            shown = table.record_ids()
+        elif layout == "arms":
+            table = build_comparison(records, filters.given(), offset=offset, limit=limit)
+            if limit is None and not offset:
+                return table, records
+            shown = {rid for row in table.rows for cell in row.cells.values() for rid in cell.records}
+        else:
+            raise QueryRefused(f"unknown layout {layout!r}; allowed: arms, comparisons")
+        return table, [record for record in records if record.id in shown]
 
     def facets(self, filters: OutcomeFilters, kinds: Iterable[str] = FACETS) -> dict[str, dict[str, int]]:
         """Number of matching results per antigen, intervention, disease, endpoint, ... value."""

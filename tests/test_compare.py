@@ -295,7 +295,7 @@ def test_forest_plot_png_and_svg(server):
     root = ET.fromstring(svg.content)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     text = " ".join(t for t in root.itertext())
-    assert "TOWER — blinatumomab" in text and "7.7 mo, n=271" in text and "2 results" in text
+    assert "TOWER" in text and "  blinatumomab" in text and "7.7 mo, n=271" in text and "2 results" in text
 
 
 def test_plot_refusals_name_what_is_possible(server):

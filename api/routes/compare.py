@@ -20,8 +20,8 @@ from api.routes.common import (
     reject_unknown,
 )
 from kb.citations import details_of
-from kb.compare import ComparisonTable, build_comparison
-from kb.comparisons import ComparisonRows, build_comparison_rows
+from kb.compare import ComparisonTable
+from kb.comparisons import ComparisonRows
 from kb.errors import QueryRefused
 from kb.plot import forest_plot
 from kb.render import COMPARE_FORMATS, FORMATS, PLOT_FORMATS, render_comparison
@@ -146,18 +146,8 @@ def compare(
     fmt = choose_format(request, format, COMPARE_FORMATS)
     if limit is None and fmt.name == "json":
         limit = JSON_PAGE_ROWS
-    records = compared_records(kb, filters)
-    details = details_of(kb.papers())
-    table: ComparisonTable | ComparisonRows
-    if layout == "comparisons":
-        table = build_comparison_rows(records, filters.given(), details=details, offset=offset, limit=limit)
-        shown = table.record_ids()
-        records = [record for record in records if record.id in shown]
-    else:
-        table = build_comparison(records, filters.given(), offset=offset, limit=limit)
-        if limit is not None or offset:  # the XLSX results sheet: the records of the rows shown
-            shown = {rid for row in table.rows for cell in row.cells.values() for rid in cell.records}
-            records = [record for record in records if record.id in shown]
+    table, records = kb.compare(filters, layout, offset=offset, limit=limit, max_records=MAX_COMPARED)
+    details = details_of(kb.papers()) if fmt.name in ("ris", "bibtex") else None
     csv_url = str(request.url.include_query_params(format="csv"))
     body = render_comparison(
         table, fmt.name, records, csv_url=csv_url, base_iri=kb.settings.base_iri, details=details
