@@ -650,7 +650,20 @@ class KnowledgeBase:
             if self._searcher is None:
                 self._searcher = Searcher(self.settings)
             searcher = self._searcher
-        return searcher.search(self._store().pinned(), query, k, filters)
+        found = searcher.search(self._store().pinned(), query, k, filters)
+        return self._reviewed_hits(found)
+
+    def _reviewed_hits(self, found: SearchResults) -> SearchResults:
+        """Outcome hits as reviewed, as /outcomes shows them; a rejected record is no answer."""
+        book, hits = self.review_book(), []
+        for hit in found.results:
+            if hit.record is not None:
+                record = book.apply(hit.record)
+                if record.review is not None and record.review.status == "rejected":
+                    continue
+                hit = hit.model_copy(update={"record": record})
+            hits.append(hit)
+        return found.model_copy(update={"results": hits})
 
     def stats(self) -> Stats:
         """Papers, records and triples. Counting the triples walks the store (~0.4 s at 1,000

@@ -121,6 +121,24 @@ def test_a_rejected_record_leaves_lists_and_exports_unless_asked_for(server):
     assert control["id"] not in json.dumps(table)
 
 
+def test_search_answers_with_records_as_reviewed(server):
+    params = {"q": "daratumumab progression-free survival", "k": 30}
+
+    def found() -> dict[str, dict]:
+        hits = server.client.get("/search", params=params).json()["results"]
+        return {h["record"]["id"]: h["record"] for h in hits if h["record"]}
+
+    first, second = list(found())[:2]
+    correct = {"verdict": "corrected", "changes": {"n": 123}, "reviewer": "A. Reviewer"}
+    reject = {"verdict": "rejected", "reviewer": "A. Reviewer"}
+    for record_id, body in ((first, correct), (second, reject)):
+        answer = server.client.post(f"/outcomes/{record_id}/reviews", json=body, headers=_key())
+        assert answer.status_code == 201, answer.text
+    after = found()
+    assert after[first]["n"] == 123 and after[first]["review"]["status"] == "corrected"
+    assert second not in after  # a rejected record is no answer, as on /outcomes
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [

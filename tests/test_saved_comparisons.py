@@ -8,6 +8,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -90,3 +91,16 @@ def test_saving_needs_a_key_and_known_filters(server):
     )
     missing = server.client.get("/comparisons/daratumumab-in-myeloma/versions/99")
     assert_canonical_error(missing, 404, "not_found", "no version 99")
+
+
+def test_a_name_in_cyrillic_gets_a_location_header_that_leads_back_to_it(server):
+    body = {**SAVED, "name": "Даратумумаб при миеломе"}
+    saved = server.client.post("/comparisons", json=body, headers=_key())
+    assert saved.status_code == 201, saved.text
+    location = saved.headers["Location"]
+    assert location.isascii() and location.startswith("/comparisons/%D0%B4")
+    shown = server.client.get(location)
+    assert shown.status_code == 200 and shown.json()["rows"], shown.text[:300]
+    assert server.client.get(location, params={"format": "csv"}).status_code == 200
+    listed = {v["name"]: v["url"] for v in server.client.get("/comparisons").json()}
+    assert quote(listed[body["name"]], safe="/") == location

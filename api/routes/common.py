@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Annotated, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -215,10 +216,22 @@ async def not_acceptable(request: Request, exc: Exception) -> JSONResponse:
     return error_response(406, "not_acceptable", str(exc))
 
 
+def content_disposition(disposition: str, filename: str) -> str:
+    """A Content-Disposition header value (RFC 6266): headers are Latin-1, so a name in another script
+    goes as RFC 5987 `filename*` with an ASCII `filename` for clients that do not read it."""
+    if filename.isascii():
+        return f'{disposition}; filename="{filename}"'
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename)
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def download(body: bytes, fmt: Format, stem: str, headers: dict[str, str] | None = None) -> Response:
     """A rendered body with its media type; files to save (CSV, XLSX, …) as attachments."""
     disposition = "inline" if fmt.name in ("json", "html", "svg", "png", "md") else "attachment"
-    extra = {"Content-Disposition": f'{disposition}; filename="{stem}.{fmt.extension}"', **(headers or {})}
+    extra = {
+        "Content-Disposition": content_disposition(disposition, f"{stem}.{fmt.extension}"),
+        **(headers or {}),
+    }
     return Response(content=body, media_type=fmt.content_type, headers=extra)
 
 

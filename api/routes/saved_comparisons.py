@@ -6,6 +6,7 @@ added to or changed in its rows."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -101,7 +102,8 @@ def save_comparison(kb: KnowledgeBaseDep, body: SaveComparison, response: Respon
     layout or rows differ."""
     version, new = _saved(kb).save(body.name, dict(body.filters), body.layout, _builder(kb), body.description)
     out = _out(version)
-    response.headers["Location"] = out.url
+    # a header is Latin-1: the id of a Chinese or Cyrillic name goes percent-encoded, as a URI
+    response.headers["Location"] = quote(out.url, safe="/:?=&")
     if not new:
         response.status_code = 200
     return out

@@ -9,6 +9,7 @@ line links a number's offsets to the offsets of the words that name its arm.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ingest.extract.arm_labels import english_arm
 from ingest.extract.arms import ArmPhrase
 from ingest.extract.values import Value
 from kb.logistic import DictLogistic
+from kb.vocab import cue
 
 MODEL_PATH = Path(__file__).parent / "models" / "arm_linker.json"
 FEATURES_VERSION = 3
@@ -58,9 +60,32 @@ class ArmLinker(DictLogistic):
             others = taken.setdefault(group, [])
             if any(_same_arm(view.text, phrase, other) for other in others):
                 continue  # two numbers of one comparison are two arms
-            chosen[start] = phrase
-            others.append(phrase)
+            chosen[start] = _enclosing(view.text, phrase, scored[start], view.candidates)
+            others.append(chosen[start])
         return chosen
+
+
+_ENCLOSING_MARGIN = 0.05
+_GROUP_WORD = re.compile(rf"\s*(?:{cue('group_words').pattern})\s*", re.I)
+
+
+def _enclosing(
+    text: str, phrase: ArmPhrase, ranked: list[tuple[float, int]], candidates: list[ArmPhrase]
+) -> ArmPhrase:
+    """'InO' inside 'InO群': of a treatment and the same treatment with its group word, scored alike,
+    the group as the paper writes it is the arm's words."""
+    score = next(p for p, k in ranked if candidates[k] is phrase)
+    for p, k in ranked:
+        c = candidates[k]
+        if score - p > _ENCLOSING_MARGIN:
+            break
+        inside = (
+            c.start <= phrase.start and phrase.end <= c.end and (c.start, c.end) != (phrase.start, phrase.end)
+        )
+        rest = (text[c.start : phrase.start] + " " + text[phrase.end : c.end]).strip()
+        if inside and _GROUP_WORD.fullmatch(rest):
+            return c
+    return phrase
 
 
 def _same_arm(text: str, a: ArmPhrase, b: ArmPhrase) -> bool:

@@ -79,8 +79,24 @@ def _cjk_groups(text: str) -> list[ArmPhrase]:
     return out
 
 
+# Korean writes a group as a word with 군 attached ("ACM군", "대조군에서", "병용군은"); 증후군 is a syndrome
+_KO_GROUP = re.compile(
+    r"(?P<label>[A-Za-z0-9][A-Za-z0-9+/-]*|[가-힣]{2,8})\s?군"
+    r"(?=(?:에서|에게|으로|보다|은|는|의|과|와|이|가|을|를|도|로|에)?(?![가-힣]))"
+)
+_KO_NOT_ARM = re.compile(r"(?:증후|환자|대상)$")
+
+
+def _korean_groups(text: str) -> list[ArmPhrase]:
+    out = []
+    for m in _KO_GROUP.finditer(text):
+        if not _KO_NOT_ARM.search(m["label"]) and not m["label"].isdigit():
+            out.append(ArmPhrase(m.start(), m.end(), m["label"]))
+    return out
+
+
 def find_arm_phrases(text: str) -> list[ArmPhrase]:
-    found: list[ArmPhrase] = list(_cjk_groups(text))
+    found: list[ArmPhrase] = [*_cjk_groups(text), *_korean_groups(text)]
     for pattern in _ARM_PATTERNS:
         for m in pattern.finditer(text):
             label = m["label"].strip(" ,的之")

@@ -120,6 +120,7 @@ class PaperExtractor:
         self._figures = figure_endpoints(document.text)
         self._figure_context: tuple[Concept, int] | None = None
         self._recent: list[list[ResultDraft]] = []
+        self._recent_index = -2  # the index of the sentence of the last results
         self._previous_interventions: list[Concept] = []
         self.own_cohort = _most_common_cohort(self.sentences)
         self._previous: list[Draft] = []
@@ -134,7 +135,7 @@ class PaperExtractor:
             out += [self._cell_draft(c, 0.75) for c in cells]
             out += [self._cell_draft(c, 0.7) for c in captions]
         lead_start = 0
-        for sentence in self.sentences:
+        for index, sentence in enumerate(self.sentences):
             # the previous sentence (its last 400 characters), where an arm may be named
             lead, lead_start = self.norm.text[lead_start : sentence.start][-400:], sentence.start
             study = self.tracker.attribute(sentence.text)
@@ -190,6 +191,10 @@ class PaperExtractor:
                 )
             for group in _by_group(sentence_drafts):
                 produced.extend(self._to_drafts(sentence, study, effective, group))
+            if produced and self._recent and self._recent_index == index - 1:
+                _share_hazard_ratio(self._recent[-1], produced)  # of the sentence just before
+            if produced:
+                self._recent_index = index
             self._recent = [*self._recent[-1:], produced] if produced else self._recent
             if produced:
                 self._last_endpoint = concept("endpoints", produced[-1].endpoint)
@@ -380,6 +385,41 @@ class PaperExtractor:
             )
             result.append(draft)
         return result
+
+
+def _comparisons_of(batch: list[ResultDraft]) -> dict[str, list[ResultDraft]]:
+    out: dict[str, list[ResultDraft]] = {}
+    for d in batch:
+        if d.comparison_key and d.statistic != "hazard_ratio":
+            out.setdefault(d.comparison_key, []).append(d)
+    return out
+
+
+def _share_hazard_ratio(previous: list[ResultDraft], current: list[ResultDraft]) -> None:
+    """'Median PFS was 10.3 months with A and 4.7 months with B. The hazard ratio for progression
+    or death was 0.54 (95% CI ...; P = 0.008).': a hazard ratio with its p-value, stated in a
+    sentence next to the one comparison of its endpoint that has neither, is that comparison's
+    (either order); the comparison takes its p-value and ratio. Only where each side is alone: one
+    ratio and no comparison of its own, one comparison without a ratio or a p-value."""
+    for first, second in ((previous, current), (current, previous)):
+        ratios = [d for d in second if d.statistic == "hazard_ratio"]
+        if len(ratios) != 1 or ratios[0].p_value is None or _comparisons_of(second):
+            continue
+        ratio = ratios[0]
+        if any(d.statistic == "hazard_ratio" for d in first):
+            continue
+        open_groups = [
+            members
+            for members in _comparisons_of(first).values()
+            if members[0].endpoint == ratio.endpoint
+            and all(d.p_value is None and d.hazard_ratio is None for d in members)
+        ]
+        if len(open_groups) != 1 or len(_comparisons_of(first)) != 1:
+            continue
+        for d in open_groups[0]:
+            d.p_value, d.p_operator, d.hazard_ratio = ratio.p_value, ratio.p_operator, ratio.value
+            d.mentions.append(ratio.evidence)
+        return
 
 
 def _by_group(drafts: list[Draft]) -> list[list[Draft]]:

@@ -174,11 +174,19 @@ def _respectively_groups(
                     len(gap) > 40
                     or any(values[run[-1]].end <= e.start < values[i].start for e in eps)
                     or "。" in gap
+                    or cue("respectively").search(gap)  # the next list: "分别为55%和34%，B组分别为48%和22%"
                 ):
                     break
                 run.append(i)
             prev_end = values[before[-1]].end if before else 0
             names = [e for e in eps if prev_end <= e.start < r.start()]
+            if not names and len(run) > 1:
+                # a second list of the endpoint just named, for another subgroup; or, where none is
+                # named before, the endpoints named together after it ("(sırasıyla %47 ve %87) ...
+                # CR ve genel yanıt oranları")
+                names = [e for e in eps if e.end > e.start and e.end <= r.start()][-1:] or _names_after(
+                    text, eps, values[run[-1]].end, len(run)
+                )
         elif before:
             run = [before[-1]]
             for i in reversed(before[:-1]):
@@ -192,6 +200,20 @@ def _respectively_groups(
             continue
         groups.append((run, names))
     return groups
+
+
+def _names_after(text: str, eps: list[Mention], pos: int, k: int) -> list[Mention]:
+    """The first k endpoints named together after `pos` ("CR ve genel yanıt oranları"), or none."""
+    after = sorted((e for e in eps if e.start >= pos and e.end > e.start), key=lambda e: e.start)
+    if not after:
+        return []
+    run = [after[0]]
+    for e in after[1:]:
+        if e.start - run[-1].end > _LIST_GAP or not _connective().match(text[run[-1].end : e.start]):
+            break
+        if all(e.concept.id != m.concept.id for m in run):
+            run.append(e)
+    return run if len(run) == k else []
 
 
 _LIST_GAP = 12  # most characters between two endpoints named together ("ORR and CR", "CR率和ORR")
@@ -459,7 +481,8 @@ def extract_sentence(
             lead,
             arm_phrases,
         )
-    _attach_p_values(text, drafts, p_values)
+    _pair_linked_arms(text, values, drafts, eps)
+    _attach_p_values(text, drafts, p_values, values)
     del group_id
     return drafts
 
@@ -587,17 +610,21 @@ def _grade_for(text: str, ep: Mention, floor: int) -> str | None:
     return "any"
 
 
+_P_REACH = 80  # most characters from the second number of a comparison to the p-value closing it
+
+
 def _comparisons(
     text: str, values: list[Value], drafts: dict[int, Draft], group_id: int, p_values: list[PValue]
 ) -> int:
     """Consecutive results of one endpoint compared with each other: joined by a comparison word,
     naming different arms, or followed by the p-value of their difference."""
     comparison = cue("comparison")
+    ends = [i for i in _top_level_breaks(text) if text[i] not in ",、"]  # ';' or a sentence's end
     order = sorted(drafts)
     for a, b in itertools.pairwise(order):
         da, db = drafts[a], drafts[b]
-        if da.group is not None and da.group == db.group:
-            continue
+        if db.group is not None:
+            continue  # already compared: a 'respectively' list or a run of one endpoint
         if da.endpoint != db.endpoint or da.value.kind == "ratio" or db.value.kind == "ratio":
             continue
         if {da.value.kind, db.value.kind} - {"time", "not_reached"} and da.value.kind != db.value.kind:
@@ -609,8 +636,13 @@ def _comparisons(
         # "45% ... , по сравнению с 56%", "%81,6 ... bu oranın %49,4": the cue introduces the second
         explicit = cue_match is not None and (len(gap) < 60 or values[b].start - cue_match.end() <= 25)
         following = [w.start for w in values if w.start >= values[b].end]
-        horizon = min([values[b].end + 40, *following])
-        p_after = p_values and any(values[b].end <= p.start <= horizon for p in p_values)
+        horizon = min([values[b].end + _P_REACH, *following])
+        # "20% of those given A and 5.7% of those given B (p = 0.02)": the p-value of their
+        # difference closes the clause of the second, before any other number
+        p_after = p_values and any(
+            values[b].end <= p.start <= horizon and not any(values[b].end <= i < p.start for i in ends)
+            for p in p_values
+        )
         distinct_arms = da.arm is not None and db.arm is not None and da.arm != db.arm and len(gap) < 80
         if explicit or distinct_arms or (p_after and len(gap) < 80):
             if da.group is None:
@@ -618,6 +650,49 @@ def _comparisons(
                 da.group = group_id
             db.group = da.group
     return group_id
+
+
+def _pair_linked_arms(text: str, values: list[Value], drafts: list[Draft], eps: list[Mention]) -> None:
+    """'19.6% of patients with A and 25.0% with B', 'del 70,6% en el grupo A y del 55,6% en el grupo
+    B': consecutive results of one endpoint, time point and grade that the arm linker gave different
+    arms, in one clause with nothing between them but words, are one comparison (the rules above
+    see only the arms their patterns name)."""
+    numbers = sorted((d for d in drafts if d.value.kind != "ratio"), key=lambda d: d.start)
+    breaks = _top_level_breaks(text)
+    ends = [i for i in breaks if text[i] not in ",、"]  # ';' or a sentence's end
+    next_group = max((d.group for d in drafts if d.group is not None), default=0) + 1
+    for da, db in itertools.pairwise(numbers):
+        if db.group is not None or not da.arm or not db.arm:
+            continue
+        if (da.endpoint, da.time_months, da.grade, da.event) != (
+            db.endpoint,
+            db.time_months,
+            db.grade,
+            db.event,
+        ):
+            continue
+        if {da.value.kind, db.value.kind} - {"time", "not_reached"} and da.value.kind != db.value.kind:
+            continue
+        if db.start - da.end >= 80 or any(da.end <= i < db.start for i in ends):
+            continue
+        gap = text[da.end : db.start]
+        if any(da.end <= v.start < db.start for v in values):
+            continue
+        left = _clause_bounds(breaks, da.start, len(text))[0]
+        right = _clause_bounds(breaks, db.end, len(text))[1]
+        if cue("respectively").search(text, left, right):
+            continue  # a 'respectively' list: its rules have paired what it pairs
+        if gap.count(")") > gap.count("("):
+            continue  # "(respectively 47% and 87%), B (...)": the first closes a parenthesis of its own
+        if any(da.end <= e.start < db.start and e.concept.id != da.endpoint for e in eps if e.end > e.start):
+            continue
+        members = [d for d in numbers if da.group is not None and d.group == da.group] or [da]
+        arms = {" ".join(d.arm.lower().split()) for d in members if d.arm}
+        if " ".join(db.arm.lower().split()) in arms:
+            continue
+        if da.group is None:
+            da.group, next_group = next_group, next_group + 1
+        db.group = da.group
 
 
 def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> None:
@@ -691,7 +766,10 @@ def _link_arms(
         d.arm = " ".join(combined[phrase.start : phrase.end].split()) if phrase is not None else None
 
 
-def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue]) -> None:
+def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue], values: list[Value]) -> None:
+    """A comparison takes the first p-value after its last number, before the next result; so does a
+    hazard ratio of its own ("HR 0.73 (95% CI ...); P = .001"), which states the p of the comparison
+    it measures: the p-value right after it, before any other number."""
     by_group: dict[int, list[Draft]] = {}
     for d in drafts:
         if d.group is not None:
@@ -709,3 +787,11 @@ def _attach_p_values(text: str, drafts: list[Draft], p_values: list[PValue]) -> 
                 d.p_value = candidates[0]
             if hazard:
                 d.hazard_ratio = hazard[0].value.value  # "(hazard ratio, 0.62; ...)" belongs to both arms
+    for r in ratios:
+        if r.p_value is not None:
+            continue
+        following = [v.start for v in values if v.start >= r.end]
+        limit = min(following, default=len(text))
+        own = [p for p in p_values if r.end <= p.start < limit]
+        if own:
+            r.p_value = own[0]

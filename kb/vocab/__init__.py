@@ -71,7 +71,10 @@ def _case_rule(pattern: str) -> str:
 
 
 def _compile(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{_word_boundaries(p)})" for p in patterns), _FLAGS)
+    # a cue in simplified characters also matches its traditional spelling ("分别" and "分別"), as
+    # the concepts' patterns do (_patterns_of)
+    variants = [t for p in patterns if (t := p.translate(_traditional())) != p]
+    return re.compile("|".join(f"(?:{_word_boundaries(p)})" for p in [*patterns, *variants]), _FLAGS)
 
 
 @dataclass(frozen=True)
