@@ -36,6 +36,7 @@ class PaperDocument:
     issue: str | None = None
     pages: str | None = None
     doi: str | None = None
+    pmid: str | None = None
     keywords: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()  # every language with a section of its own, the main one first
     sections: tuple[LanguageSection, ...] = ()
@@ -84,6 +85,7 @@ def read_paper(path: Path, max_bytes: int | None = None) -> PaperDocument:
         issue=meta.issue,
         pages=meta.pages,
         doi=meta.doi,
+        pmid=meta.pmid,
         keywords=meta.keywords,
         languages=tuple(dict.fromkeys(languages)),
         sections=sections,

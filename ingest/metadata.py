@@ -65,6 +65,8 @@ _CITATION_PATTERNS = [
 ]
 _COPYRIGHT_YEAR = re.compile(r"©\s*(?:[^\n\d]{0,40}?)((?:19|20)\d\d)")
 _DOI = re.compile(r"(?:\bdoi\s*[:：]?\s*|doi\.org/)(10\.\d{4,9}/[^\s\"<>]+)", re.I)
+# "PMID: 31200955", "PubMed ID 31200955": PubMed ids are 1 to 8 digits
+_PMID = re.compile(r"\b(?:PMID|PubMed\s*ID)\s*[:：]?\s*(\d{1,8})(?!\d)", re.I)
 _KEYWORDS = re.compile(
     r"^\s*(?:[【\[]\s*)?(?:key\s*words|keywords|ключевые слова|anahtar (?:kelimeler|sözcükler)|关键词|"
     r"关键字|キーワード|索引用語)\s*[】\]]?\s*[:：.]?\s*(?P<rest>.*)$",
@@ -83,6 +85,7 @@ class PaperMetadata:
     issue: str | None = None
     pages: str | None = None
     doi: str | None = None
+    pmid: str | None = None
     keywords: tuple[str, ...] = ()
 
 
@@ -90,7 +93,7 @@ def paper_metadata(text: str, language: str, declared: Mapping[str, object] | No
     """Metadata of a paper from its text; `declared` values (from the file format) win."""
     found = _from_text(text, language)
     declared = dict(declared or {})
-    for key in ("title", "title_en", "journal", "volume", "issue", "pages", "doi"):
+    for key in ("title", "title_en", "journal", "volume", "issue", "pages", "doi", "pmid"):
         value = declared.get(key)
         if isinstance(value, str) and value.strip():
             found[key] = " ".join(value.split())
@@ -134,6 +137,9 @@ def _from_text(text: str, language: str) -> dict:
     doi = _DOI.search(text[:_FRONT_CHARS])
     if doi:
         found["doi"] = doi.group(1).rstrip(".,;)]}")
+    pmid = _PMID.search(text[:_FRONT_CHARS])
+    if pmid:
+        found["pmid"] = pmid.group(1)
     keywords = _keywords(text)
     if keywords:
         found["keywords"] = keywords

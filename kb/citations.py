@@ -30,6 +30,7 @@ class Bibliographic:
     journal: str | None = None
     year: int | None = None
     doi: str | None = None
+    pmid: str | None = None
     title_en: str | None = None
     volume: str | None = None
     issue: str | None = None
@@ -53,6 +54,7 @@ def details_of(papers: Iterable[Any]) -> dict[str, Bibliographic]:
             journal=p.journal,
             year=p.year,
             doi=p.doi,
+            pmid=getattr(p, "pmid", None),
             title_en=getattr(p, "title_en", None),
             volume=getattr(p, "volume", None),
             issue=getattr(p, "issue", None),
@@ -129,6 +131,10 @@ def ris(citations: Sequence[PaperCitation]) -> str:
                     lines.append(f"EP  - {page_range[1]}")
         if details.doi:
             lines.append(f"DO  - {details.doi}")
+        if details.pmid:
+            lines.append(
+                f"AN  - {details.pmid}"
+            )  # RIS accession number, where reference managers keep a PubMed id
         lines.extend(f"KW  - {_one_line(keyword)}" for keyword in details.keywords)
         if paper.language:
             lines.append(f"LA  - {paper.language}")
@@ -187,6 +193,8 @@ def bibtex(citations: Sequence[PaperCitation]) -> str:
             fields.append(("keywords", "{" + ", ".join(_bibtex_escape(k) for k in details.keywords) + "}"))
         if details.doi:
             fields.append(("doi", "{" + details.doi.replace("{", "").replace("}", "") + "}"))  # verbatim
+        if details.pmid:
+            fields.append(("pmid", "{" + details.pmid + "}"))
         if paper.language:
             fields.append(("language", "{" + _LANGUAGE_NAMES.get(paper.language, paper.language) + "}"))
             fields.append(("langid", "{" + _LANGUAGE_NAMES.get(paper.language, paper.language) + "}"))

@@ -125,6 +125,7 @@ class ComparisonRow(BaseModel):
         default_factory=list, description="Risk ratio, odds ratio, risk difference."
     )
     doi: str | None = None
+    pmid: str | None = None
 
 
 # (key, title, description) of the flat columns, in order.
@@ -151,11 +152,16 @@ PAIR_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("risk_difference", "risk difference (computed)", "Computed from events and totals by statsmodels."),
     ("registry", "registry", "Registry ids of the study (ClinicalTrials.gov)."),
     ("doi", "DOI", "DOI of the paper."),
+    ("pmid", "PMID", "PubMed id of the paper."),
     ("paper", "paper", "File of the paper reporting the results."),
     ("language", "language", "Language of the paper."),
     ("records", "records", "Ids of the outcome records of the row."),
 )
-LINKED_COLUMNS = {"registry": "https://clinicaltrials.gov/study/", "doi": "https://doi.org/"}
+LINKED_COLUMNS = {
+    "registry": "https://clinicaltrials.gov/study/",
+    "doi": "https://doi.org/",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/",
+}
 
 
 class ComparisonRows(BaseModel):
@@ -202,6 +208,7 @@ def _row_texts(row: ComparisonRow) -> dict[str, str]:
         "time": months_label(row.time_months) if row.time_months is not None else "",
         "registry": "; ".join(row.study.registry_ids),
         "doi": row.doi or "",
+        "pmid": row.pmid or "",
         "paper": row.paper.file,
         "language": row.paper.language or "",
         "records": "; ".join([row.experimental.record, row.control.record]),
@@ -372,6 +379,7 @@ def build_comparison_rows(
         first = group[0]
         p_record = next((r for r in group if r.p_value is not None), None)
         reported = _reported(group, ratios.get((str(comparison), str(endpoint)), []))
+        bibliographic = (details or {}).get(first.paper.id, Bibliographic())
         for experimental in experimental_arms:
             pair = (_arm(experimental), _arm(control))
             rows.append(
@@ -391,7 +399,8 @@ def build_comparison_rows(
                     p_value=p_record.p_value if p_record else None,
                     p_operator=p_record.p_operator if p_record else None,
                     computed=computed_effects(*pair),
-                    doi=(details or {}).get(first.paper.id, Bibliographic()).doi,
+                    doi=bibliographic.doi,
+                    pmid=bibliographic.pmid,
                 )
             )
     ranks = {code: i for i, code in enumerate(ENDPOINTS)}

@@ -601,6 +601,7 @@ class PaperRow:
     journal: str | None = None
     year: int | None = None
     doi: str | None = None
+    pmid: str | None = None
     title_en: str | None = None
     volume: str | None = None
     issue: str | None = None
@@ -619,7 +620,7 @@ def paper_rows(store: GraphStore) -> list[PaperRow]:
     the rows of another.
     """
     query = (
-        "SELECT ?pid ?file ?title ?titleEn ?lang ?sha ?journal ?year ?doi ?volume ?issue ?pages"
+        "SELECT ?pid ?file ?title ?titleEn ?lang ?sha ?journal ?year ?doi ?pmid ?volume ?issue ?pages"
         " ?pageStart ?pageEnd ?format (COUNT(DISTINCT ?r) AS ?results) (COUNT(DISTINCT ?s) AS ?studies)"
         " WHERE { GRAPH ?g {"
         " ?paper a hk:Paper ; dcterms:identifier ?pid ; hk:fileName ?file ."
@@ -627,12 +628,13 @@ def paper_rows(store: GraphStore) -> list[PaperRow]:
         " OPTIONAL { ?paper dcterms:alternative ?titleEn }"
         " OPTIONAL { ?run a hk:IngestRun ; prov:used ?paper ; hk:paperSha256 ?sha }"
         " OPTIONAL { ?paper hk:journal ?journal } OPTIONAL { ?paper dcterms:issued ?year }"
-        " OPTIONAL { ?paper hk:doi ?doi } OPTIONAL { ?paper bibo:volume ?volume }"
+        " OPTIONAL { ?paper hk:doi ?doi } OPTIONAL { ?paper bibo:pmid ?pmid }"
+        " OPTIONAL { ?paper bibo:volume ?volume }"
         " OPTIONAL { ?paper hk:issue ?issue } OPTIONAL { ?paper bibo:pages ?pages }"
         " OPTIONAL { ?paper bibo:pageStart ?pageStart } OPTIONAL { ?paper bibo:pageEnd ?pageEnd }"
         " OPTIONAL { ?paper hk:sourceFormat ?format }"
         " OPTIONAL { ?r hk:reportedIn ?paper } OPTIONAL { ?paper hk:primaryStudy|hk:citedStudy ?s }"
-        " } } GROUP BY ?pid ?file ?title ?titleEn ?lang ?sha ?journal ?year ?doi ?volume ?issue ?pages"
+        " } } GROUP BY ?pid ?file ?title ?titleEn ?lang ?sha ?journal ?year ?doi ?pmid ?volume ?issue ?pages"
         " ?pageStart ?pageEnd ?format ORDER BY ?file"
     )
     lists = _paper_lists(store)
@@ -659,6 +661,7 @@ def paper_rows(store: GraphStore) -> list[PaperRow]:
                 journal=_optional(row, "journal"),
                 year=int(year[:4]) if year and year[:4].isdigit() else None,
                 doi=_optional(row, "doi"),
+                pmid=_optional(row, "pmid"),
                 title_en=_optional(row, "titleEn"),
                 volume=_optional(row, "volume"),
                 issue=_optional(row, "issue"),

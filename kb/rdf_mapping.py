@@ -65,6 +65,7 @@ CLINICALTRIALS = "https://clinicaltrials.gov/study/"
 HGNC = "https://identifiers.org/hgnc:"  # HGNC:1633 -> https://identifiers.org/hgnc:1633
 NCIT = OBO + "NCIT_"  # C62528 -> http://purl.obolibrary.org/obo/NCIT_C62528
 DOI = "https://doi.org/"
+PUBMED = "https://pubmed.ncbi.nlm.nih.gov/"
 BIBO = "http://purl.org/ontology/bibo/"
 
 PREFIXES = {
@@ -104,6 +105,7 @@ SCHOLARLY_ARTICLE = NamedNode(SCHEMA + "ScholarlyArticle")
 CREATOR = NamedNode(DCT + "creator")
 ISSUED = NamedNode(DCT + "issued")
 SAME_AS = NamedNode(SCHEMA + "sameAs")
+SEE_ALSO = NamedNode(RDFS + "seeAlso")
 # Bibliographic properties reused where their definitions fit a journal article (checked against
 # the Dublin Core terms, schema.org and BIBO 1.3 definitions; see kb/ontology.ttl for the hk: ones).
 ALTERNATIVE_TITLE = NamedNode(DCT + "alternative")
@@ -112,6 +114,7 @@ KEYWORDS = NamedNode(SCHEMA + "keywords")
 AUTHOR_LIST = NamedNode(BIBO + "authorList")
 VOLUME = NamedNode(BIBO + "volume")
 PAGES = NamedNode(BIBO + "pages")
+PMID = NamedNode(BIBO + "pmid")
 PAGE_START = NamedNode(BIBO + "pageStart")
 PAGE_END = NamedNode(BIBO + "pageEnd")
 EXACT_MATCH = NamedNode(SKOS + "exactMatch")
@@ -213,6 +216,7 @@ class PaperMeta:
     journal: str | None = None
     year: int | None = None
     doi: str | None = None
+    pmid: str | None = None
     title_en: str | None = None
     volume: str | None = None
     issue: str | None = None
@@ -242,6 +246,7 @@ class PaperMeta:
             journal=getattr(document, "journal", None),
             year=getattr(document, "year", None),
             doi=getattr(document, "doi", None),
+            pmid=getattr(document, "pmid", None),
             title_en=getattr(document, "title_en", None),
             volume=getattr(document, "volume", None),
             issue=getattr(document, "issue", None),
@@ -479,6 +484,9 @@ class _GraphBuilder:
         if paper.doi is not None:
             self.add(node, _hk("doi"), Literal(paper.doi))
             self.add(node, SAME_AS, NamedNode(DOI + quote(paper.doi, safe="/:;()._-")))
+        if paper.pmid is not None:
+            self.add(node, PMID, Literal(paper.pmid))
+            self.add(node, SEE_ALSO, NamedNode(PUBMED + paper.pmid))
         self.bibliographic_triples()
         run_node = self.minter.run(paper.id)
         self.add(run_node, A, _hk("IngestRun"))
@@ -1001,6 +1009,7 @@ def read_paper_meta(triples: Iterable[Triple]) -> PaperMeta:
         journal=index.optional_text(paper, _hk("journal")),
         year=None if issued is None else int(issued.value),
         doi=index.optional_text(paper, _hk("doi")),
+        pmid=index.optional_text(paper, PMID),
         title_en=None if title_en is None else title_en.value,
         volume=index.optional_text(paper, VOLUME),
         issue=index.optional_text(paper, _hk("issue")),

@@ -110,6 +110,14 @@ def test_doi_only_when_labelled_in_the_front_matter():
     assert paper_metadata("Title\n\n" + "x " * 5000 + body, "en").doi is None
 
 
+def test_pubmed_id_from_the_front_matter_only():
+    front = "Title of the paper\n\nPMID: 31200955 DOI: 10.1056/x\n\nAbstract\n"
+    body = "Results.\n" * 10 + "1. Kantarjian H. NEJM 2016. PMID 27292104\n"
+    assert paper_metadata(front + body, "en").pmid == "31200955"
+    assert paper_metadata("Title\n\n" + "x " * 5000 + body, "en").pmid is None
+    assert paper_metadata("Title\n\nPubMed ID：27292104\n", "en").pmid == "27292104"
+
+
 def test_declared_metadata_wins_over_the_text():
     text = "Какой-то заголовок\n\nЛ.А. Вавилова, Ю.Ю. Дьяконова\n\nТекст статьи.\n"
     declared = {"title": "Declared title", "authors": ["A. Author"], "year": 2020, "doi": "10.1/x"}

@@ -139,7 +139,7 @@ def test_corpus_papers_keep_what_ingest_found(path: Path):
     """What ingest/metadata.py finds in each real paper reaches the graph and comes back unchanged."""
     document = read_paper(path)
     meta = PaperMeta.from_document(document)
-    for name in ("title", "title_en", "journal", "year", "volume", "issue", "pages", "doi", "format"):
+    for name in ("title", "title_en", "journal", "year", "volume", "issue", "pages", "doi", "pmid", "format"):
         assert getattr(meta, name) == getattr(document, name), name
     assert (meta.authors, meta.keywords) == (document.authors, document.keywords)
     assert set(meta.languages) == set(document.languages) and meta.languages[0] == document.language
@@ -208,6 +208,7 @@ def test_the_api_shows_each_corpus_papers_metadata(metadata_server):
             "issue": document.issue,
             "pages": document.pages,
             "doi": document.doi,
+            "pmid": document.pmid,
             "keywords": list(document.keywords),
             "format": document.format,
             "language": document.language,

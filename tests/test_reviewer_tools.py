@@ -22,6 +22,7 @@ import pytest
 import rispy
 from bibtexparser.middlewares import LatexDecodingMiddleware
 from csvw import CSVW
+from openpyxl import load_workbook
 
 from tests.conftest import REPO, LiveServer, run_kb
 from tests.test_readers import JATS
@@ -113,6 +114,32 @@ def test_ris_and_bibtex_name_the_same_papers_authors_years_and_dois(server):
     title, authors, year, doi = from_ris[article["id"]]
     assert (doi, year) == (article["doi"], str(article["year"])) and authors == article["authors"]
     assert title == article["title"]
+    # the PubMed id: RIS's accession number, BibTeX's pmid field
+    assert article["pmid"] == "31234567"
+    assert next(e for e in ris if e["id"] == article["id"])["accession_number"] == article["pmid"]
+    cited = next(e for e in bib.entries if e.key == f"hemekb:{article['id']}")
+    assert cited.fields_dict["pmid"].value == article["pmid"]
+
+
+def test_comparison_rows_link_the_paper_at_doi_org_and_pubmed(server):
+    params = {"layout": "comparisons", "paper": "blood-advances.xml"}
+    rows = [r for r in server.client.get("/compare", params=params).json()["rows"] if r["pmid"]]
+    assert rows and {(r["doi"], r["pmid"]) for r in rows} == {
+        ("10.1182/bloodadvances.2021004567", "31234567")
+    }
+    html = server.client.get("/compare", params={**params, "format": "html"}).text
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/31234567">31234567</a>' in html
+    assert '<a href="https://doi.org/10.1182/bloodadvances.2021004567">' in html
+    sheet = load_workbook(
+        io.BytesIO(server.client.get("/compare", params={**params, "format": "xlsx"}).content)
+    )
+    comparison = sheet["comparison"]
+    header = [c.value for c in comparison[1]]
+    cells = [
+        comparison.cell(row=i, column=header.index("PMID") + 1) for i in range(2, comparison.max_row + 1)
+    ]
+    linked = [c.hyperlink.target for c in cells if c.value]
+    assert linked and set(linked) == {"https://pubmed.ncbi.nlm.nih.gov/31234567"}
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -59,6 +59,7 @@ class PaperSummary(BaseModel):
     issue: str | None = None
     pages: str | None = Field(None, description='Pages as printed, e.g. "62-72".')
     doi: str | None = None
+    pmid: str | None = Field(None, description="PubMed id, where the text or the file's metadata gives it.")
     keywords: list[str] = Field([], description="Keywords as the paper lists them.")
     format: str | None = Field(None, description="The reader that decoded the file: text, html, jats or pdf.")
     sha256: str | None = Field(description="SHA-256 of the file as ingested.")
@@ -109,6 +110,7 @@ def _summary(row: PaperRow, base_iri: str) -> PaperSummary:
         issue=row.issue,
         pages=row.pages,
         doi=row.doi,
+        pmid=row.pmid,
         keywords=list(row.keywords),
         format=row.format,
         sha256=row.sha256,
@@ -134,6 +136,7 @@ _EXAMPLE_PAPER = {
     "issue": None,
     "pages": None,
     "doi": None,
+    "pmid": None,
     "keywords": [],
     "format": "text",
     "sha256": "6482be3255c5106f937d5bf76ed8fd27c60a3f341de855dbe08c4718b9dd9f17",

@@ -30,7 +30,7 @@ class DecodedText:
     pages: int | None = None  # PDF pages
     sha256: str = ""  # of the file's bytes
     # Bibliographic details the format states explicitly (JATS front matter, HTML citation_* meta):
-    # title, title_en, authors, journal, year, volume, issue, pages, doi, keywords.
+    # title, title_en, authors, journal, year, volume, issue, pages, doi, pmid, keywords.
     metadata: dict[str, object] = field(default_factory=dict)
 
 

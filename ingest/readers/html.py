@@ -106,6 +106,7 @@ _META_FIELDS = {
     "citation_doi": "doi",
     "prism.doi": "doi",
     "dc.identifier": "doi",
+    "citation_pmid": "pmid",
     "citation_firstpage": "first_page",
     "citation_lastpage": "last_page",
     "citation_publication_date": "date",
