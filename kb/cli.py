@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -22,6 +23,23 @@ from kb.render import COMPARE_FORMATS, OUTCOME_FORMATS, render_comparison, rende
 from kb.search import DEFAULT_K, MAX_K
 from kb.service import KnowledgeBase
 from kb.settings import Settings
+
+
+class JobsType(click.ParamType):
+    """A number of worker processes, 1 or more, or 'auto'."""
+
+    name = "N|auto"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        if value == "auto" or (isinstance(value, int) and value >= 1):
+            return value
+        try:
+            number = int(str(value))
+        except ValueError:
+            number = 0
+        if number < 1:
+            self.fail(f"{value!r} is not a number of processes (1 or more) or 'auto'", param, ctx)
+        return number
 
 
 def _knowledge_base(ctx: click.Context) -> KnowledgeBase:
@@ -48,13 +66,14 @@ def main() -> None:
 @click.option(
     "--jobs",
     "-j",
-    type=click.IntRange(min=1),
-    default=1,
+    type=JobsType(),
+    default="auto",
     show_default=True,
-    help="Worker processes that extract and embed papers in parallel; one process writes them.",
+    help="Worker processes that extract and embed papers in parallel (one process writes them);"
+    " auto: one per core this process may use (at most 4), 1 for a single file.",
 )
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], jobs: int) -> None:
+def ingest(ctx: click.Context, paths: tuple[Path, ...], jobs: int | Literal["auto"]) -> None:
     """Extract outcome results from paper files (.txt, .html, .xml JATS, .pdf; folders: the files in them).
 
     Each paper is stored whole or not at all; re-ingesting an unchanged paper changes nothing.

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from kb.citations import Bibliographic
 from kb.compare import Column, months_label, number, value_text
 from kb.endpoints import ENDPOINTS
-from kb.records import OutcomeRecord, PaperRef, StudyRef
+from kb.records import FollowUp, OutcomeRecord, PaperRef, StudyRef
 
 # Evidence levels, strongest first, and how a stated design maps to one (first match wins).
 EVIDENCE_LEVELS: tuple[str, ...] = (
@@ -137,6 +137,7 @@ PAIR_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("endpoint", "endpoint", "Endpoint code (CONTRACT.md)."),
     ("statistic", "statistic", "rate, median, mean or count."),
     ("time", "time point", "Landmark of a rate, e.g. 2 y."),
+    ("follow_up", "follow-up", "The study's follow-up where the paper states it, e.g. median 29.4 mo."),
     ("experimental", "experimental arm", "The experimental arm, as named."),
     ("experimental_n", "experimental n", "Patients of the experimental arm."),
     ("experimental_events", "experimental events", "Patients with the event, experimental arm."),
@@ -206,6 +207,7 @@ def _row_texts(row: ComparisonRow) -> dict[str, str]:
         "endpoint": row.endpoint,
         "statistic": row.statistic,
         "time": months_label(row.time_months) if row.time_months is not None else "",
+        "follow_up": follow_up_text(row.study.follow_up),
         "registry": "; ".join(row.study.registry_ids),
         "doi": row.doi or "",
         "pmid": row.pmid or "",
@@ -224,6 +226,13 @@ def _row_texts(row: ComparisonRow) -> dict[str, str]:
         texts[f"{side}_events"] = "" if arm.events is None else str(arm.events)
         texts[f"{side}_value"] = arm.text
     return texts
+
+
+def follow_up_text(follow_up: FollowUp | None) -> str:
+    """'median 29.4 mo', '2 y'; '' when the paper does not state the study's follow-up."""
+    if follow_up is None:
+        return ""
+    return ("median " if follow_up.median else "") + months_label(follow_up.months)
 
 
 def _arm(record: OutcomeRecord) -> ArmResult:

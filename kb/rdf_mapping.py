@@ -38,12 +38,12 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote, unquote
 
-import yaml
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kb import concepts
 from kb.endpoints import ENDPOINTS
-from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
+from kb.records import ConceptRef, FollowUp, OutcomeRecord, PaperRef, Span, StudyRef
+from kb.vocab import read_yaml
 
 # Bump when the triples written for a record change, so that re-ingesting rewrites stored papers.
 # 3: the paper's full bibliographic record (English title, volume, issue, pages, keywords, author
@@ -378,7 +378,7 @@ def external_id_table() -> dict[str, dict[str, list[str]]]:
         path = _VOCAB_DIR / f"{name}.yaml"
         if not path.exists():
             continue
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for entry in read_yaml(path) or []:
             if not isinstance(entry, dict) or key not in entry:
                 continue
             iris = []
@@ -543,6 +543,12 @@ class _GraphBuilder:
                 if design is not None:
                     ref = ConceptRef(id=design, label=concept_label("design", design))
                     self.add(node, _hk("designConcept"), self.concept("design", ref))
+            if study.follow_up is not None:
+                # months computed from the stated value and unit; the statement is the span
+                self.add(node, _hk("followUpMonths"), _literal(study.follow_up.months, "decimal"))
+                self.add(node, _hk("followUpIsMedian"), _literal(study.follow_up.median, "boolean"))
+                span = self.span(NamedNode(f"{node.value}/follow-up"), study.follow_up.evidence)
+                self.add(node, _hk("followUpEvidence"), span)
             records = [registry_iri(registry_id) for registry_id in study.registry_ids]
             for record in records:
                 self.add(node, _hk("registryRecord"), record)
@@ -846,6 +852,7 @@ def _read_record(index: _Index, subject: str) -> OutcomeRecord:
             registry_ids=[registry_id_of(NamedNode(r)) for r in index.seq(study, _hk("registryRecords"))],
             is_primary=primary,
             design=index.optional_text(study, _hk("design")),
+            follow_up=_read_follow_up(index, study),
         ),
         "arm": None if arm is None else index.text(arm, LABEL),
         "arm_text": index.optional_text(subject, _hk("armText")),
@@ -932,6 +939,17 @@ def _read_derived(stated: Iterable[object]) -> dict[str, object]:
     pairs = sorted(str(s).split(": ", 1) for s in stated)
     derived_from = {name: source for name, source in pairs}
     return {"derived": sorted(derived_from), "derived_from": derived_from}
+
+
+def _read_follow_up(index: _Index, study: str) -> FollowUp | None:
+    evidence = index.optional_node(study, _hk("followUpEvidence"))
+    if evidence is None:
+        return None
+    return FollowUp(
+        months=_python_value(index.one(study, _hk("followUpMonths")), "decimal"),
+        median=_python_value(index.one(study, _hk("followUpIsMedian")), "boolean"),
+        evidence=_read_span(index, evidence),
+    )
 
 
 def _read_span(index: _Index, node: str) -> Span:

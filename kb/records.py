@@ -32,12 +32,22 @@ class PaperRef(BaseModel):
     language: str | None = None
 
 
+class FollowUp(BaseModel):
+    """How long the study followed its patients, as the paper states it ("median follow-up of 29.4
+    months"): `months` is computed from the value and unit written in `evidence`."""
+
+    months: float
+    median: bool  # a median follow-up; otherwise a duration as stated (minimum, planned, range end)
+    evidence: Span
+
+
 class StudyRef(BaseModel):
     id: str
     label: str
     registry_ids: list[str] = Field(default_factory=list)
     is_primary: bool
     design: str | None = None
+    follow_up: FollowUp | None = None
 
 
 class ConceptRef(BaseModel):

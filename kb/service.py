@@ -7,6 +7,8 @@ that follows what writers publish, so a running API server and a `kb ingest` can
 
 from __future__ import annotations
 
+import os
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -71,6 +73,8 @@ from kb.vocabulary_graphs import sync_vocabularies
 PAPER_SUFFIXES = SUFFIXES
 # Papers whose records a reader keeps converted (kb.rdf_mapping.triples_to_records), by content digest.
 CACHED_PAPERS = 1024
+# `kb ingest` uses the cores it may, with at most this many workers: each holds a copy of the model.
+MAX_AUTO_JOBS = 4
 
 Status = TypingLiteral["ingested", "unchanged", "failed"]
 
@@ -286,7 +290,10 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ writing
 
     def ingest_paths(
-        self, paths: Iterable[Path | str], jobs: int = 1, progress: IngestProgress | None = None
+        self,
+        paths: Iterable[Path | str],
+        jobs: int | TypingLiteral["auto"] = 1,
+        progress: IngestProgress | None = None,
     ) -> IngestReport:
         """Ingest files and folders; each paper is stored whole or not at all, failures are reported.
 
@@ -297,9 +304,12 @@ class KnowledgeBase:
         in order. The writer lock is taken once the first paper is extracted (with jobs > 1: at
         the start, since the workers skip papers the store already holds) and held to the end.
         """
+        sources = expand_sources(paths)
+        files = [path for path, problem in sources if problem is None]
+        if jobs == "auto":
+            jobs = self._auto_jobs(len(files))
         if jobs < 1:
             raise KBError(f"jobs must be 1 or more, got {jobs}")
-        sources = expand_sources(paths)
         report = IngestReport()
 
         def decided(status: PaperStatus) -> None:
@@ -309,7 +319,6 @@ class KnowledgeBase:
 
         if progress is not None:
             progress(IngestStarted(total=len(sources), jobs=jobs))
-        files = [path for path, problem in sources if problem is None]
         with ExitStack() as stack:
             writer: tuple[GraphStore, SearchIndex] | None = None
             if jobs > 1 and files:
@@ -336,6 +345,17 @@ class KnowledgeBase:
                     writer[1].ensure_schema(self.settings.embedding_model, lambda: self._embedder().dimension)
                 decided(self._store_paper(*writer, work, seen))
         return report
+
+    def _auto_jobs(self, files: int) -> int:
+        """As many worker processes as this process may use cores (at most MAX_AUTO_JOBS), and no
+        more than there are files; one process (no workers) for one file or an extractor that
+        worker processes cannot import (a test's stand-in)."""
+        try:
+            pickle.dumps(self._extractor)
+        except Exception:
+            return 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return max(1, min(cores, MAX_AUTO_JOBS, files))
 
     def _open_writer(self, stack: ExitStack) -> tuple[GraphStore, SearchIndex]:
         store = stack.enter_context(open_store(self.settings, writable=True))

@@ -186,3 +186,69 @@ def test_a_terminal_gets_a_progress_bar_with_a_line_per_paper(tmp_path):
     assert "2/2" in shown and "papers/min" in shown and "2 ingested" in shown
     for name in ("a", "b"):
         assert f"ingested   {folder / (name + '.txt')} -> {name} (" in shown
+
+
+def test_auto_jobs_takes_the_usable_cores_and_no_more_workers_than_files(tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    folder = _write_papers(tmp_path / "papers", 5)
+    events: list[object] = []
+    report = KnowledgeBase(Settings(home=tmp_path / "a"), extractor=line_extractor).ingest_paths(
+        [folder], jobs="auto", progress=events.append
+    )
+    assert events[0] == IngestStarted(total=5, jobs=min(cores, 4, 5))
+    assert [p.status for p in report.papers] == ["ingested"] * 5
+    single: list[object] = []
+    KnowledgeBase(Settings(home=tmp_path / "b"), extractor=line_extractor).ingest_paths(
+        [folder / "p00.txt"], jobs="auto", progress=single.append
+    )
+    assert single[0] == IngestStarted(total=1, jobs=1)
+    # an extractor worker processes cannot import (a lambda) runs in this process, without error
+    unpicklable = KnowledgeBase(Settings(home=tmp_path / "c"), extractor=lambda path: line_extractor(path))
+    assert unpicklable.ingest_paths([folder], jobs="auto").ok
+
+
+def sleepy_extractor(path: Path) -> ExtractedPaper:
+    """The stand-in extractor, slowly: the workers are busy when their parent is killed."""
+    time.sleep(60)
+    return line_extractor(path)
+
+
+def _processes_with_home(home: Path) -> set[int]:
+    """Processes (this user's) whose environment has KB_HOME=home: a kb ingest, its fork server
+    and its workers."""
+    marker = f"KB_HOME={home}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.add(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_workers_exit_when_kb_ingest_is_killed(tmp_path):
+    folder = _write_papers(tmp_path / "papers", 4)
+    home = tmp_path / "kb"
+    script = (
+        "from pathlib import Path\n"
+        "from kb.service import KnowledgeBase\n"
+        "from kb.settings import Settings\n"
+        "from tests.test_ingest_progress import sleepy_extractor\n"
+        "if __name__ == '__main__':\n"
+        "    knowledge_base = KnowledgeBase(Settings(), extractor=sleepy_extractor)\n"
+        f"    knowledge_base.ingest_paths([Path({str(folder)!r})], jobs=2)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=kb_env(home))
+    deadline = time.monotonic() + 120
+    while len(_processes_with_home(home) - {parent.pid}) < 3 and time.monotonic() < deadline:  # server + 2
+        time.sleep(0.5)
+    children = _processes_with_home(home) - {parent.pid}
+    assert len(children) >= 3, "the fork server and two workers did not start"
+    parent.kill()
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while _processes_with_home(home) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _processes_with_home(home), "workers outlived the killed kb ingest"

@@ -241,6 +241,6 @@ def test_the_encoder_runs_on_one_blas_thread():
 
     model = embedder()
     assert BLAS_THREADS == 1
-    assert "threads=1" in repr(model.model[0])
+    assert "threads=1" in repr(model.model)
     model.queries(["warm"])
     assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}

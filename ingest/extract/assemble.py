@@ -22,6 +22,7 @@ from ingest.extract.context import (
 )
 from ingest.extract.draft import ResultDraft
 from ingest.extract.figures import cited_figure, figure_endpoints
+from ingest.extract.follow_up import follow_ups
 from ingest.extract.learned import LearnedParts
 from ingest.extract.lexicon import first_concept
 from ingest.extract.merge import merge_restatements
@@ -32,7 +33,7 @@ from ingest.extract.tables import TableCell, parse_captions, parse_tables
 from ingest.extract.values import cohort_sizes, find_p_values
 from ingest.normalize import NormalizedText, normalize
 from ingest.segment import Sentence, split_sentences
-from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
+from kb.records import ConceptRef, FollowUp, OutcomeRecord, PaperRef, Span, StudyRef
 from kb.vocab import Concept, concept, cue
 
 _COHORT_SIZE = re.compile(
@@ -126,6 +127,13 @@ class PaperExtractor:
         self._previous: list[Draft] = []
         self._last_endpoint: Concept | None = None  # of the last result stated in a sentence
 
+    def _follow_up(self, sentence: Sentence) -> tuple[int, int, float, bool] | None:
+        """The sentence's first follow-up duration: its span in the source text, months, median."""
+        for found in follow_ups(sentence.text):
+            start, end = self.norm.source_span(sentence.start + found.start, sentence.start + found.end)
+            return start, end, found.months, found.median
+        return None
+
     def drafts(self) -> list[ResultDraft]:
         cells, regions = parse_tables(self.document.text)
         captions = parse_captions(self.document.text)
@@ -155,6 +163,8 @@ class PaperExtractor:
                 continue
             if study.key == "unspecified":
                 continue  # a review's own statements without a source are background, not results
+            if study.follow_up is None:
+                study.follow_up = self._follow_up(sentence)
             context = self._context_endpoint(sentence.text)
             traced = len(self.trace) if self.trace is not None else 0
             sentence_drafts = extract_sentence(
@@ -462,6 +472,14 @@ def _arm_labels(drafts: list[ResultDraft]) -> dict[str, str | None]:
     return labels
 
 
+def _follow_up_of(study: StudyContext, source: str) -> FollowUp | None:
+    if study.follow_up is None:
+        return None
+    start, end, months, median = study.follow_up
+    evidence = Span(text=source[start:end], char_start=start, char_end=end)
+    return FollowUp(months=months, median=median, evidence=evidence)
+
+
 def _slug(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-").lower()
 
@@ -523,6 +541,7 @@ def to_records(
                         registry_ids=d.study.registry_ids,
                         is_primary=d.study.own_research,
                         design=d.study.design,
+                        follow_up=_follow_up_of(d.study, source),
                     ),
                     arm=arm_labels.get(d.arm) if d.arm else None,
                     arm_text=d.arm if d.arm_stated else None,

@@ -119,6 +119,9 @@ class StudyContext:
     # The paper's main study, in a text that reports on it rather than by its authors (news of a
     # trial, a package insert): attributed like the own cohort, but not the paper's own research.
     secondhand: bool = False
+    # The first follow-up stated in a sentence attributed to the study: (start, end) in the source
+    # text, months, whether a median
+    follow_up: tuple[int, int, float, bool] | None = None
 
     @property
     def own_research(self) -> bool:

@@ -29,8 +29,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ingest.document import read_paper
 from ingest.extract.arm_linker import ArmLinker
 from ingest.extract.arm_training import arm_examples, load_arm_annotations
@@ -43,6 +41,7 @@ from ingest.extract.endpoint_linker import EndpointLinker
 from ingest.extract.learned import LearnedParts, pipeline_parts
 from ingest.extract.sentences import LinkTrace
 from ingest.extract.study_training import fit_study_models
+from kb.vocab import read_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 ANNOTATIONS = Path(__file__).parent / "annotations"
@@ -163,7 +162,7 @@ def score(gold: Path, pred: Path) -> dict:
 
 
 def _gold_papers(path: Path) -> list[dict]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return read_yaml(path)
 
 
 def draft_annotations(ref: str, results: list[dict]) -> list[dict]:

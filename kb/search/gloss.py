@@ -15,6 +15,7 @@ from functools import cache
 
 from kb.search.text import fold
 from kb.vocab import Concept, concepts, cue_group
+from kb.vocab.screen import PatternScreen
 
 KINDS = ("interventions", "diseases", "endpoints", "lines", "populations", "trials")
 # An abbreviation this short, written with capitals, is matched with its case: vocabulary
@@ -53,24 +54,37 @@ def _with_case(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 @cache
-def _vocabulary() -> tuple[tuple[tuple[re.Pattern[str], ...], Gloss], ...]:
-    return tuple(
-        (tuple(_with_case(p) for p in concept.patterns), Gloss(kind, concept.id, _words(concept)))
-        for kind in KINDS
-        for concept in concepts(kind)
-    )
+def _vocabulary() -> tuple[
+    tuple[tuple[Gloss, str], ...], tuple[re.Pattern[str], ...], tuple[int, ...], PatternScreen
+]:
+    """(gloss, English label) of every concept of KINDS; every pattern (short capitalized ones
+    case-sensitive), the index of its concept, and the patterns' screen."""
+    named, patterns, owners = [], [], []
+    for kind in KINDS:
+        for concept in concepts(kind):
+            named.append((Gloss(kind, concept.id, _words(concept)), concept.label))
+            for pattern in concept.patterns:
+                patterns.append(_with_case(pattern))
+                owners.append(len(named) - 1)
+    return tuple(named), tuple(patterns), tuple(owners), PatternScreen(patterns)
+
+
+def _mentions(folded: str) -> list[tuple[Gloss, str, list[tuple[int, int]]]]:
+    """(gloss, label, spans) of each concept whose patterns match the folded text, in vocabulary order."""
+    named, patterns, owners, screen = _vocabulary()
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for i in screen.candidates(folded):
+        hits = [m.span() for m in patterns[i].finditer(folded) if m.end() > m.start()]
+        if hits:
+            spans.setdefault(owners[i], []).extend(hits)
+    return [(*named[owner], found) for owner, found in sorted(spans.items())]
 
 
 def glosses(text: str) -> list[Gloss]:
     """The concepts `text` mentions, in vocabulary order, each once. A concept named only inside a
     longer name of another concept of its kind is not mentioned: "event-free survival" is EFS, not
     also OS for its "survival"."""
-    folded = fold(text)
-    found: list[tuple[Gloss, list[tuple[int, int]]]] = []
-    for patterns, gloss in _vocabulary():
-        spans = [m.span() for p in patterns for m in p.finditer(folded) if m.end() > m.start()]
-        if spans:
-            found.append((gloss, spans))
+    found = [(gloss, spans) for gloss, _, spans in _mentions(fold(text))]
     return [gloss for gloss, spans in found if not all(_inside(span, gloss, found) for span in spans)]
 
 
@@ -100,24 +114,13 @@ def reading_gloss(text: str) -> str:
     sentence, marked as a gloss: never a translation, never in place of the source."""
     folded = fold(text)
     spans: list[tuple[int, int, str]] = []
-    found: list[tuple[Gloss, list[tuple[int, int]]]] = []
-    labels: dict[tuple[str, str], str] = {}
-    for kind in KINDS:
-        for concept in concepts(kind):
-            hits = [
-                m.span()
-                for p in concept.patterns
-                for m in _with_case(p).finditer(folded)
-                if m.end() > m.start()
-            ]
-            if hits:
-                found.append((Gloss(kind, concept.id, ""), hits))
-                labels[(kind, concept.id)] = concept.label
-    for gloss, hits in found:
+    mentioned = _mentions(folded)
+    found = [(gloss, hits) for gloss, _, hits in mentioned]
+    for gloss, label, hits in mentioned:
         kept = [h for h in hits if not _inside(h, gloss, found)]
         if kept:
             start, end = min(kept)
-            spans.append((start, end, labels[(gloss.kind, gloss.id)]))
+            spans.append((start, end, label))
     units = cue_group("time_units")
     for m in _NUMBER.finditer(folded):
         if any(s <= m.start() < e for s, e, _ in spans):

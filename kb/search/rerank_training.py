@@ -29,12 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from kb.search.engine import Searcher
 from kb.search.rerank import MODEL_PATH, Candidate, Question, Reranker, candidate_features
 from kb.settings import Settings
 from kb.store import open_store
+from kb.vocab import read_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 JUDGMENT_FILES = ("gold/queries.yaml", "dev/queries.yaml")
@@ -94,7 +93,7 @@ def judged_questions(home: Path) -> list[Judged]:
     out: list[Judged] = []
     try:
         for name in JUDGMENT_FILES:
-            judgments = yaml.safe_load((shared_dir() / name).read_text(encoding="utf-8"))
+            judgments = read_yaml(shared_dir() / name)
             for j in judgments:
                 question, pool = searcher.candidates(store, j["q"])
                 pool = [(c, hit) for c, hit in pool if hit is not None]
