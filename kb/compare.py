@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from kb.endpoints import ENDPOINTS
-from kb.records import OutcomeRecord, PaperRef, StudyRef
+from kb.records import FollowUp, OutcomeRecord, PaperRef, StudyRef
 
 _STATISTICS = ("rate", "median", "mean", "count", "hazard_ratio", "odds_ratio")
 _UNITS = {"%": "%", "months": " mo", "years": " y", "days": " d", "ratio": "", "n": ""}
@@ -87,6 +87,10 @@ class Row(BaseModel):
     n: list[int] = Field(description="Sample sizes stated for the arm's results (usually one).")
     comparators: list[str] = Field(description="Arms this arm is compared with (same comparison id).")
     cells: dict[str, Cell] = Field(description="Value-column key -> cell; absent: no result.")
+    review: str = Field(
+        default="unreviewed",
+        description="Review status of the row's records (kb/reviews.py): one status, or counts by status.",
+    )
 
 
 class ComparisonTable(BaseModel):
@@ -131,8 +135,10 @@ TRAIL_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("line_of_therapy", "line of therapy", "Line of therapy or disease setting."),
     ("population", "population", "Age group."),
     ("design", "design", "Study design as stated."),
+    ("follow_up", "follow-up", "The study's follow-up where the paper states it, e.g. median 29.4 mo."),
     ("registry", "registry", "Registry ids of the study (ClinicalTrials.gov)."),
     ("role", "role", "own: the paper's own study; cited: a study the paper cites."),
+    ("review", "review", "Review status of the row's records: one status, or counts by status."),
     ("paper", "paper", "File of the paper reporting the results."),
     ("language", "language", "Language of the paper (the evidence is in this language)."),
 )
@@ -153,6 +159,8 @@ def _row_texts(row: Row) -> dict[str, str]:
         "population": "; ".join(row.populations),
         "n": ", ".join(str(n) for n in row.n),
         "comparator": "; ".join(row.comparators),
+        "follow_up": follow_up_text(row.study.follow_up),
+        "review": row.review,
         "paper": row.paper.file,
         "language": row.paper.language or "",
     }
@@ -363,7 +371,29 @@ def _row(
         "n": sorted(ns),
         "comparators": list(comparators),
         "cells": {key: _cell(found, several_n) for key, found in cells.items()},
+        "review": review_summary(members),
     }
+
+
+def review_status(record: OutcomeRecord) -> str:
+    return record.review.status if record.review is not None else "unreviewed"
+
+
+def review_summary(records: Sequence[OutcomeRecord]) -> str:
+    """'unreviewed', 'corrected', or 'corrected 1, unreviewed 3' for records of several statuses."""
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[review_status(record)] = counts.get(review_status(record), 0) + 1
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))
+
+
+def follow_up_text(follow_up: FollowUp | None) -> str:
+    """'median 29.4 mo', '2 y'; '' when the paper does not state the study's follow-up."""
+    if follow_up is None:
+        return ""
+    return ("median " if follow_up.median else "") + months_label(follow_up.months)
 
 
 def _cell(records: list[OutcomeRecord], several_n: bool) -> dict[str, object]:

@@ -27,9 +27,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from kb.citations import Bibliographic
-from kb.compare import Column, months_label, number, value_text
+from kb.compare import Column, follow_up_text, months_label, number, review_status, value_text
 from kb.endpoints import ENDPOINTS
-from kb.records import FollowUp, OutcomeRecord, PaperRef, StudyRef
+from kb.records import OutcomeRecord, PaperRef, StudyRef
 
 # Evidence levels, strongest first, and how a stated design maps to one (first match wins).
 EVIDENCE_LEVELS: tuple[str, ...] = (
@@ -88,6 +88,7 @@ class ArmResult(BaseModel):
     ci_level: float | None = None
     text: str = Field(description="The value as shown: '36.4 mo (95% CI 30 to 42)'.")
     record: str = Field(description="Id of the outcome record.")
+    review: str = Field(default="unreviewed", description="The record's review status (kb/reviews.py).")
 
 
 class Effect(BaseModel):
@@ -156,6 +157,7 @@ PAIR_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("pmid", "PMID", "PubMed id of the paper."),
     ("paper", "paper", "File of the paper reporting the results."),
     ("language", "language", "Language of the paper."),
+    ("review", "review", "Review status of the experimental and the control arm's records."),
     ("records", "records", "Ids of the outcome records of the row."),
 )
 LINKED_COLUMNS = {
@@ -214,6 +216,7 @@ def _row_texts(row: ComparisonRow) -> dict[str, str]:
         "paper": row.paper.file,
         "language": row.paper.language or "",
         "records": "; ".join([row.experimental.record, row.control.record]),
+        "review": f"experimental {row.experimental.review}; control {row.control.review}",
         "reported_effect": reported,
         "p": p,
         "risk_ratio": computed.get("risk ratio", ""),
@@ -226,13 +229,6 @@ def _row_texts(row: ComparisonRow) -> dict[str, str]:
         texts[f"{side}_events"] = "" if arm.events is None else str(arm.events)
         texts[f"{side}_value"] = arm.text
     return texts
-
-
-def follow_up_text(follow_up: FollowUp | None) -> str:
-    """'median 29.4 mo', '2 y'; '' when the paper does not state the study's follow-up."""
-    if follow_up is None:
-        return ""
-    return ("median " if follow_up.median else "") + months_label(follow_up.months)
 
 
 def _arm(record: OutcomeRecord) -> ArmResult:
@@ -248,7 +244,13 @@ def _arm(record: OutcomeRecord) -> ArmResult:
         ci_level=record.ci_level,
         text=value_text(record),
         record=record.id,
+        review=review_status(record),
     )
+
+
+def _label_drugs(record: OutcomeRecord) -> frozenset[str]:
+    """The parts of an arm label such as "daratumumab + lenalidomide + dexamethasone"."""
+    return frozenset(p.strip().casefold() for p in (record.arm or "").split("+") if p.strip())
 
 
 def _control_score(record: OutcomeRecord, others: Sequence[OutcomeRecord]) -> int:
@@ -257,6 +259,8 @@ def _control_score(record: OutcomeRecord, others: Sequence[OutcomeRecord]) -> in
     own = {i.id for i in record.interventions}
     if own and any(own < {i.id for i in other.interventions} for other in others):
         score += 2  # its interventions are a part of another arm's: the add-on trial's control
+    elif _label_drugs(record) and any(_label_drugs(record) < _label_drugs(other) for other in others):
+        score += 2  # the same read from the arm labels (a reviewer's correction names the arm only)
     if _CONTROL_WORDS.search(" ".join(filter(None, (record.arm, record.arm_text)))):
         score += 2
     if any(i.id == "placebo" for i in record.interventions):

@@ -166,7 +166,7 @@ def test_xlsx_has_comparison_results_and_sources_sheets(server):
     assert workbook.sheetnames == ["comparison", "results", "sources"]
     comparison = list(workbook["comparison"].iter_rows(values_only=True))
     assert comparison[0][:5] == ("study", "arm", "n", "comparator", "PFS median")
-    assert comparison[0][-3:] == ("role", "paper", "language")
+    assert comparison[0][-4:] == ("role", "review", "paper", "language")
     by_arm = {row[1]: dict(zip(comparison[0], row, strict=True)) for row in comparison[1:]}
     assert by_arm["对照组"]["PFS median"] == "31.8 mo" and by_arm["达雷妥尤单抗组"]["PFS median"] == "NR"
     results = list(workbook["results"].iter_rows(values_only=True))

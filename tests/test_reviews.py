@@ -314,3 +314,38 @@ def test_the_cli_reviews_and_exports_by_status(paper_kb):
     assert record.id not in default and [json.loads(line)["id"] for line in rejected] == [record.id]
     bad = run_kb(home, "export", "outcomes", "--review", "maybe")
     assert bad.returncode != 0 and "unknown review" in bad.stderr
+
+
+def test_both_comparison_layouts_say_each_records_status_and_follow_a_corrected_arm(server):
+    """MAIA in the Chinese review: the extractor gives the 31.8-month median to the daratumumab arm;
+    the reviewer names its arm Rd, and the comparison row turns round: D-Rd against the Rd backbone."""
+    maia = [r for r in _daratumumab_pfs(server) if r["study"]["label"] == "MAIA"]
+    stated = next(r for r in maia if r["value"] == 31.8)
+    correct = {
+        "verdict": "corrected",
+        "changes": {"arm": "lenalidomide + dexamethasone"},
+        "reviewer": "A. Reviewer",
+        "note": "31.8 months is the control arm's median",
+    }
+    answer = server.client.post(f"/outcomes/{stated['id']}/reviews", json=correct, headers=_key())
+    assert answer.status_code == 201, answer.text
+    params = {"intervention": "daratumumab", "endpoint": "PFS", "layout": "comparisons", "format": "csv"}
+    rows = list(csv.DictReader(io.StringIO(server.client.get("/compare", params=params).text)))
+    row = next(r for r in rows if r["study"] == "MAIA")
+    assert (row["control arm"], row["control value"]) == ("lenalidomide + dexamethasone", "31.8 mo")
+    assert row["experimental arm"] == "daratumumab + lenalidomide + dexamethasone"
+    assert row["review"] == "experimental unreviewed; control corrected"
+    assert "follow-up" in row
+    arms = list(
+        csv.DictReader(
+            io.StringIO(
+                server.client.get(
+                    "/compare", params={"intervention": "daratumumab", "endpoint": "PFS", "format": "csv"}
+                ).text
+            )
+        )
+    )
+    assert {(r["study"], r["arm"], r["review"]) for r in arms if r["study"] == "MAIA"} == {
+        ("MAIA", "lenalidomide + dexamethasone", "corrected"),
+        ("MAIA", "daratumumab + lenalidomide + dexamethasone", "unreviewed"),
+    }
