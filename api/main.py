@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import gc
 import threading
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from api import access_log
 from api.answer_cache import AnswerCacheMiddleware
 from api.body_limit import BodyTooLarge, RequestBodyLimit, body_too_large
 from api.caching import ETagMiddleware
@@ -65,6 +68,26 @@ def freeze_when_warm(warm_up: threading.Thread) -> threading.Thread:
     return thread
 
 
+def _unique_operation_ids(app: FastAPI) -> None:
+    """A route that answers GET and HEAD is documented as two operations with FastAPI's one
+    generated id; OpenAPI wants ids unique, so the HEAD operation's gets "_head" once the document
+    is generated (and FastAPI's warning about the duplicate, fixed here, is not shown)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Duplicate Operation ID", category=UserWarning)
+                schema = generate()
+            for operations in schema.get("paths", {}).values():
+                get, head = operations.get("get"), operations.get("head")
+                if get and head and head.get("operationId") == get.get("operationId"):
+                    head["operationId"] = f"{get['operationId']}_head"
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app over the knowledge base in `settings.home`, read-only: `kb ingest` writes it meanwhile."""
     knowledge_base = KnowledgeBase(settings or Settings())
@@ -91,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.knowledge_base = knowledge_base
     app.state.job_runner = job_runner
     install_error_handlers(app)
+    access_log.install(knowledge_base.settings.api_key_list())  # no key or token in clear in the log
     app.add_exception_handler(RequestRefused, request_refused)  # 401/403/404/413/415 of writes and jobs
     app.add_exception_handler(BodyTooLarge, body_too_large)  # 413 for a body past KB_MAX_REQUEST_BYTES
     app.add_exception_handler(NotAcceptable, common.not_acceptable)  # 406, before the 400 of QueryRefused
@@ -113,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(saved_comparisons.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _unique_operation_ids(app)
     # Outermost last: CORS answers preflights, gzip compresses what the ETag layer validated.
     app.add_middleware(RequestBodyLimit, max_bytes=knowledge_base.settings.max_request_bytes)
     app.add_middleware(ETagMiddleware, max_age=knowledge_base.settings.cache_max_age)

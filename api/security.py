@@ -10,14 +10,14 @@ accepted in the query string, where it would show them.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import SettingsDep
-from api.errors import error_response
+from api.errors import ErrorEnvelope, error_response
 from kb.settings import Settings
 
 bearer_scheme = HTTPBearer(
@@ -31,6 +31,13 @@ api_key_scheme = APIKeyHeader(
     scheme_name="apiKeyHeader",
     description="One of the keys in KB_API_KEYS, as `X-API-Key: <key>`.",
 )
+
+
+# The answers of a route that needs a key, for its OpenAPI description.
+KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorEnvelope, "description": "No API key, or not a valid one (header WWW-Authenticate)."},
+    403: {"model": ErrorEnvelope, "description": "Keys are disabled: KB_API_KEYS is not set."},
+}
 
 
 class RequestRefused(Exception):

@@ -66,3 +66,13 @@ def test_error_shape(populated_server, method, path, status, code, message_part)
 def test_validation_errors_name_the_parameter(populated_server):
     detail = populated_server.client.get("/outcomes?limit=0").json()["error"]["detail"]
     assert detail[0]["parameter"] == "limit"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("TRACE", "/outcomes", {"GET"}), ("POST", "/health", {"GET"}), ("PUT", "/sparql", {"GET", "POST"})],
+)
+def test_a_405_says_which_methods_are_allowed(populated_server, method, path, allowed):
+    response = populated_server.client.request(method, path)
+    assert_canonical_error(response, 405, "method_not_allowed", "Method Not Allowed")
+    assert allowed <= {m.strip() for m in response.headers["allow"].split(",")}

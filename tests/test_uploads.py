@@ -118,7 +118,7 @@ RU_TEXT = JA_PAPER.with_name("000_4c4594d802944b47.txt").read_text(encoding="utf
 
 
 def test_writes_need_a_valid_key_and_reads_stay_open(server, home):
-    before, jobs = uploads_on_disk(home), server.client.get("/jobs").json()["total"]
+    before, jobs = uploads_on_disk(home), server.client.get("/jobs", headers=bearer()).json()["total"]
     files = [("x.txt", PAPER_A.encode())]
     missing = upload(server, files, headers={})
     assert_canonical_error(missing, 401, "unauthorized", "needs an API key")
@@ -139,9 +139,11 @@ def test_writes_need_a_valid_key_and_reads_stay_open(server, home):
         server.client.delete("/papers/x", headers={"X-API-Key": "nope"}), 401, "unauthorized", "not valid"
     )
     assert uploads_on_disk(home) == before
-    assert server.client.get("/jobs").json()["total"] == jobs  # nothing was queued
-    for path in ("/papers", "/jobs", "/outcomes", "/health"):
+    assert server.client.get("/jobs", headers=bearer()).json()["total"] == jobs  # nothing was queued
+    for path in ("/papers", "/outcomes", "/health"):
         assert server.client.get(path).status_code == 200, path
+    assert server.client.get("/jobs").status_code == 401  # the list of uploads is for key holders
+    assert server.client.get("/jobs", headers=bearer()).status_code == 200
 
 
 def test_either_header_and_either_configured_key_are_accepted(server):
@@ -197,11 +199,11 @@ def test_every_format_is_ingested_in_the_background(server, home):
     assert jats["paper"]["title"] == "Inotuzumab ozogamicin in relapsed B-ALL"
     pdf = server.client.get(f"/papers/{results['ino-vate.pdf']['paper_id']}").json()
     assert "80.7%" in pdf["text"] and pdf["results"]
-    assert accepted["id"] in [j["id"] for j in server.client.get("/jobs").json()["results"]]
+    assert accepted["id"] in [j["id"] for j in server.client.get("/jobs", headers=bearer()).json()["results"]]
 
 
 def test_oversize_body_is_refused_and_nothing_is_kept(server, home):
-    before, jobs = uploads_on_disk(home), server.client.get("/jobs").json()["total"]
+    before, jobs = uploads_on_disk(home), server.client.get("/jobs", headers=bearer()).json()["total"]
     big = b"CR 80.7%\n" * (MAX_UPLOAD // 9 + 10)
     declared = upload(server, [("big.txt", big)])
     assert_canonical_error(declared, 413, "upload_too_large", f"KB_MAX_UPLOAD_BYTES ({MAX_UPLOAD} bytes)")
@@ -222,11 +224,11 @@ def test_oversize_body_is_refused_and_nothing_is_kept(server, home):
     )
     assert_canonical_error(streamed, 413, "upload_too_large", "nothing was kept")
     assert uploads_on_disk(home) == before
-    assert server.client.get("/jobs").json()["total"] == jobs
+    assert server.client.get("/jobs", headers=bearer()).json()["total"] == jobs
 
 
 def test_unsupported_files_and_bodies_are_refused_up_front(server, home):
-    before, jobs = uploads_on_disk(home), server.client.get("/jobs").json()["total"]
+    before, jobs = uploads_on_disk(home), server.client.get("/jobs", headers=bearer()).json()["total"]
     mixed = upload(server, [("fine.txt", PAPER_A.encode()), ("notes.docx", b"PK\x03\x04")])
     assert_canonical_error(mixed, 415, "unsupported_media_type", "notes.docx: unsupported extension '.docx'")
     assert ".txt, .text, .html" in mixed.json()["error"]["message"]
@@ -243,7 +245,7 @@ def test_unsupported_files_and_bodies_are_refused_up_front(server, home):
     no_files = server.client.post("/papers", files=[("files", (None, "a.txt"))], headers=bearer())
     assert_canonical_error(no_files, 422, "invalid_parameter", "one or more files are needed")
     assert uploads_on_disk(home) == before
-    assert server.client.get("/jobs").json()["total"] == jobs
+    assert server.client.get("/jobs", headers=bearer()).json()["total"] == jobs
 
 
 def test_a_paper_that_cannot_be_read_fails_its_job_with_the_reason(server):
@@ -444,7 +446,7 @@ def _dead_pid() -> int:
 def test_a_restart_keeps_finished_jobs_interrupts_running_ones_and_resumes_queued_ones(
     server, home, server_log
 ):
-    finished_before = [j["id"] for j in server.client.get("/jobs").json()["results"]]
+    finished_before = [j["id"] for j in server.client.get("/jobs", headers=bearer()).json()["results"]]
     server.stop()  # and, below, jobs a server left behind when it died
     settings = Settings(home=home)
     registry = JobRegistry.open(settings)
@@ -477,7 +479,7 @@ def test_a_restart_keeps_finished_jobs_interrupts_running_ones_and_resumes_queue
     assert interrupted["finished"] is not None
     resumed = finished(server, "queued-job")
     assert resumed["status"] == "succeeded" and resumed["results"][0]["paper_id"] == "queued"
-    listed = [j["id"] for j in server.client.get("/jobs").json()["results"]]
+    listed = [j["id"] for j in server.client.get("/jobs", headers=bearer()).json()["results"]]
     assert set(finished_before) <= set(listed)
 
 

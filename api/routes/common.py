@@ -193,6 +193,8 @@ def format_query(allowed: Iterable[str], default: str) -> object:
         description=f"Output format: {', '.join(allowed)} (default {default}; the Accept header is used"
         " when no format is given). Unknown values are refused (400) with the allowed ones.",
         examples=[allowed[1] if len(allowed) > 1 else default],
+        # documented as the enumeration it is; the check stays choose_format's, whose 400 names them
+        json_schema_extra={"enum": allowed},
     )
 
 

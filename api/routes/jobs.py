@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import ERROR_RESPONSES
 from api.routes.common import reject_unknown
-from api.security import RequestRefused
+from api.security import KEY_RESPONSES, RequestRefused, require_api_key
 from kb.jobs import RECENT_JOBS, Job, JobRunner, JobStatus
 
 router = APIRouter(tags=["jobs"])
@@ -113,8 +113,12 @@ EXAMPLE_JOB = {
 @router.get(
     "/jobs",
     response_model=JobList,
+    # the list names every upload's file, digest and failure: for key holders only (a job's own
+    # URL, /jobs/{id}, stays open: its id is 128 random bits, given to the uploader alone)
+    dependencies=[Depends(require_api_key)],
     responses={
         **ERROR_RESPONSES,
+        **KEY_RESPONSES,
         200: {"content": {"application/json": {"example": {"total": 1, "results": [EXAMPLE_JOB]}}}},
     },
 )
@@ -125,7 +129,7 @@ def list_jobs(
         int, Query(ge=1, le=RECENT_JOBS, description="How many recent jobs to list.", examples=[10])
     ] = RECENT_JOBS,
 ) -> JobList:
-    """The most recent ingest jobs (POST /papers), newest first."""
+    """The most recent ingest jobs (POST /papers), newest first. Needs an API key."""
     reject_unknown(request, ["limit"])
     jobs = [job_out(job) for job in runner.registry.recent(limit)]
     return JobList(total=len(jobs), results=jobs)

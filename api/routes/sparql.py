@@ -284,6 +284,8 @@ def _positive(number: str) -> bool:
 
 # The routes read the request themselves (the protocol allows repeated and alternative parameter
 # names), so what they accept and answer is declared here for the OpenAPI description.
+# what `format` takes (kb.sparql.protocol.negotiate, case aside): names, media types, aliases
+FORMAT_VALUES = dict.fromkeys(v for f in FORMATS for v in (f.name, f.media_type, *f.aliases))
 _GRAPH_IRIS = {"type": "array", "items": {"type": "string", "maxLength": MAX_IRI_CHARS}}
 _PARAMETERS = [
     {
@@ -302,11 +304,13 @@ _PARAMETERS = [
         "description": f"Answer format: {', '.join(f.name for f in FORMATS)} or a media type;"
         " else Accept decides.",
         # Longer is refused (400) as an unknown format: no format name or media type is this long.
-        "schema": {"type": "string", "maxLength": 100},
+        "schema": {"type": "string", "maxLength": 100, "enum": list(FORMAT_VALUES)},
     },
 ]
 _ANSWERS = {fmt.media_type: {"schema": {}} for fmt in FORMATS}
-_ERROR = {"content": {"application/json": {"schema": ErrorEnvelope.model_json_schema()}, "text/plain": {}}}
+# `model` lets FastAPI put the error envelope in components/schemas and refer to it there (a
+# model_json_schema() here would carry "$defs" references that resolve to nothing in the document)
+_ERROR: dict[str, Any] = {"model": ErrorEnvelope, "content": {"text/plain": {}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The answer, in the negotiated format.", "content": _ANSWERS},
     400: {**_ERROR, "description": "Not a query this endpoint runs (syntax, update, SERVICE, nesting)."},
