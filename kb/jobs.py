@@ -111,11 +111,19 @@ def upload_path(settings: Settings, sha256: str, name: str) -> Path:
     return settings.uploads_dir / sha256 / name
 
 
+# Unicode's explicit directional formatting characters (embeddings, overrides, isolates, marks)
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def checked_file_name(raw: str | None) -> str:
     """The base name of an uploaded file, or UploadRefused when it has none or an unsupported extension."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or name in (".", "..") or any(ord(c) < 32 or c == "\x7f" for c in name):
         raise UploadRefused(f"an uploaded file needs a file name, got {raw!r}")
+    if any(c in _BIDI_CONTROLS for c in name):
+        # "report\u202efdp.txt" is shown as "reporttxt.pdf": a name that lies about its extension
+        shown = name.encode("unicode_escape").decode("ascii")
+        raise UploadRefused(f"{shown}: file names with bidirectional control characters are refused")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise UploadRefused(f"{name[:40]}…: file names longer than {MAX_NAME_BYTES} bytes are refused")
     suffix = Path(name).suffix.lower()

@@ -241,3 +241,24 @@ def test_a_txt_file_holding_a_pdf_is_read_as_pdf(tmp_path):
     path.write_bytes(doc.tobytes())
     decoded = read_text(Path(path))
     assert decoded.format == "pdf" and "Overall survival was 45% at 3 years." in decoded.text
+
+
+def test_an_html_text_node_over_ten_megabytes_is_kept(tmp_path):
+    # libxml2 drops a text node past 10 MB unless asked not to; the page then read as empty
+    sentence = "Overall response rate was 45%. "
+    page = tmp_path / "long.html"
+    page.write_text(f"<html><body><p>{sentence * 360_000}</p></body></html>", encoding="utf-8")
+    text = read_paper(page).text
+    assert len(text) > 10_000_000 and text.startswith(sentence.strip())
+
+
+def test_corrupt_utf8_is_refused_with_where_it_breaks_not_decoded_as_another_encoding(tmp_path):
+    text = (PAPERS / "000_4c4594d802944b47.txt").read_text(encoding="utf-8")
+    raw = text.encode("utf-8")
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes(raw[:5000] + b"\xff" + raw[5001:])
+    with pytest.raises(PaperRejected, match=r"corrupt UTF-8: invalid start byte at byte 5000"):
+        read_paper(broken)
+    legacy = tmp_path / "legacy.txt"  # the same paper in a legacy encoding is still read
+    legacy.write_bytes(text.encode("cp1251", errors="ignore"))
+    assert read_paper(legacy).text.startswith(text.encode("cp1251", errors="ignore").decode("cp1251")[:200])

@@ -236,6 +236,11 @@ def test_unsupported_files_and_bodies_are_refused_up_front(server, home):
     assert_canonical_error(long_name, 415, "unsupported_media_type", "longer than 200 bytes")
     no_name = upload(server, [("README", b"CR 80%")])
     assert_canonical_error(no_name, 415, "unsupported_media_type", "unsupported extension '(none)'")
+    # U+202E would show "report\u202efdp.txt" as "reporttxt.pdf"
+    disguised = upload(server, [("report\u202efdp.txt", b"CR 80%")])
+    assert disguised.status_code in (400, 415, 422)
+    assert "bidirectional control characters" in disguised.json()["error"]["message"]
+    assert "\\u202e" in disguised.json()["error"]["message"]  # shown escaped, not applied
     as_json = server.client.post("/papers", json={"files": ["a.txt"]}, headers=bearer())
     assert_canonical_error(as_json, 415, "unsupported_media_type", "multipart/form-data")
     wrong_field = server.client.post("/papers", files=[("paper", ("a.txt", b"x"))], headers=bearer())

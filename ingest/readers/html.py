@@ -37,7 +37,10 @@ def read_html(path: Path, raw: bytes) -> DecodedText:
 
     text, encoding = _decode(str(path), raw)
     try:
-        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
+        # huge_tree: libxml2 otherwise drops a text node over 10 MB (and the page read as empty);
+        # KB_MAX_PAPER_BYTES already bounds the file
+        parser = lxml.html.HTMLParser(huge_tree=True)
+        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1), parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise PaperRejected(str(path), f"unreadable HTML: {exc}") from exc
     metadata = _meta(root)

@@ -72,6 +72,16 @@ def decode_bytes(source: str, raw: bytes) -> tuple[str, str]:
             pass
     if b"\x00" in raw:
         raise PaperRejected(source, "binary content (NUL bytes), not text")
+    valid = len(_UTF8_MULTIBYTE.findall(raw))
+    invalid = raw.decode("utf-8", errors="replace").count("\ufffd")
+    if valid > invalid:
+        # mostly UTF-8 with some bytes broken: another encoding would "fit" only by garbling every
+        # character that is right; say where it breaks instead of guessing
+        raise PaperRejected(
+            source,
+            f"corrupt UTF-8: {utf8_error.reason} at byte {utf8_error.start} ({invalid} bad, {valid} good"
+            " non-ASCII characters); save it as UTF-8 again",
+        )
     text, encoding = _detected(raw)
     if text is None:
         raise PaperRejected(
@@ -97,6 +107,9 @@ def _utf16_without_bom(raw: bytes) -> str | None:
                 return None
             return encoding if _plausibility(text) >= _MIN_PLAUSIBILITY else None
     return None
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def _detected(raw: bytes) -> tuple[str | None, str]:
