@@ -62,6 +62,7 @@ def load_model(name_or_path: str = DEFAULT_MODEL, **kwargs: Any) -> SentenceTran
     """
     from sentence_transformers import SentenceTransformer
 
+    limit_blas_threads()  # sentence-transformers brings scipy's own OpenBLAS, with a thread per core
     if name_or_path in DEFAULT_ALIASES:
         from kb.embedding.use_module import USEModule
 
