@@ -57,12 +57,14 @@ def read_paper(path: Path, max_bytes: int | None = None) -> PaperDocument:
     """
     from ingest.language import detect_language, language_sections
     from ingest.metadata import paper_metadata
+    from kb.settings import Settings
 
+    settings = Settings()
     if max_bytes is None:
-        from kb.settings import Settings
-
-        max_bytes = Settings().max_paper_bytes
-    decoded = read_text(path, max_bytes=max_bytes)
+        max_bytes = settings.max_paper_bytes
+    decoded = read_text(
+        path, max_bytes=max_bytes, max_pages=settings.max_pdf_pages, max_chars=settings.max_text_chars
+    )
     text = decoded.text
     language = detect_language(text)
     sections = tuple(

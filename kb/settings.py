@@ -115,6 +115,19 @@ class Settings(BaseSettings):
         ge=1,
         description="KB_MAX_PAPER_BYTES: largest paper file (bytes) `kb ingest` reads; larger are refused.",
     )
+    max_pdf_pages: int = Field(
+        default=2000,
+        ge=1,
+        description="KB_MAX_PDF_PAGES: most pages a PDF paper may have; more are refused before any is read.",
+    )
+    max_text_chars: int = Field(
+        default=3_000_000,
+        ge=1,
+        description=(
+            "KB_MAX_TEXT_CHARS: most characters of decoded text a paper may have (a long thesis has under"
+            " a million); more are refused before extraction."
+        ),
+    )
     api_keys: SecretStr | None = Field(
         default=None,
         description=(

@@ -113,3 +113,34 @@ def test_size_cap_is_a_setting(tmp_path):
     with pytest.raises(PaperRejected, match="raise KB_MAX_PAPER_BYTES"):
         read_text(path, max_bytes=1000)
     assert Settings(max_paper_bytes=1000).max_paper_bytes == 1000
+
+
+def test_page_and_text_limits_refuse_a_paper_before_extraction_and_store_nothing(tmp_path, monkeypatch):
+    from kb.service import KnowledgeBase
+    from tests.conftest import line_extractor
+
+    doc = pymupdf.open()
+    for i in range(5):
+        doc.new_page().insert_text((72, 72), f"Page {i + 1}: overall survival was {40 + i}% at 3 years.")
+    (tmp_path / "pages.pdf").write_bytes(doc.tobytes())
+    sentence = "Overall response rate was 45%. "
+    (tmp_path / "chars.txt").write_text(sentence * 100, encoding="utf-8")  # 3,100 characters
+    monkeypatch.setenv("KB_MAX_PDF_PAGES", "3")
+    monkeypatch.setenv("KB_MAX_TEXT_CHARS", "2000")
+    knowledge_base = KnowledgeBase(Settings(home=tmp_path / "kb"), extractor=line_extractor)
+    report = knowledge_base.ingest_paths([tmp_path / "pages.pdf", tmp_path / "chars.txt"])
+    reasons = {Path(p.source).name: (p.status, p.reason) for p in report.papers}
+    assert reasons["pages.pdf"] == (
+        "failed",
+        "PDF too long: 5 pages, over the 3-page limit (KB_MAX_PDF_PAGES)",
+    )
+    assert reasons["chars.txt"] == (
+        "failed",
+        "text too long: 3,100 characters, over the 2,000-character limit (KB_MAX_TEXT_CHARS)",
+    )
+    assert list(knowledge_base.export_outcomes()) == []
+    monkeypatch.setenv("KB_MAX_PDF_PAGES", "5")
+    monkeypatch.setenv("KB_MAX_TEXT_CHARS", "3100")  # at the limit: read
+    again = knowledge_base.ingest_paths([tmp_path / "pages.pdf", tmp_path / "chars.txt"])
+    assert [p.status for p in again.papers] == ["ingested", "ingested"]
+    knowledge_base.close()

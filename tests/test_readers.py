@@ -248,8 +248,11 @@ def test_an_html_text_node_over_ten_megabytes_is_kept(tmp_path):
     sentence = "Overall response rate was 45%. "
     page = tmp_path / "long.html"
     page.write_text(f"<html><body><p>{sentence * 360_000}</p></body></html>", encoding="utf-8")
-    text = read_paper(page).text
+    text = read_text(page).text  # no limits
     assert len(text) > 10_000_000 and text.startswith(sentence.strip())
+    # with the default limits the paper is refused for what it is: too long, not empty
+    with pytest.raises(PaperRejected, match=r"text too long: 11,160,000 characters"):
+        read_paper(page)
 
 
 def test_corrupt_utf8_is_refused_with_where_it_breaks_not_decoded_as_another_encoding(tmp_path):

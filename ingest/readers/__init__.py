@@ -84,10 +84,13 @@ def format_of(path: Path, raw: bytes) -> str:
     return kind
 
 
-def read_text(path: Path, max_bytes: int | None = None) -> DecodedText:
+def read_text(
+    path: Path, max_bytes: int | None = None, max_pages: int | None = None, max_chars: int | None = None
+) -> DecodedText:
     """Decode one paper file, or raise PaperRejected with a one-line reason.
 
-    `max_bytes` caps the file size (KB_MAX_PAPER_BYTES); None reads any size.
+    `max_bytes` caps the file size (KB_MAX_PAPER_BYTES), `max_pages` a PDF's pages (KB_MAX_PDF_PAGES),
+    `max_chars` the decoded text (KB_MAX_TEXT_CHARS); None: no limit.
     """
     source = str(path)
     if not path.exists():
@@ -105,7 +108,22 @@ def read_text(path: Path, max_bytes: int | None = None) -> DecodedText:
     raw = path.read_bytes()
     if not raw.strip():
         raise PaperRejected(source, "empty file")
-    decoded = _reader(format_of(path, raw))(path, raw)
+    kind = format_of(path, raw)
+    if kind == "pdf" and max_pages is not None:
+        from ingest.readers.pdf import pdf_page_count
+
+        pages = pdf_page_count(raw)
+        if pages is not None and pages > max_pages:
+            raise PaperRejected(
+                source, f"PDF too long: {pages:,} pages, over the {max_pages:,}-page limit (KB_MAX_PDF_PAGES)"
+            )
+    decoded = _reader(kind)(path, raw)
     if not decoded.text.strip():
         raise PaperRejected(source, f"no text in this {decoded.format} file")
+    if max_chars is not None and len(decoded.text) > max_chars:
+        raise PaperRejected(
+            source,
+            f"text too long: {len(decoded.text):,} characters, over the {max_chars:,}-character limit"
+            " (KB_MAX_TEXT_CHARS)",
+        )
     return replace(decoded, sha256=hashlib.sha256(raw).hexdigest())

@@ -47,6 +47,18 @@ class _Line:
         return self.y1 - self.y0
 
 
+def pdf_page_count(raw: bytes) -> int | None:
+    """The number of pages of a PDF, from its page tree, without reading any page; None when the
+    file does not open (read_pdf then says why)."""
+    import pymupdf
+
+    try:
+        with pymupdf.open(stream=raw, filetype="pdf") as doc:
+            return int(doc.page_count)
+    except Exception:  # PyMuPDF raises FileDataError, RuntimeError, ValueError...
+        return None
+
+
 def read_pdf(path: Path, raw: bytes) -> DecodedText:
     import pymupdf
 
