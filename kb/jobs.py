@@ -157,6 +157,27 @@ def keep_uploads(settings: Settings, files: Sequence[tuple[str, BinaryIO]]) -> l
     return kept
 
 
+# An incoming file untouched this long belongs to no upload still being received.
+STALE_INCOMING_SECONDS = 600
+
+
+def remove_stale_incoming(settings: Settings) -> int:
+    """Delete what interrupted uploads left in KB_HOME/uploads/.incoming; how many files went.
+    Another server process may be receiving a file there now, so only files untouched for
+    STALE_INCOMING_SECONDS go."""
+    incoming = settings.uploads_dir / ".incoming"
+    if not incoming.is_dir():
+        return 0
+    removed = 0
+    cutoff = time.time() - STALE_INCOMING_SECONDS
+    for path in incoming.iterdir():
+        with suppress(OSError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed
+
+
 def _keep(settings: Settings, name: str, source: BinaryIO) -> tuple[UploadedFile, bool]:
     """(the kept file, whether this call added it)."""
     incoming = settings.uploads_dir / ".incoming"
@@ -268,10 +289,25 @@ class JobRegistry:
         """The newest jobs first."""
         return self._select("ORDER BY created DESC, rowid DESC LIMIT ?", [limit])
 
+    def needs(self, upload: UploadedFile, besides: str) -> bool:
+        """Whether a job other than `besides` still needs the file: it is queued or running with it,
+        or a paper was made of it (ingested or unchanged)."""
+        for job in self._select("", []):
+            if job.id == besides or upload not in job.files:
+                continue
+            if job.status in ("queued", "running") or upload in made_papers(job):
+                return True
+        return False
+
     def orphans(self) -> list[Job]:
         """Queued or running jobs whose server process is gone, oldest first."""
         jobs = self._select("WHERE status IN ('queued', 'running') ORDER BY created, rowid", [])
         return [job for job in jobs if job.owner_pid != os.getpid() and not _process_alive(job.owner_pid)]
+
+
+def made_papers(job: Job) -> list[UploadedFile]:
+    """The job's files that became papers (results come in the order of the files)."""
+    return [f for f, r in zip(job.files, job.results, strict=False) if r.status in ("ingested", "unchanged")]
 
 
 def _job(row: Sequence[object]) -> Job:
@@ -329,10 +365,13 @@ class JobRunner:
                     "interrupted: the server stopped while this job was running; papers already"
                     " reported were stored, the others were not: upload them again"
                 )
-                self.registry.save(replace(job, status="interrupted", finished=_now(), message=message))
+                interrupted = replace(job, status="interrupted", finished=_now(), message=message)
+                self.registry.save(interrupted)
+                self._remove_leftovers(interrupted)
             else:
                 self.registry.save(replace(job, owner_pid=os.getpid()))
                 self._queue.put(job.id)
+        remove_stale_incoming(self.settings)
         self._thread = threading.Thread(target=self._work, name="kb-ingest-jobs", daemon=True)
         self._thread.start()
 
@@ -402,14 +441,18 @@ class JobRunner:
                     self.registry.save(replace(job, status="queued", started=None, message=None))
                     return
                 if time.monotonic() >= deadline:
-                    self.registry.save(replace(job, status="failed", finished=_now(), message=reason))
+                    ended = replace(job, status="failed", finished=_now(), message=reason)
+                    self.registry.save(ended)
+                    self._remove_leftovers(ended)
                     return
                 job = replace(job, message=f"waiting: {reason}")
                 self.registry.save(job)
                 self._stopping.wait(STORE_POLL_SECONDS)
             except KBError as exc:
                 reason = " ".join(str(exc).split())
-                self.registry.save(replace(job, status="failed", finished=_now(), message=reason))
+                ended = replace(job, status="failed", finished=_now(), message=reason)
+                self.registry.save(ended)
+                self._remove_leftovers(ended)
                 return
         results = [_result(status, names) for status in report.papers]
         failed = [r for r in results if r.status == "failed"]
@@ -418,4 +461,18 @@ class JobRunner:
             first = failed[0]
             message = f"{len(failed)} of {len(results)} papers failed; first: {first.file}: {first.reason}"
         status: JobStatus = "failed" if failed else "succeeded"
-        self.registry.save(replace(job, status=status, results=results, finished=_now(), message=message))
+        finished = replace(job, status=status, results=results, finished=_now(), message=message)
+        self.registry.save(finished)
+        self._remove_leftovers(finished)
+
+    def _remove_leftovers(self, job: Job) -> None:
+        """Delete the files of an ended job that did not become papers and that no other job needs:
+        a refused or failed upload must not stay on disk."""
+        papers = made_papers(job)
+        for upload in job.files:
+            if upload in papers or self.registry.needs(upload, besides=job.id):
+                continue
+            path = upload.path(self.settings)
+            path.unlink(missing_ok=True)
+            with suppress(OSError):  # the digest's folder, once empty
+                path.parent.rmdir()

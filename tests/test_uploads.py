@@ -22,7 +22,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from kb.jobs import Job, JobRegistry, JobRunner, UploadedFile, keep_upload, keep_uploads
+from kb.jobs import Job, JobRegistry, JobRunner, keep_upload, keep_uploads
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 from kb.store import open_store
@@ -253,9 +253,11 @@ def test_unsupported_files_and_bodies_are_refused_up_front(server, home):
     assert server.client.get("/jobs", headers=bearer()).json()["total"] == jobs
 
 
-def test_a_paper_that_cannot_be_read_fails_its_job_with_the_reason(server):
+def test_a_paper_that_cannot_be_read_fails_its_job_with_the_reason_and_leaves_no_file(server, home):
     response = upload(server, [("empty.txt", b""), ("fake.pdf", b"<html>not a pdf</html>")])
+    assert {p.name for p in uploads_on_disk(home)} >= {"empty.txt", "fake.pdf"}  # kept for the job
     job = finished(server, response.json()["id"])
+    assert not {p.name for p in uploads_on_disk(home)} & {"empty.txt", "fake.pdf"}  # gone with it
     assert job["status"] == "failed" and job["progress"] == {"done": 2, "total": 2}
     assert job["message"].startswith("2 of 2 papers failed; first: empty.txt: ")
     assert {r["file"]: r["status"] for r in job["results"]} == {"empty.txt": "failed", "fake.pdf": "failed"}
@@ -402,6 +404,7 @@ def test_a_job_fails_with_the_reason_when_the_store_stays_busy(tmp_path):
         knowledge_base.close()
     assert job.status == "failed" and "being written by another process" in (job.message or ""), job
     assert job.results == []
+    assert not kept.path(settings).exists()  # a failed job leaves no file behind
 
 
 def test_progress_is_reported_paper_by_paper(tmp_path):
@@ -460,10 +463,19 @@ def test_a_restart_keeps_finished_jobs_interrupts_running_ones_and_resumes_queue
     with source.open("rb") as fh:
         queued_file = keep_upload(settings, "queued.txt", fh)
     dead = _dead_pid()
+    lost = home.parent / "lost.txt"
+    lost.write_text(PAPER_A.replace("Title A", "Title L"), encoding="utf-8")
+    with lost.open("rb") as fh:
+        lost_file = keep_upload(settings, "lost.txt", fh)
+    incoming = settings.uploads_dir / ".incoming"
+    stale, fresh = incoming / "upload-stale", incoming / "upload-fresh"  # cut-off uploads' copies
+    stale.write_bytes(b"half a paper")
+    fresh.write_bytes(b"being received")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
     running = Job(
         id="running-job",
         status="running",
-        files=[UploadedFile("lost.txt", "0" * 64, 1)],
+        files=[lost_file],
         created="2026-01-01T00:00:00+00:00",
         started="2026-01-01T00:00:01+00:00",
         owner_pid=dead,
@@ -482,6 +494,8 @@ def test_a_restart_keeps_finished_jobs_interrupts_running_ones_and_resumes_queue
     interrupted = server.client.get("/jobs/running-job").json()
     assert interrupted["status"] == "interrupted" and interrupted["message"].startswith("interrupted:")
     assert interrupted["finished"] is not None
+    assert not lost_file.path(settings).exists()  # the interrupted job's file did not become a paper
+    assert not stale.exists() and fresh.exists()
     resumed = finished(server, "queued-job")
     assert resumed["status"] == "succeeded" and resumed["results"][0]["paper_id"] == "queued"
     listed = [j["id"] for j in server.client.get("/jobs", headers=bearer()).json()["results"]]
