@@ -9,6 +9,7 @@ accepted in the query string, where it would show them.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Annotated, Any
 
@@ -71,13 +72,22 @@ def require_api_key(
     settings: SettingsDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     header_key: Annotated[str | None, Security(api_key_scheme)],
-) -> None:
-    """403 while no key is configured, 401 (with WWW-Authenticate) for a missing or wrong key."""
-    check_api_key(settings, [key for key in (bearer.credentials if bearer else None, header_key) if key])
+) -> str:
+    """403 while no key is configured, 401 (with WWW-Authenticate) for a missing or wrong key; the
+    fingerprint of the configured key the request sent (key_fingerprint), for quotas."""
+    return check_api_key(
+        settings, [key for key in (bearer.credentials if bearer else None, header_key) if key]
+    )
 
 
-def check_api_key(settings: Settings, given: list[str]) -> None:
-    """RequestRefused unless one of `given` (the keys a request sent, empty ones left out) is configured."""
+def key_fingerprint(key: str) -> str:
+    """A name for a key that does not give it away: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def check_api_key(settings: Settings, given: list[str]) -> str:
+    """RequestRefused unless one of `given` (the keys a request sent, empty ones left out) is
+    configured; the matching configured key's fingerprint."""
     keys = settings.api_key_list()
     if not keys:
         raise RequestRefused(
@@ -94,6 +104,8 @@ def check_api_key(settings: Settings, given: list[str]) -> None:
             "this endpoint needs an API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`",
             challenge,
         )
-    if not any([key_matches(key, keys) for key in given]):  # a list: every given key is compared
+    matches = [key_matches(key, keys) for key in given]  # a list: every given key is compared
+    if not any(matches):
         invalid = {"WWW-Authenticate": 'Bearer realm="hemekb", error="invalid_token"'}
         raise RequestRefused(401, "unauthorized", "the API key is not valid", invalid)
+    return key_fingerprint(given[matches.index(True)])

@@ -90,6 +90,7 @@ class Job:
     finished: str | None = None
     message: str | None = None  # why it failed or was interrupted, or what a running job waits for
     owner_pid: int = 0
+    owner_key: str = ""  # fingerprint of the API key that uploaded the files (api/security.py)
 
     @property
     def total(self) -> int:
@@ -217,10 +218,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     started TEXT,
     finished TEXT,
     message TEXT,
-    owner_pid INTEGER NOT NULL
+    owner_pid INTEGER NOT NULL,
+    owner_key TEXT NOT NULL DEFAULT ''
 )
 """
-_COLUMNS = ("id", "status", "files", "results", "created", "started", "finished", "message", "owner_pid")
+_COLUMNS = (
+    "id", "status", "files", "results", "created", "started", "finished", "message", "owner_pid", "owner_key"
+)  # fmt: skip
 
 
 def _process_alive(pid: int) -> bool:
@@ -242,6 +246,7 @@ class JobRegistry:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._created = threading.Lock()
+        self._current = False  # the table has every column of _COLUMNS
 
     @classmethod
     def open(cls, settings: Settings) -> JobRegistry:
@@ -252,10 +257,20 @@ class JobRegistry:
         with closing(sqlite3.connect(self.path, timeout=30)) as db, db:
             yield db
 
+    def _migrated(self, db: sqlite3.Connection) -> None:
+        """A registry written before jobs had owners gets the column (its jobs: no owner)."""
+        if self._current:
+            return
+        columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        if columns and "owner_key" not in columns:
+            db.execute("ALTER TABLE jobs ADD COLUMN owner_key TEXT NOT NULL DEFAULT ''")
+        self._current = True
+
     def _select(self, where: str, params: Sequence[object]) -> list[Job]:
         if not self.path.exists():
             return []
         with self._connect() as db:
+            self._migrated(db)
             rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM jobs {where}", params).fetchall()
         return [_job(row) for row in rows]
 
@@ -276,8 +291,10 @@ class JobRegistry:
             job.finished,
             job.message,
             job.owner_pid,
+            job.owner_key,
         )
         with self._connect() as db:
+            self._migrated(db)
             columns, marks = ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
             db.execute(f"INSERT OR REPLACE INTO jobs ({columns}) VALUES ({marks})", row)
 
@@ -298,6 +315,11 @@ class JobRegistry:
             if job.status in ("queued", "running") or upload in made_papers(job):
                 return True
         return False
+
+    def upload_bytes(self, settings: Settings, owner_key: str | None = None) -> int:
+        """Bytes of the uploads on disk that jobs of `owner_key` (None: any job) brought, each file once."""
+        files = {f for job in self._select("", []) if owner_key in (None, job.owner_key) for f in job.files}
+        return sum(f.size for f in files if f.path(settings).exists())
 
     def orphans(self) -> list[Job]:
         """Queued or running jobs whose server process is gone, oldest first."""
@@ -322,6 +344,7 @@ def _job(row: Sequence[object]) -> Job:
         finished=values["finished"],  # type: ignore[arg-type]
         message=values["message"],  # type: ignore[arg-type]
         owner_pid=int(values["owner_pid"]),  # type: ignore[arg-type]
+        owner_key=str(values["owner_key"] or ""),
     )
 
 
@@ -382,9 +405,14 @@ class JobRunner:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def submit(self, files: Sequence[UploadedFile]) -> Job:
+    def submit(self, files: Sequence[UploadedFile], owner_key: str = "") -> Job:
         job = Job(
-            id=uuid.uuid4().hex, status="queued", files=list(files), created=_now(), owner_pid=os.getpid()
+            id=uuid.uuid4().hex,
+            status="queued",
+            files=list(files),
+            created=_now(),
+            owner_pid=os.getpid(),
+            owner_key=owner_key,
         )
         self.registry.save(job)
         self._queue.put(job.id)

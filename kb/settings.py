@@ -140,6 +140,19 @@ class Settings(BaseSettings):
         ge=1,
         description="KB_MAX_UPLOAD_BYTES: largest POST /papers request body (bytes); larger: refused (413).",
     )
+    upload_quota_bytes: int = Field(
+        default=2_000_000_000,
+        ge=1,
+        description=(
+            "KB_UPLOAD_QUOTA_BYTES: disk an API key's uploads may hold under KB_HOME/uploads (files that"
+            " failed are deleted and do not count); past it, POST /papers is refused (507)."
+        ),
+    )
+    uploads_total_bytes: int = Field(
+        default=20_000_000_000,
+        ge=1,
+        description="KB_UPLOADS_TOTAL_BYTES: disk all uploads together may hold; past it: 507.",
+    )
     embedding_model: str = Field(
         default="use-multilingual-v3",
         min_length=1,

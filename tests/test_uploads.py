@@ -536,3 +536,60 @@ def test_the_keys_are_never_logged_nor_stored(server, home, server_log):
     with sqlite3.connect(home / "jobs" / "jobs.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] > 3
     assert os.environ.get("KB_API_KEYS") is None  # the keys came from the server's own environment
+
+
+def test_uploads_count_against_each_keys_quota_and_the_total(tmp_path):
+    """Quotas are on what stays on disk: 507 past a key's or all uploads' bytes, nothing kept."""
+    extractor_ready()
+    home = tmp_path / "kb"
+    paper = PAPER_A.encode()
+    size = len(paper.replace(b"Title A", b"Title curr1"))  # each upload below: one paper this long
+    keys = {"api_keys": f"{OLD_KEY},{NEW_KEY}"}
+    quotas = {"upload_quota_bytes": str(2 * size + 10), "uploads_total_bytes": str(3 * size + 10)}
+    live = KeyedServer(home, tmp_path / "server.log", **keys, **quotas)
+    try:
+
+        def send(key: str, n: int) -> object:
+            body = paper.replace(b"Title A", f"Title {key[:4]}{n}".encode())
+            return live.client.post(
+                "/papers", files=[("files", (f"q{key[:4]}{n}.txt", body))], headers=bearer(key)
+            )
+
+        for n in (1, 2):
+            accepted = send(NEW_KEY, n)
+            assert accepted.status_code == 202, accepted.text
+            assert finished(live, accepted.json()["id"])["status"] == "succeeded"
+        before = uploads_on_disk(home)
+        over = send(NEW_KEY, 3)
+        assert_canonical_error(over, 507, "insufficient_storage", "this key's uploads hold")
+        assert "KB_UPLOAD_QUOTA_BYTES" in over.json()["error"]["message"]
+        assert uploads_on_disk(home) == before  # nothing kept
+        other = send(OLD_KEY, 1)  # another key has its own quota
+        assert other.status_code == 202, other.text
+        assert finished(live, other.json()["id"])["status"] == "succeeded"
+        full = send(OLD_KEY, 2)  # but all uploads together are at their limit
+        assert_canonical_error(full, 507, "insufficient_storage", "KB_UPLOADS_TOTAL_BYTES")
+    finally:
+        live.stop()
+
+
+def test_a_registry_from_before_job_owners_is_read_and_extended(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "jobs.sqlite"
+    with sqlite3.connect(path) as db:  # the table as the previous release wrote it
+        db.execute(
+            "CREATE TABLE jobs (id TEXT PRIMARY KEY, status TEXT NOT NULL, files TEXT NOT NULL,"
+            " results TEXT NOT NULL, created TEXT NOT NULL, started TEXT, finished TEXT, message TEXT,"
+            " owner_pid INTEGER NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO jobs VALUES ('old', 'succeeded', '[]', '[]', '2026-01-01T00:00:00+00:00',"
+            " NULL, NULL, NULL, 1)"
+        )
+    registry = JobRegistry(path)
+    assert [(j.id, j.owner_key) for j in registry.recent()] == [("old", "")]
+    registry.save(
+        Job(id="new", status="queued", files=[], created="2026-01-02T00:00:00+00:00", owner_key="k")
+    )
+    assert {j.id: j.owner_key for j in registry.recent()} == {"old": "", "new": "k"}

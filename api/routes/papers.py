@@ -27,7 +27,7 @@ from api.routes.studies import StudySummary, summary
 from api.security import RequestRefused, require_api_key
 from kb.citations import details_of
 from kb.errors import QueryRefused
-from kb.jobs import UploadRefused, checked_file_name, keep_uploads
+from kb.jobs import JobRunner, UploadRefused, checked_file_name, keep_uploads
 from kb.queries import OutcomeFilters, PaperRow
 from kb.records import OutcomeRecord, PaperRef
 from kb.render import PAPER_FORMATS, render_citations
@@ -324,7 +324,6 @@ def _too_large(cap: int) -> RequestRefused:
     "/papers",
     status_code=202,
     response_model=JobOut,
-    dependencies=[Depends(require_api_key)],
     openapi_extra={"requestBody": _UPLOAD_BODY},
     responses={
         **ERROR_RESPONSES,
@@ -335,9 +334,19 @@ def _too_large(cap: int) -> RequestRefused:
         },
         413: {"model": ErrorEnvelope, "description": "The body is larger than KB_MAX_UPLOAD_BYTES."},
         415: {"model": ErrorEnvelope, "description": "Not multipart/form-data, or a file of another type."},
+        507: {
+            "model": ErrorEnvelope,
+            "description": "The key's upload quota (KB_UPLOAD_QUOTA_BYTES) or all uploads'"
+            " (KB_UPLOADS_TOTAL_BYTES) would be exceeded.",
+        },
     },
 )
-async def upload_papers(request: Request, response: Response, runner: JobRunnerDep) -> JobOut:
+async def upload_papers(
+    request: Request,
+    response: Response,
+    runner: JobRunnerDep,
+    owner: Annotated[str, Depends(require_api_key)],
+) -> JobOut:
     """Upload paper files (multipart, field `files`) to be ingested in the background.
 
     The body is read to a temporary file with a cap (KB_MAX_UPLOAD_BYTES); every file name is
@@ -377,12 +386,34 @@ async def upload_papers(request: Request, response: Response, runner: JobRunnerD
                 named.append((checked_file_name(part.filename), part.file))
             except UploadRefused as exc:
                 raise RequestRefused(415, "unsupported_media_type", str(exc)) from None
+        incoming = sum(part.size or 0 for part in parts)
+        await run_in_threadpool(_check_quotas, runner, owner, incoming)
         kept = await run_in_threadpool(keep_uploads, settings, named)
     finally:
         await form.close()
-    job = runner.submit(kept)
+    job = runner.submit(kept, owner_key=owner)
     response.headers["Location"] = f"/jobs/{job.id}"
     return job_out(job)
+
+
+def _check_quotas(runner: JobRunner, owner: str, incoming: int) -> None:
+    """507 when `incoming` more bytes would take the key's uploads past KB_UPLOAD_QUOTA_BYTES or all
+    uploads past KB_UPLOADS_TOTAL_BYTES (a file sent again counts again: the check comes before
+    hashing). Files that failed are deleted with their job and no longer count."""
+    settings, registry = runner.settings, runner.registry
+    own, every = registry.upload_bytes(settings, owner), registry.upload_bytes(settings)
+    quotas = (
+        (own, settings.upload_quota_bytes, "this key's", "KB_UPLOAD_QUOTA_BYTES"),
+        (every, settings.uploads_total_bytes, "all", "KB_UPLOADS_TOTAL_BYTES"),
+    )
+    for used, limit, whose, setting in quotas:
+        if used + incoming > limit:
+            raise RequestRefused(
+                507,
+                "insufficient_storage",
+                f"{whose} uploads hold {used:,} bytes; these {incoming:,} more would pass the {limit:,}-byte"
+                f" quota ({setting}): delete papers (DELETE /papers/{{id}}) or raise it",
+            )
 
 
 class DeletedPaperOut(BaseModel):
