@@ -92,7 +92,13 @@ def _arm_label(record: OutcomeRecord) -> str:
     qualifier = record.event or (f"grade {record.grade}" if record.grade else None)
     if qualifier:
         label += f" [{qualifier}]"
-    return "  " + (label if len(label) <= 60 else label[:57] + "…")
+    label = label if len(label) <= 60 else label[:57] + "…"
+    # a reviewer's verdict shows on the figure too: a corrected value is not the extractor's
+    status = record.review.status if record.review is not None else None
+    return "  " + label + (f" ({REVIEW_MARKS[status]})" if status in REVIEW_MARKS else "")
+
+
+REVIEW_MARKS = {"corrected": "corrected", "accepted": "checked"}
 
 
 def panel_lines(records: Sequence[OutcomeRecord]) -> list[Line]:

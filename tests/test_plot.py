@@ -74,3 +74,15 @@ def test_labels_in_every_script_are_drawn_not_as_boxes(script, label):
         pytest.skip(f"no font for {script} here: run scripts/install-fonts (as root)")
     assert all(image != box for image in drawn), f"{script} characters are drawn as boxes"
     assert len(set(drawn)) == len(drawn)
+
+
+def test_a_reviewed_result_says_so_on_the_plot(records):
+    from kb.records import RecordReview
+
+    maia = [r for r in records if r.study.label == "MAIA" and r.endpoint == "PFS"]
+    corrected = maia[0].model_copy(
+        update={"arm": "lenalidomide + dexamethasone", "review": RecordReview(status="corrected")}
+    )
+    labels = [line.label for line in panel_lines([corrected, *maia[1:]])]
+    assert "  lenalidomide + dexamethasone (corrected)" in labels
+    assert all("(corrected)" not in label for label in labels if "lenalidomide + dexamethasone" not in label)
