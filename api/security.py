@@ -37,7 +37,7 @@ api_key_scheme = APIKeyHeader(
 # The answers of a route that needs a key, for its OpenAPI description.
 KEY_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorEnvelope, "description": "No API key, or not a valid one (header WWW-Authenticate)."},
-    403: {"model": ErrorEnvelope, "description": "Keys are disabled: KB_API_KEYS is not set."},
+    403: {"model": ErrorEnvelope, "description": "Writes are disabled: KB_API_KEYS is not set."},
 }
 
 

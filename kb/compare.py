@@ -14,6 +14,7 @@ Everything here is plain data; kb/render.py writes it as CSV, XLSX, Markdown, HT
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
@@ -381,9 +382,7 @@ def review_status(record: OutcomeRecord) -> str:
 
 def review_summary(records: Sequence[OutcomeRecord]) -> str:
     """'unreviewed', 'corrected', or 'corrected 1, unreviewed 3' for records of several statuses."""
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[review_status(record)] = counts.get(review_status(record), 0) + 1
+    counts = Counter(review_status(record) for record in records)
     if len(counts) == 1:
         return next(iter(counts))
     return ", ".join(f"{status} {count}" for status, count in sorted(counts.items()))

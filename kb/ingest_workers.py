@@ -37,6 +37,7 @@ from types import TracebackType
 
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError
+from kb.processes import process_alive
 from kb.rdf_mapping import content_digest
 from kb.service import Extractor, GraphRefusal, PaperWork, extract_source, paper_graph, search_entry
 from kb.settings import Settings
@@ -79,25 +80,11 @@ def _start_worker(settings: Settings, extractor: Extractor, known: frozenset[str
         _STATE.model_error = exc
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - another user's process took the number
-        return False
-    try:  # a parent killed but not yet reaped by its own parent is a zombie: gone all the same
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc: the signal test is all there is
-    return state not in ("Z", "X")
-
-
 def _exit_with_parent(parent: int) -> None:
     """A worker's parent is the fork server, which outlives a `kb ingest` killed with SIGKILL, and
     so would the workers, idle and holding the model's memory, for ever: each checks every
     PARENT_CHECK_SECONDS that the process that started the pool is alive, and exits when not."""
-    while _alive(parent):
+    while process_alive(parent):
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(1)
 

@@ -36,6 +36,7 @@ from sqlite_utils.utils import sqlite3  # the SQLite the index uses: two librari
 
 from ingest.readers import SUFFIXES
 from kb.errors import KBError, StoreBusy
+from kb.processes import process_alive
 from kb.service import IngestEvent, KnowledgeBase, PaperStatus
 from kb.settings import Settings
 
@@ -227,16 +228,6 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    return True
-
-
 class JobRegistry:
     """The jobs table; every call opens its own connection, so any thread may call it.
 
@@ -306,15 +297,13 @@ class JobRegistry:
         """The newest jobs first."""
         return self._select("ORDER BY created DESC, rowid DESC LIMIT ?", [limit])
 
-    def needs(self, upload: UploadedFile, besides: str) -> bool:
-        """Whether a job other than `besides` still needs the file: it is queued or running with it,
-        or a paper was made of it (ingested or unchanged)."""
-        for job in self._select("", []):
-            if job.id == besides or upload not in job.files:
-                continue
-            if job.status in ("queued", "running") or upload in made_papers(job):
-                return True
-        return False
+    def needed_uploads(self, besides: str) -> set[UploadedFile]:
+        """Files that jobs other than `besides` still need: queued or running with them, or having
+        made papers of them (ingested or unchanged)."""
+        needed: set[UploadedFile] = set()
+        for job in self._select("WHERE id != ?", [besides]):
+            needed.update(job.files if job.status in ("queued", "running") else made_papers(job))
+        return needed
 
     def upload_bytes(self, settings: Settings, owner_key: str | None = None) -> int:
         """Bytes of the uploads on disk that jobs of `owner_key` (None: any job) brought, each file once."""
@@ -324,7 +313,7 @@ class JobRegistry:
     def orphans(self) -> list[Job]:
         """Queued or running jobs whose server process is gone, oldest first."""
         jobs = self._select("WHERE status IN ('queued', 'running') ORDER BY created, rowid", [])
-        return [job for job in jobs if job.owner_pid != os.getpid() and not _process_alive(job.owner_pid)]
+        return [job for job in jobs if job.owner_pid != os.getpid() and not process_alive(job.owner_pid)]
 
 
 def made_papers(job: Job) -> list[UploadedFile]:
@@ -388,9 +377,7 @@ class JobRunner:
                     "interrupted: the server stopped while this job was running; papers already"
                     " reported were stored, the others were not: upload them again"
                 )
-                interrupted = replace(job, status="interrupted", finished=_now(), message=message)
-                self.registry.save(interrupted)
-                self._remove_leftovers(interrupted)
+                self._end(job, "interrupted", message)
             else:
                 self.registry.save(replace(job, owner_pid=os.getpid()))
                 self._queue.put(job.id)
@@ -442,7 +429,7 @@ class JobRunner:
                 log.exception("ingest job %s failed", job.id)
                 failed = self.registry.get(job.id) or job
                 message = f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}"
-                self.registry.save(replace(failed, status="failed", finished=_now(), message=message))
+                self._end(failed, "failed", message)
 
     def _run(self, job: Job) -> None:
         job = replace(job, status="running", started=_now(), message=None)
@@ -469,18 +456,13 @@ class JobRunner:
                     self.registry.save(replace(job, status="queued", started=None, message=None))
                     return
                 if time.monotonic() >= deadline:
-                    ended = replace(job, status="failed", finished=_now(), message=reason)
-                    self.registry.save(ended)
-                    self._remove_leftovers(ended)
+                    self._end(job, "failed", reason)
                     return
                 job = replace(job, message=f"waiting: {reason}")
                 self.registry.save(job)
                 self._stopping.wait(STORE_POLL_SECONDS)
             except KBError as exc:
-                reason = " ".join(str(exc).split())
-                ended = replace(job, status="failed", finished=_now(), message=reason)
-                self.registry.save(ended)
-                self._remove_leftovers(ended)
+                self._end(job, "failed", " ".join(str(exc).split()))
                 return
         results = [_result(status, names) for status in report.papers]
         failed = [r for r in results if r.status == "failed"]
@@ -489,16 +471,16 @@ class JobRunner:
             first = failed[0]
             message = f"{len(failed)} of {len(results)} papers failed; first: {first.file}: {first.reason}"
         status: JobStatus = "failed" if failed else "succeeded"
-        finished = replace(job, status=status, results=results, finished=_now(), message=message)
-        self.registry.save(finished)
-        self._remove_leftovers(finished)
+        self._end(replace(job, results=results), status, message)
 
-    def _remove_leftovers(self, job: Job) -> None:
-        """Delete the files of an ended job that did not become papers and that no other job needs:
-        a refused or failed upload must not stay on disk."""
-        papers = made_papers(job)
-        for upload in job.files:
-            if upload in papers or self.registry.needs(upload, besides=job.id):
+    def _end(self, job: Job, status: JobStatus, message: str | None) -> None:
+        """Record how the job ended, then delete its files that did not become papers and that no
+        other job needs: a refused or failed upload must not stay on disk."""
+        ended = replace(job, status=status, finished=_now(), message=message)
+        self.registry.save(ended)
+        papers, needed = made_papers(ended), self.registry.needed_uploads(besides=ended.id)
+        for upload in ended.files:
+            if upload in papers or upload in needed:
                 continue
             path = upload.path(self.settings)
             path.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kb.compare import months_label, value_text
+from kb.compare import months_label, review_status, value_text
 from kb.comparisons import evidence_level
 from kb.endpoints import ENDPOINTS
 from kb.errors import QueryRefused
@@ -94,7 +94,7 @@ def _arm_label(record: OutcomeRecord) -> str:
         label += f" [{qualifier}]"
     label = label if len(label) <= 60 else label[:57] + "…"
     # a reviewer's verdict shows on the figure too: a corrected value is not the extractor's
-    status = record.review.status if record.review is not None else None
+    status = review_status(record)
     return "  " + label + (f" ({REVIEW_MARKS[status]})" if status in REVIEW_MARKS else "")
 
 

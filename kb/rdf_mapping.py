@@ -50,7 +50,8 @@ from kb.vocab import read_yaml
 # order, languages and language sections, source format).
 # 4: concepts described in the vocabulary graphs, not per paper; numbers xsd:decimal / xsd:integer;
 # line of therapy and population linked to their concepts.
-MAPPING_VERSION = "5"
+# 6: the paper's PubMed id (bibo:pmid, rdfs:seeAlso) and the study's stated follow-up.
+MAPPING_VERSION = "6"
 
 HK = "https://w3id.org/hemekb/ontology#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -24,7 +24,7 @@ from api.routes.common import (
 )
 from api.routes.jobs import EXAMPLE_JOB, JobOut, JobRunnerDep, job_out
 from api.routes.studies import StudySummary, summary
-from api.security import RequestRefused, require_api_key
+from api.security import KEY_RESPONSES, RequestRefused, require_api_key
 from kb.citations import details_of
 from kb.errors import QueryRefused
 from kb.jobs import JobRunner, UploadRefused, checked_file_name, keep_uploads
@@ -274,12 +274,11 @@ def get_paper(
 
 UPLOAD_FIELD = "files"
 _WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorEnvelope, "description": description}
-    for status, description in (
-        (401, "No API key, or not a valid one (header WWW-Authenticate)."),
-        (403, "Writes are disabled: KB_API_KEYS is not set."),
-        (503, "The knowledge base is being written by another process or job; try again."),
-    )
+    **KEY_RESPONSES,
+    503: {
+        "model": ErrorEnvelope,
+        "description": "The knowledge base is being written by another process or job; try again.",
+    },
 }
 _UPLOAD_BODY = {
     "required": True,

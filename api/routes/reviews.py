@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES, ErrorEnvelope
 from api.routes.jobs import JobRunnerDep
-from api.security import RequestRefused, require_api_key
+from api.security import KEY_RESPONSES, RequestRefused, require_api_key
 from kb.records import OutcomeRecord, ReviewEntry
 from kb.reviews import ReviewRequest
 
@@ -45,18 +45,20 @@ _EXAMPLE_REVIEW: dict[str, Any] = {
     "note": "arm read from the table",
 }
 _WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorEnvelope, "description": description}
-    for status, description in (
-        (401, "No API key, or not a valid one (header WWW-Authenticate)."),
-        (403, "Writes are disabled: KB_API_KEYS is not set."),
-        (404, "No record with this id."),
-        (
-            422,
-            "A change to a field the contract does not define or a review may not change, a value of the"
-            " wrong type, or a verdict and changes that do not go together; `detail.field` names the field.",
-        ),
-        (503, "The knowledge base is being written by another process or job; try again."),
-    )
+    **KEY_RESPONSES,
+    **{
+        status: {"model": ErrorEnvelope, "description": description}
+        for status, description in (
+            (404, "No record with this id."),
+            (
+                422,
+                "A change to a field the contract does not define or a review may not change, a value"
+                " of the wrong type, or a verdict and changes that do not go together; `detail.field`"
+                " names the field.",
+            ),
+            (503, "The knowledge base is being written by another process or job; try again."),
+        )
+    },
 }
 
 

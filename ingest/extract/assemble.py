@@ -127,12 +127,14 @@ class PaperExtractor:
         self._previous: list[Draft] = []
         self._last_endpoint: Concept | None = None  # of the last result stated in a sentence
 
-    def _follow_up(self, sentence: Sentence) -> tuple[int, int, float, bool] | None:
-        """The sentence's first follow-up duration: its span in the source text, months, median."""
-        for found in follow_ups(sentence.text):
-            start, end = self.norm.source_span(sentence.start + found.start, sentence.start + found.end)
-            return start, end, found.months, found.median
-        return None
+    def _follow_up(self, sentence: Sentence) -> FollowUp | None:
+        """The first follow-up the sentence states, with its words in the source text."""
+        found = follow_ups(sentence.text)
+        if not found:
+            return None
+        start, end = self.norm.source_span(sentence.start + found[0].start, sentence.start + found[0].end)
+        evidence = Span(text=self.document.text[start:end], char_start=start, char_end=end)
+        return FollowUp(months=found[0].months, median=found[0].median, evidence=evidence)
 
     def drafts(self) -> list[ResultDraft]:
         cells, regions = parse_tables(self.document.text)
@@ -472,14 +474,6 @@ def _arm_labels(drafts: list[ResultDraft]) -> dict[str, str | None]:
     return labels
 
 
-def _follow_up_of(study: StudyContext, source: str) -> FollowUp | None:
-    if study.follow_up is None:
-        return None
-    start, end, months, median = study.follow_up
-    evidence = Span(text=source[start:end], char_start=start, char_end=end)
-    return FollowUp(months=months, median=median, evidence=evidence)
-
-
 def _slug(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-").lower()
 
@@ -541,7 +535,7 @@ def to_records(
                         registry_ids=d.study.registry_ids,
                         is_primary=d.study.own_research,
                         design=d.study.design,
-                        follow_up=_follow_up_of(d.study, source),
+                        follow_up=d.study.follow_up,
                     ),
                     arm=arm_labels.get(d.arm) if d.arm else None,
                     arm_text=d.arm if d.arm_stated else None,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.extract.lexicon import find_concepts
-from ingest.extract.values import _TIME_VALUE, _UNIT_WORDS, _is_date, is_follow_up, to_float
+from ingest.extract.values import is_calendar, is_follow_up, time_unit, time_values, to_float
 from kb.vocab import cue
 
 MONTHS_PER = {"months": 1.0, "years": 12.0, "days": 12.0 / 365.25}
@@ -20,28 +20,24 @@ _MEDIAN_REACH = 60
 
 
 @dataclass(frozen=True)
-class FollowUp:
+class StatedFollowUp:
     start: int  # the number and its unit, in the text given
     end: int
     months: float
     median: bool  # "median follow-up"; otherwise as stated (a range, "at least", a plain duration)
 
 
-def follow_ups(text: str) -> list[FollowUp]:
+def follow_ups(text: str) -> list[StatedFollowUp]:
     """Every follow-up duration stated in `text`, in order."""
     found = []
-    for m in _TIME_VALUE.finditer(text):
-        if not is_follow_up(text, m.start(), m.end()):
+    for m in time_values(text):
+        if not is_follow_up(text, m.start(), m.end()) or is_calendar(text, m):  # "随访至2020年"
             continue
-        if re.fullmatch(r"(?:19|20)\d\d", m["v"]) or _is_date(text, m.start(), m.end()):
-            continue  # "随访至2020年": a date, not a duration
         if _about_an_endpoint(text, m.start(), m.end()):
             continue
-        unit = next(k for k in _UNIT_WORDS if m[k])
-        months = round(to_float(m["v"]) * MONTHS_PER[unit], 2)
-        if months <= 0:
-            continue
-        found.append(FollowUp(m.start(), m.end(), months, _is_median(text, m.start(), m.end())))
+        months = round(to_float(m["v"]) * MONTHS_PER[time_unit(m)], 2)
+        if months > 0:
+            found.append(StatedFollowUp(m.start(), m.end(), months, _is_median(text, m.start(), m.end())))
     return found
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.extract.study_names import TrialMention
+from kb.records import FollowUp
 from kb.vocab import concepts, cue
 
 _REGISTRY = re.compile(r"\bNCT\d{8}\b")
@@ -119,9 +120,8 @@ class StudyContext:
     # The paper's main study, in a text that reports on it rather than by its authors (news of a
     # trial, a package insert): attributed like the own cohort, but not the paper's own research.
     secondhand: bool = False
-    # The first follow-up stated in a sentence attributed to the study: (start, end) in the source
-    # text, months, whether a median
-    follow_up: tuple[int, int, float, bool] | None = None
+    # The first follow-up stated in a sentence attributed to the study
+    follow_up: FollowUp | None = None
 
     @property
     def own_research(self) -> bool:

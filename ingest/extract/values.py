@@ -8,6 +8,7 @@ so that the per-sentence logic only sees typed values.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -280,9 +281,9 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             continue
         if _RANGE_BEFORE.search(text[max(0, s - 14) : s]):
             continue  # "5.6~10.4 月": the upper end of a range
-        if re.fullmatch(r"(?:19|20)\d\d", m["v"]) or (text[e - 1 : e] in "年月" and _is_date(text, s, e)):
+        if is_calendar(text, m):
             continue
-        unit = next(k for k in _UNIT_WORDS if m[k])
+        unit = time_unit(m)
         v = Value(s, e, "time", to_float(m["v"]), decimals_of(m["v"]), unit=unit)
         if m["pmx"]:
             v.pm = to_float(m["tpm"])
@@ -412,6 +413,24 @@ def is_follow_up(text: str, start: int, end: int) -> bool:
         if not re.search(r"(?<!\d),|[;。]", between):
             return True
     return False
+
+
+def time_values(text: str) -> Iterator[re.Match[str]]:
+    """Every number with a time unit ("29.4 months", "1,6 года", "17.4个月"), with its range or ±."""
+    return _TIME_VALUE.finditer(text)
+
+
+def time_unit(match: re.Match[str]) -> str:
+    """The unit ("months", "years", "days") of a match of time_values."""
+    return next(k for k in _UNIT_WORDS if match[k])
+
+
+def is_calendar(text: str, match: re.Match[str]) -> bool:
+    """A match of time_values that is a year or a date ("2015年", "2020年 10月"), not a duration."""
+    s, e = match.start(), match.end()
+    return bool(
+        re.fullmatch(r"(?:19|20)\d\d", match["v"]) or (text[e - 1 : e] in "年月" and _is_date(text, s, e))
+    )
 
 
 def _strip_parens(text: str) -> str:

@@ -6,8 +6,7 @@ numpy only); for anything else, ``SentenceTransformer(name_or_path)``, so anothe
 configuration change (``KB_EMBEDDING_MODEL``).  ``Embedder`` is what the search index uses: one
 model per process, L2-normalized float32 vectors for documents and queries. For the default model
 it calls the encoder directly (``kb.embedding.use_encoder``): the same vectors without importing
-torch.  Measurements behind
-the default: ``bench/results/embedding_models.md``.
+torch. Measurements behind the default: ``bench/results/embedding_models.md``.
 
 BLAS threads: loading a model limits the process's BLAS (OpenBLAS) to ``BLAS_THREADS`` = 1 thread.
 On this project's 2-core machines, shared by concurrent requests and other processes, a second
