@@ -65,13 +65,18 @@ _CJK_GROUP = re.compile(r"[组群](?![成织])")
 _CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是はがをも")
 
 
+def _in_cjk_label(text: str, i: int) -> bool:
+    # 对 ends a label ('与…对比') except in 对照, the control ('对照组', the commonest group of all)
+    return text[i] not in _CJK_LABEL_STOP or text[i : i + 2] == "对照"
+
+
 def _cjk_groups(text: str) -> list[ArmPhrase]:
     """'自体细胞来源组', 'isatuximab 联合组', '400 µg/d 剂量组', 'InO群': the words before 组/群 back to
     the previous punctuation or particle, at most 14 characters."""
     out = []
     for m in _CJK_GROUP.finditer(text):
         start = m.start()
-        while start > 0 and m.start() - start < 14 and text[start - 1] not in _CJK_LABEL_STOP:
+        while start > 0 and m.start() - start < 14 and _in_cjk_label(text, start - 1):
             start -= 1
         label = text[start : m.start()].strip()
         if len(label) >= 2 and not label.isdigit():

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 from ingest.document import PaperDocument
+from ingest.extract.abbreviations import paper_abbreviations
 from ingest.extract.arm_labels import english_arm
 from ingest.extract.calibration import Calibration
 from ingest.extract.context import (
@@ -453,9 +454,10 @@ def draft_records(
     document: PaperDocument, parts: LearnedParts | None = None, calibration: Calibration | None = None
 ) -> list[tuple[ResultDraft, OutcomeRecord]]:
     """Each record with the draft it was made from (its origin and raw score)."""
-    extractor = PaperExtractor(document, parts)
-    drafts = merge_restatements(extractor.drafts())
-    return to_records(document, drafts, calibration)
+    with paper_abbreviations(document.text):
+        extractor = PaperExtractor(document, parts)
+        drafts = merge_restatements(extractor.drafts())
+        return to_records(document, drafts, calibration)
 
 
 def _arm_labels(drafts: list[ResultDraft]) -> dict[str, str | None]:

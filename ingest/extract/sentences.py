@@ -322,6 +322,8 @@ def _result_follows() -> re.Pattern[str]:
 def _response_among_mrd_positive(text: str, ep: Mention, v: Value) -> str:
     """A response among MRD-positive patients ("MKH pozitif olan hastaların %97'sinde yanıt",
     "response in 80% of MRD-positive patients") is an MRD response, not an overall response."""
+    if ep.concept.extra.get("ratio_of"):
+        return str(ep.concept.extra["ratio_of"])
     if ep.concept.id != "ORR":
         return ep.concept.id
     left, right = min(ep.start, v.start), max(ep.end, v.end)
@@ -330,6 +332,8 @@ def _response_among_mrd_positive(text: str, ep: Mention, v: Value) -> str:
 
 
 def _fits(endpoint: Concept, v: Value) -> bool:
+    if endpoint.extra.get("ratio_of"):
+        return v.kind == "ratio"  # 'the risk of death': a hazard ratio's endpoint, never a rate's
     if v.kind in ("time", "not_reached"):
         return bool(endpoint.extra.get("time_to_event"))
     return True
@@ -458,7 +462,7 @@ def extract_sentence(
         if i in confidence:
             d.confidence, d.origin = confidence[i], "classifier" if read_from_context else "linker"
         if v.kind == "rate":
-            d.time_months = landmark_of.get(i, _time_point_for(points, ep, v))
+            d.time_months = landmark_of.get(i, _time_point_for(text, points, ep, v))
         d.arm = None if v.kind == "ratio" else arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
         if ep.concept.id == "AE":
             d.event = text[ep.start : ep.end].lower()
@@ -545,12 +549,25 @@ def _overlaps_point(v: Value, points: list[TimePoint]) -> bool:
     return any(not (v.end <= p.start or v.start >= p.end) for p in points)
 
 
-def _time_point_for(points: list[TimePoint], ep: Mention, v: Value) -> float | None:
+def _time_point_for(text: str, points: list[TimePoint], ep: Mention, v: Value) -> float | None:
+    """The landmark of a rate: one stated right after it with its preposition ('60% at 5 years',
+    '16,2 % a los 5 años', '62 % nach 3 Jahren'), else the last one before it."""
+    for p in points:
+        if (
+            p.listed is None
+            and p.explicit
+            and 0 <= p.start - v.end <= 16
+            and _LANDMARK_LEAD.fullmatch(text[v.end : p.start])
+        ):
+            return p.months
     before = [p for p in points if p.end <= v.start and p.listed is None]
     if not before:
         return None
     return before[-1].months
 
+
+# What stands between a rate and the landmark stated after it: its preposition
+_LANDMARK_LEAD = re.compile(rf"\s*\)?,?\s*(?:{cue('landmark_before').pattern})\s*", re.I)
 
 # What may stand between a number and the arm phrase after it: "28% у пациентов, ...",
 # "38% of patients who ..."

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ingest.extract.lexicon import find_concepts
+from ingest.extract.lexicon import vocabulary_mentions
 from kb.logistic import DictLogistic
 from kb.vocab import antigen_symbols, concepts, cue
 
@@ -54,7 +54,7 @@ def _vocabulary_kind(name: str) -> str | None:
     if name.upper() in {a.upper() for a in antigen_symbols()}:
         return "antigens"
     for kind in _VOCAB_KINDS:
-        if any(m.start == 0 and m.end == len(name) for m in find_concepts(name, kind)):
+        if any(m.start == 0 and m.end == len(name) for m in vocabulary_mentions(name, kind)):
             return kind
     return None
 

@@ -74,7 +74,7 @@ def _by_preposition(text: str, start: int, end: int) -> bool:
     preposition (not the 'a' of a range, '2 a 5 años')."""
     before, after, _ = _around()
     m = before.search(text, max(0, start - 16), start)
-    if m and not re.search(r"\d\s*%?\s*$", text[max(0, m.start() - 4) : m.start()]):
+    if m and not re.search(r"\d\s*$", text[max(0, m.start() - 4) : m.start()]):
         return True
     return bool(after.match(text, end))
 

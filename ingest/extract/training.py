@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.document import read_paper
+from ingest.extract.abbreviations import paper_abbreviations
 from ingest.extract.arm_linker import ArmLinker
 from ingest.extract.arm_training import arm_examples, load_arm_annotations
 from ingest.extract.assemble import PaperExtractor, assemble_records, draft_records
@@ -84,7 +85,9 @@ def load_annotations(paths: Iterable[Path] | None = None) -> dict[str, list[Anno
 def trace_paper(ref: str) -> list[LinkTrace]:
     """Every number the extractor considers in one text, with its features."""
     trace: list[LinkTrace] = []
-    PaperExtractor(read_paper(text_path(ref)), parts=None, trace=trace).drafts()
+    document = read_paper(text_path(ref))
+    with paper_abbreviations(document.text):
+        PaperExtractor(document, parts=None, trace=trace).drafts()
     return trace
 
 
