@@ -76,3 +76,16 @@ def test_a_rate_of_the_risk_of_death_is_not_survival(text: str) -> None:
 def test_the_chinese_control_group_is_an_arm() -> None:
     labels = [a.label for a in find_arm_phrases("达雷妥尤单抗组和对照组的完全缓解率分别为45.0%和25.0%。")]
     assert "对照" in labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No progression or death was observed beyond 35 months.", "No relapse occurred within 24 months."],
+)
+def test_a_duration_after_beyond_or_within_is_no_median(text: str) -> None:
+    assert [r for r in extract(text, "en") if r.statistic == "median"] == []
+
+
+def test_a_rate_after_a_landmark_with_after() -> None:
+    records = extract("Overall survival after 5 years was 60%.", "en")
+    assert [(r.endpoint, r.value, r.time_months) for r in records] == [("OS", 60.0, 60.0)]

@@ -33,7 +33,10 @@ _ARM_PATTERNS = [
     re.compile(r"(?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(rf"(?P<label>(?:{cue('treatment_protocols').pattern})[\w -]*?\d{{2,4}})(?=\D)", re.I),
 ]
-_NOISE = re.compile(r"^(?:the|this|each|both|two|a|an|в|и|bu|her|iki|两|該|该|其中|各|本)$", re.I)
+_NOISE = re.compile(
+    r"^(?:the|this|each|both|either|all|two|a|an|в|и|bu|her|iki|两|該|该|其中|各|本|両|二|deux|dos|dois|beiden|обеих)$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,9 @@ class ArmPhrase:
     source: str = "rule"
 
 
-_DRUG_ARM_LEAD = re.compile(r"(?:\bwith|\bversus|\bvs\.?|на фоне|\bпри|\bс)\s+$", re.I)
+_DRUG_ARM_LEAD = re.compile(
+    r"(?:\bwith|\bversus|\bvs\.?|\breceiving|\btreated with|\bgiven|на фоне|\bпри|\bс|получавших)\s+$", re.I
+)
 
 
 def _drug_arms(text: str) -> list[ArmPhrase]:
@@ -54,19 +59,30 @@ def _drug_arms(text: str) -> list[ArmPhrase]:
     from ingest.extract.lexicon import find_concepts
 
     out = []
-    for m in find_concepts(text, "interventions"):
-        lead = _DRUG_ARM_LEAD.search(text, max(0, m.start - 12), m.start)
+    mentions = find_concepts(text, "interventions")
+    for k, m in enumerate(mentions):
+        lead = _DRUG_ARM_LEAD.search(text, max(0, m.start - 16), m.start)
         if lead and lead.end() == m.start:
-            out.append(ArmPhrase(lead.start(), m.end, m.concept.label))
+            # 'receiving venetoclax plus LDAC': the regimen, every drug joined to the first
+            run = [m]
+            for later in mentions[k + 1 :]:
+                if not _JOINER.match(text[run[-1].end : later.start]):
+                    break
+                run.append(later)
+            out.append(ArmPhrase(lead.start(), run[-1].end, _combination(run).label))
     return out
 
 
 _CJK_GROUP = re.compile(r"[组群](?![成织])")
-_CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是はがをも")
+# a label ends at punctuation, a particle, or a number's sign ('…併用群13% vs.対照群': 対照群)
+_CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是はがをも%％.")
 
 
 def _in_cjk_label(text: str, i: int) -> bool:
-    # 对 ends a label ('与…对比') except in 对照, the control ('对照组', the commonest group of all)
+    # 对 ends a label ('与…对比') except in 对照, the control ('对照组', the commonest group of all);
+    # a full stop ends one ('vs.対照群') except as a decimal point ('≥0.075组')
+    if text[i] == ".":
+        return 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
     return text[i] not in _CJK_LABEL_STOP or text[i : i + 2] == "对照"
 
 
@@ -100,8 +116,44 @@ def _korean_groups(text: str) -> list[ArmPhrase]:
     return out
 
 
+# 'the daratumumab and control arms', 'los grupos de daratumumab y control', 'в группах A и B': two
+# arms sharing one group word; each word names its own arm, in order
+_PLAIN_WORD = r"[^\W\d_][\w+/-]*"
+_COORDINATED_GROUPS = [
+    re.compile(
+        rf"(?P<a>{_PLAIN_WORD}(?: {_PLAIN_WORD})?) (?:and|or|versus|vs\.?)"
+        rf" (?P<b>{_PLAIN_WORD}(?: {_PLAIN_WORD})?) (?:arms|groups|cohorts)\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:grupos|brazos|braços|bras|groupes|gruppi|bracci|Gruppen|Armen)"
+        rf" (?:de |do |du |des |di |mit )?(?P<a>{_PLAIN_WORD}) (?:y|e|et|ou|o|und|oder)"
+        rf" (?:de |do |du |des |di |mit )?(?P<b>{_PLAIN_WORD})",
+        re.I,
+    ),
+    re.compile(rf"\bгрупп(?:ах|ы|е) (?P<a>{_PLAIN_WORD}) и (?P<b>{_PLAIN_WORD})", re.I),
+]
+
+
+def _coordinated_groups(text: str) -> list[ArmPhrase]:
+    out = []
+    for pattern in _COORDINATED_GROUPS:
+        for m in pattern.finditer(text):
+            words = [m[k].split() for k in ("a", "b")]
+            # 'the' / 'both' open the phrase, they do not name an arm
+            if words[0] and _NOISE.match(words[0][0]):
+                words[0] = words[0][1:]
+            if not all(words) or any(_FUNCTION_WORD.fullmatch(w[-1]) for w in words):
+                continue
+            for key, kept in zip(("a", "b"), words, strict=True):
+                end = m.end(key)
+                start = end - len(" ".join(kept))
+                out.append(ArmPhrase(start, end, text[start:end]))
+    return out
+
+
 def find_arm_phrases(text: str) -> list[ArmPhrase]:
-    found: list[ArmPhrase] = [*_cjk_groups(text), *_korean_groups(text)]
+    found: list[ArmPhrase] = [*_cjk_groups(text), *_korean_groups(text), *_coordinated_groups(text)]
     for pattern in _ARM_PATTERNS:
         for m in pattern.finditer(text):
             label = m["label"].strip(" ,的之")
@@ -130,10 +182,12 @@ _WORD = re.compile(r"[^\W\d_][\w'’+/-]*|\d+(?:[.,]\d+)?", re.UNICODE)
 # words that end a phrase rather than belong to it: "grupo con daratumumab y ..."
 _FUNCTION_WORD = re.compile(
     r"and|or|vs|versus|was|were|had|is|the|of|in|y|o|e|et|und|oder|ve|и|или|а|de|del|da|do|des|du|der|die|das|em|en|"
-    r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all",
+    r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all|"
+    r"either|each|both|gegenüber|im|bei|contre|frente|против|karşı|deux|dos|dois|beiden|обеих|обоих",
     re.I,
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+_COORDINATOR = re.compile(r"and|or|versus|vs|y|o|e|ou|et|und|oder|и|или|ve|veya", re.I)
 # words that open a subgroup after a patient word: "patients with / without / who / aged / in ..."
 _SUBGROUP_LEAD = re.compile(
     r"\b(?:with|without|who|aged|older|younger|receiving|treated|con|sin|que|com|sem|avec|sans|qui|mit|ohne|die|"
@@ -178,7 +232,7 @@ def _group_candidates(text: str) -> list[ArmPhrase]:
     for m in cue("group_words").finditer(text):
         if _CJK.match(m.group()):
             start = m.start()
-            while start > 0 and m.start() - start < 8 and text[start - 1] not in _CJK_LABEL_STOP:
+            while start > 0 and m.start() - start < 8 and _in_cjk_label(text, start - 1):
                 start -= 1
             if m.start() - start >= 1:
                 out.append(ArmPhrase(start, m.end(), text[start : m.start()].strip(), "group"))
@@ -188,8 +242,11 @@ def _group_candidates(text: str) -> list[ArmPhrase]:
             before.pop(0)  # the phrase starts after the last punctuation
         while before and (_FUNCTION_WORD.fullmatch(before[0].group()) or before[0].group()[0].isdigit()):
             before.pop(0)
-        while before and _FUNCTION_WORD.fullmatch(before[-1].group()):
-            before.pop()
+        if before and _FUNCTION_WORD.fullmatch(before[-1].group()):
+            before = []  # 'témoin et le groupe': the words before 'le groupe' do not name it
+        joined = [k for k, w in enumerate(before) if _COORDINATOR.fullmatch(w.group())]
+        if joined:
+            before = before[joined[-1] + 1 :]  # 'the daratumumab and control arms': 'control arms'
         if before:
             out.append(
                 ArmPhrase(before[0].start(), m.end(), text[before[0].start() : m.start()].strip(), "group")
@@ -296,6 +353,11 @@ def arm_candidates(text: str) -> list[ArmPhrase]:
     ]
     unique: dict[tuple[int, int], ArmPhrase] = {}
     for a in found:
+        words = a.label.split()
+        if a.source in ("group", "subgroup", "rule") and all(
+            not w.isupper() and (_NOISE.match(w) or _FUNCTION_WORD.fullmatch(w)) for w in words
+        ):
+            continue  # 'both groups', '両群', 'dans les deux groupes': every arm, not one
         if a.label and (a.start, a.end) not in unique:
             unique[(a.start, a.end)] = a
     return sorted(unique.values(), key=lambda a: (a.start, a.end))

@@ -332,6 +332,8 @@ def _response_among_mrd_positive(text: str, ep: Mention, v: Value) -> str:
 
 
 def _fits(endpoint: Concept, v: Value) -> bool:
+    if endpoint.extra.get("no_record"):
+        return False  # 'achieved PR': the number is the partial response's, and not reported
     if endpoint.extra.get("ratio_of"):
         return v.kind == "ratio"  # 'the risk of death': a hazard ratio's endpoint, never a rate's
     if v.kind in ("time", "not_reached"):
@@ -402,7 +404,9 @@ def extract_sentence(
                     chosen[i] = names[-1]
                     landmark_of[i] = p.months
                 continue
-            arm_labels = _arm_list(text, arm_phrases, values[run[0]].start, len(run))
+            arm_labels = _arm_list(text, arm_phrases, values[run[0]].start, len(run)) or _arms_following(
+                text, arm_phrases, values[run[-1]].end, len(run)
+            )
             paired = any(
                 cue("comparison").search(text, values[a].end, values[b].start)
                 for a, b in itertools.pairwise(run)
@@ -462,7 +466,7 @@ def extract_sentence(
         if i in confidence:
             d.confidence, d.origin = confidence[i], "classifier" if read_from_context else "linker"
         if v.kind == "rate":
-            d.time_months = landmark_of.get(i, _time_point_for(text, points, ep, v))
+            d.time_months = landmark_of.get(i, _time_point_for(text, points, v, values))
         d.arm = None if v.kind == "ratio" else arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
         if ep.concept.id == "AE":
             d.event = text[ep.start : ep.end].lower()
@@ -549,9 +553,23 @@ def _overlaps_point(v: Value, points: list[TimePoint]) -> bool:
     return any(not (v.end <= p.start or v.start >= p.end) for p in points)
 
 
-def _time_point_for(text: str, points: list[TimePoint], ep: Mention, v: Value) -> float | None:
+def _time_point_for(text: str, points: list[TimePoint], v: Value, values: list[Value]) -> float | None:
     """The landmark of a rate: one stated right after it with its preposition ('60% at 5 years',
-    '16,2 % a los 5 años', '62 % nach 3 Jahren'), else the last one before it."""
+    '16,2 % a los 5 años', '62 % nach 3 Jahren'); the one in its place of a list of landmarks the
+    rates follow in order ('the 1- and 3-year OS rates were 90% and 75%'); else the last one
+    before it."""
+    listed = [p for p in points if p.listed is not None and p.end <= v.start]
+    if listed:
+        first = max(k for k, p in enumerate(listed) if p.listed == 0)
+        landmarks = listed[first:]
+        stop = re.compile(r"[;；。]").search(text, landmarks[-1].end)
+        clause_end = stop.start() if stop else len(text)
+        rates = [w for w in values if w.kind == "rate" and landmarks[-1].end <= w.start < clause_end]
+        position = next((k for k, w in enumerate(rates) if w is v), None)
+        if position is not None and len(rates) % len(landmarks) == 0:
+            # one rate per landmark, or one comparison per landmark ('1-, 2- and 3-year rates with
+            # ELd versus Ld were 91% versus 83%, 73% versus 69% and 60% versus 53%')
+            return landmarks[position // (len(rates) // len(landmarks))].months
     for p in points:
         if (
             p.listed is None
@@ -571,13 +589,17 @@ _LANDMARK_LEAD = re.compile(rf"\s*\)?,?\s*(?:{cue('landmark_before').pattern})\s
 
 # What may stand between a number and the arm phrase after it: "28% у пациентов, ...",
 # "38% of patients who ..."
-_ARM_LEAD = re.compile(r"\s*(?:(?:у|в|среди|of|in|among|de|da|で|の)\s*)?", re.I)
+_ARM_LEAD = re.compile(
+    r"\s*(?:(?:у|в|среди|of|in|for|among|de|da|で|の)\s*)?"
+    r"(?:(?:the )?(?:patients|those|subjects)(?: who were)?\s*)?",
+    re.I,
+)
 
 
 def _nearest_arm(phrases: list[ArmPhrase], v: Value, text: str) -> str | None:
     """The arm phrase right after a number ("71% in the blinatumomab arm") or, else, the nearest one
     before it in the same clause ("Blinatumomab grubunda ... %54,4")."""
-    after = [a for a in phrases if 0 <= a.start - v.end <= 12 and _ARM_LEAD.fullmatch(text[v.end : a.start])]
+    after = [a for a in phrases if 0 <= a.start - v.end <= 30 and _ARM_LEAD.fullmatch(text[v.end : a.start])]
     if after:
         return after[0].label
     before = [a for a in phrases if a.end <= v.start and v.start - a.end <= 70]
@@ -599,6 +621,15 @@ def _arm_list(text: str, phrases: list[ArmPhrase], before: int, k: int) -> list[
         if m.concept.label not in drugs:
             drugs.append(m.concept.label)
     return drugs[-k:] if len(drugs) >= k else []
+
+
+def _arms_following(text: str, phrases: list[ArmPhrase], after: int, k: int) -> list[str]:
+    """Arms named after a 'respectively' list, before the clause ends ('72.5% and 60.1% for the
+    daratumumab and control arms, respectively')."""
+    stop = re.compile(r"[;；。]").search(text, after)
+    end = stop.start() if stop else len(text)
+    labels = [a.label for a in phrases if after <= a.start and a.end <= end]
+    return labels[:k] if len(labels) == k and len(set(labels)) == k else []
 
 
 def _grade_for(text: str, ep: Mention, floor: int) -> str | None:
@@ -722,6 +753,11 @@ def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> Non
         arms = [d.arm for d in members]
         if None not in arms and len(set(arms)) == len(arms):
             continue
+        after = _arms_after(text, max(d.end for d in members), len(members))
+        if after:
+            for d, label in zip(sorted(members, key=lambda d: d.start), after, strict=True):
+                d.arm = label
+            continue
         first = min(d.start for d in members)
         labels: list[str] = []
         for a in phrases:
@@ -730,6 +766,33 @@ def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> Non
         if len(labels) >= len(members):
             for d, label in zip(members, labels[-len(members) :], strict=True):
                 d.arm = label
+
+
+# 'CR rates were 45% versus 30% for ibrutinib versus chlorambucil': the arms named right after a
+# comparison, in the order of its numbers
+_ARMS_AFTER_LEAD = re.compile(r"\s*,?\s*(?:for|in|with|among|en|dans|bei|в|у)\s+(?:the\s+)?", re.I)
+_ARMS_AFTER_JOINER = re.compile(
+    r"\s*,?\s*(?:versus|vs\.?|and|or|compared with|y|frente a|et|contre|und|gegenüber|и|против)"
+    r"\s+(?:the\s+)?",
+    re.I,
+)
+
+
+def _arms_after(text: str, end: int, k: int) -> list[str]:
+    lead = _ARMS_AFTER_LEAD.match(text, end)
+    if lead is None or k < 2:
+        return []
+    labels: list[str] = []
+    position = lead.end()
+    for m in find_concepts(text, "interventions", position):
+        if m.start != position:
+            break
+        labels.append(m.concept.label)
+        joiner = _ARMS_AFTER_JOINER.match(text, m.end)
+        if len(labels) == k or joiner is None:
+            break
+        position = joiner.end()
+    return labels if len(labels) == k and len(set(labels)) == k else []
 
 
 def _link_arms(

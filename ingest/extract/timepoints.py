@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -23,9 +24,12 @@ class TimePoint:
 
 _UNITS = {unit: pattern.pattern for unit, pattern in cue_group("landmark_units").items()}
 _LIST_UNIT = f"(?P<years>{_UNITS['years']})|(?P<months>{_UNITS['months']})"
+# between the numbers of a list: "1、3", "1 and 3", "1, 3 and 5", "1-, 3- and 5-year" (a comma
+# followed by a space: "1,5 years" is a decimal)
+_AND = cue("list_and").pattern
+_LIST_SEPARATOR = rf"\s*-?\s*(?:[、和及및]\s*|,\s+(?:(?:{_AND})\s+)?|(?:{_AND})\s+)"
 _LANDMARK_LIST = re.compile(
-    rf"(?<![\d.,])(?P<a>\d+)(?:\s*[、和及및]\s*|,\s+|\s+(?:{cue('list_and').pattern})\s+)(?P<b>\d+)\s*-?\s*"
-    rf"(?P<unit>{_LIST_UNIT})",
+    rf"(?<![\d.,])(?P<items>\d+(?:{_LIST_SEPARATOR}\d+){{1,4}})\s*-?\s*(?P<unit>{_LIST_UNIT})",
     re.I,
 )
 
@@ -34,8 +38,11 @@ def _landmark_lists(text: str) -> list[TimePoint]:
     out = []
     for m in _LANDMARK_LIST.finditer(text):
         per_year = 1 if m["months"] else 12
-        out.append(TimePoint(m.start("a"), m.end("a"), int(m["a"]) * per_year, True, 0))
-        out.append(TimePoint(m.start("b"), m.end(), int(m["b"]) * per_year, True, 1))
+        items = list(re.finditer(r"\d+", m["items"]))
+        offset = m.start("items")
+        for k, item in enumerate(items):
+            end = m.end() if k == len(items) - 1 else offset + item.end()
+            out.append(TimePoint(offset + item.start(), end, int(item.group()) * per_year, True, k))
     return out
 
 
@@ -117,4 +124,24 @@ def find_time_points(text: str) -> list[TimePoint]:
     out += _word_landmarks(text)
     lists = _landmark_lists(text)
     out = [p for p in out if not any(q.start <= p.start < q.end or p.start <= q.start < p.end for q in lists)]
-    return sorted(out + lists, key=lambda t: t.start)
+    return sorted(_listed_runs(text, sorted(out, key=lambda t: t.start)) + lists, key=lambda t: t.start)
+
+
+_SEPARATOR_ONLY = re.compile(_LIST_SEPARATOR)
+
+
+def _listed_runs(text: str, points: list[TimePoint]) -> list[TimePoint]:
+    """'1年、3年和5年', '1 year, 3 years and 5 years': landmarks each with its unit, joined as a list,
+    are a list too (their numbers are given in order)."""
+    out: list[TimePoint] = []
+    run: list[TimePoint] = []
+    for p in [*points, None]:
+        if p is not None and run and _SEPARATOR_ONLY.fullmatch(text[run[-1].end : p.start]):
+            run.append(p)
+            continue
+        if len(run) > 1:
+            out += [dataclasses.replace(q, explicit=True, listed=k) for k, q in enumerate(run)]
+        else:
+            out += run
+        run = [p] if p is not None else []
+    return out

@@ -30,9 +30,21 @@ _CI_LABEL = (
     rf"{_CI_WORDS}\s*(?:(?:à|a|al|de|del|di|du|zu)\s+)?95\s*%)"
 )
 _CI_SEPARATOR = r"(?:\s*(?:-|~|,|;|to|до|bis)\s*|\s+(?:a|à|al|e)\s+)"
+# a bound may carry its time unit ("95% CI, 8.9 months to 14.0 months")
+_BOUND_UNIT = (
+    r"(?:\s*(?:months?|mos?\.?|years?|weeks?|days?|мес\w*|ay|个月|カ月|ヵ月|meses|mois|Monate?n?)\b)?"
+)
 _CI = re.compile(
     rf"\s*[,;]?\s*[(\[]?\s*{_CI_LABEL}\s*[:,=]?\s*"
-    rf"%?\s*(?P<lo>-?{_BOUND})\s*%?{_CI_SEPARATOR}%?\s*(?P<hi>-?{_BOUND})\s*%?\s*[)\]]?",
+    rf"%?\s*(?P<lo>-?{_BOUND})\s*%?{_BOUND_UNIT}{_CI_SEPARATOR}%?\s*(?P<hi>-?{_BOUND})\s*%?{_BOUND_UNIT}\s*[)\]]?",
+    re.I,
+)
+# an interval whose upper bound could not be estimated ("95% CI, 20.1 months to not estimable",
+# "95% CI 8.4-NR"): its lower bound is no result of its own
+_OPEN_CI = re.compile(
+    rf"{_CI_LABEL}\s*[:,=]?\s*%?\s*-?{_BOUND}\s*%?{_BOUND_UNIT}{_CI_SEPARATOR}"
+    r"(?:not (?:estimable|evaluable|reached)|NE|NR|NA|未到達|未达到|не достигнут\w*|no alcanzad[ao]|"
+    r"non atteinte?)",
     re.I,
 )
 _CI_LABEL_ONLY = re.compile(_CI_LABEL, re.I)
@@ -234,6 +246,8 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
 
     for m in _CI.finditer(text):
         taken.append((m.start(), m.end()))  # CI bounds are not values of their own
+    for m in _OPEN_CI.finditer(text):
+        taken.append((m.start(), m.end()))
     for m in _CI_LABEL_ONLY.finditer(text):
         taken.append((m.start(), m.end()))  # nor is the 95% of a CI stated without its bounds
     for m in _P_VALUE.finditer(text):
