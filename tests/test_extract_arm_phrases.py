@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from ingest.extract.arm_labels import english_arm
 from ingest.extract.arms import arm_candidates, find_arm_phrases
 
-from .test_extract_landmarks_and_ratios import extract
+from .test_extract_common_phrasings import extract
 
 
 def _arms(text: str, language: str = "en") -> dict[float, str | None]:
@@ -79,3 +80,28 @@ def test_a_regimen_code_is_a_candidate_even_when_it_spells_a_function_word() -> 
 def test_a_label_never_reaches_across_a_number() -> None:
     text = "併用群13% vs.対照群8%であった。"
     assert all("%" not in a.label for a in arm_candidates(text))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "label"),
+    [
+        ("grupo de control", "control"),
+        ("el grupo de control", "control"),
+        ("bras témoin", "control"),
+        ("dans le bras contrôle", "control"),
+        ("gruppo di controllo", "control"),
+        ("Kontrollarm", "control"),
+        ("groupe expérimental", "experimental"),
+        ("grupo de daratumumab", "daratumumab"),
+        ("no CAR-T", "no CAR-T"),
+    ],
+)
+def test_an_arm_phrase_gets_its_english_label(phrase: str, label: str) -> None:
+    assert english_arm(phrase) == label
+
+
+def test_a_compound_group_word_is_one_arm_phrase() -> None:
+    arms = _arms(
+        "Das mediane PFS betrug 24,1 Monate im Daratumumab-Arm gegenüber 16,3 Monaten im Kontrollarm.", "de"
+    )
+    assert arms == {24.1: "daratumumab", 16.3: "control"}

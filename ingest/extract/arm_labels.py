@@ -18,7 +18,12 @@ from kb.vocab import cue, cue_group
 
 _LATIN_WORD = re.compile(r"[A-Za-z][\w.+/-]*")
 _NON_LATIN_LETTER = re.compile(r"[^\W\dA-Za-zÀ-ɏ_]")
-_EDGE = re.compile(r"^(?:in |of |the |with |на |в |у )+|[\s,.;:]+$", re.I)
+# the words around an arm's name in any language ('in the', 'grupo de', 'dans le bras', 'im')
+_EDGE = re.compile(
+    r"^(?:(?:in|of|the|with|на|в|у|de|del|el|la|le|les|los|las|dans|di|da|do|du|des|im|mit|en|em|et)\s+)+"
+    r"|[\s,.;:]+$",
+    re.I,
+)
 _AMOUNT = re.compile(
     r"(?P<op>[<>≤≥＜＞]=?)?\s*(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>%|个月|か月|ヵ月|カ月|месяц\w*|мес\.?|лет|года?|歳|岁|ay|yaş\w*)?"
 )
@@ -76,7 +81,7 @@ def english_arm(phrase: str | None) -> str | None:
     """The English label of an arm phrase (None for none)."""
     if not phrase:
         return None
-    words = _EDGE.sub("", cue("group_words").sub(" ", phrase)).strip()
+    words = _EDGE.sub("", cue("group_words").sub(" ", phrase).strip()).strip()
     words = re.sub(r"\s+", " ", words) or phrase.strip()
     mentions = find_concepts(words, "interventions")
     parts = {c for m in mentions for c in m.concept.extra.get("components", [])}
@@ -95,4 +100,7 @@ def english_arm(phrase: str | None) -> str | None:
         read = _read_in_english(words)
         if read:
             return f"no {read}" if negated else read
+    for label, pattern in cue_group("arm_terms").items():
+        if pattern.fullmatch(words):
+            return label  # 'grupo de control', 'bras témoin', 'Kontrollarm': the control
     return words

@@ -237,6 +237,12 @@ def _group_candidates(text: str) -> list[ArmPhrase]:
             if m.start() - start >= 1:
                 out.append(ArmPhrase(start, m.end(), text[start : m.start()].strip(), "group"))
             continue
+        if m.start() > 0 and text[m.start() - 1].isalpha():
+            # a compound's group word ('Kontrollarm', 'Placebogruppe'): the compound is the phrase
+            head = re.search(r"[^\W\d_][\w-]*$", text[: m.start()])
+            if head is not None:
+                out.append(ArmPhrase(head.start(), m.end(), head.group(), "group"))
+            continue
         before = list(_WORD.finditer(text, max(0, m.start() - 40), m.start()))[-3:]
         while before and re.search(r"[,;:.()%]", text[before[0].end() : m.start()]):
             before.pop(0)  # the phrase starts after the last punctuation

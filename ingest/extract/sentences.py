@@ -574,7 +574,7 @@ def _time_point_for(text: str, points: list[TimePoint], v: Value, values: list[V
         if (
             p.listed is None
             and p.explicit
-            and 0 <= p.start - v.end <= 16
+            and 0 <= p.start - v.end <= 60
             and _LANDMARK_LEAD.fullmatch(text[v.end : p.start])
         ):
             return p.months
@@ -584,8 +584,13 @@ def _time_point_for(text: str, points: list[TimePoint], v: Value, values: list[V
     return before[-1].months
 
 
-# What stands between a rate and the landmark stated after it: its preposition
-_LANDMARK_LEAD = re.compile(rf"\s*\)?,?\s*(?:{cue('landmark_before').pattern})\s*", re.I)
+# What stands between a rate and the landmark stated after it: its preposition, and the other rates
+# compared with it ('60% vs 40% at 2 years', '48% and 30% at 2 years': one landmark for all)
+_LANDMARK_LEAD = re.compile(
+    rf"(?:\s*,?\s*(?:{cue('comparison').pattern}|{cue('list_and').pattern}|frente al?|,)\s*(?:el |la |the )?"
+    rf"\d+(?:[.,]\d+)?\s*%)*\s*\)?,?\s*(?:{cue('landmark_before').pattern})\s*",
+    re.I,
+)
 
 # What may stand between a number and the arm phrase after it: "28% у пациентов, ...",
 # "38% of patients who ..."

@@ -1,0 +1,167 @@
+"""A landmark stated after its rate, and hazard ratios of death, in the languages papers use
+(sentences written for these tests)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from ingest.document import read_paper
+from ingest.extract import extract_records
+from ingest.extract.arms import find_arm_phrases
+from kb.records import OutcomeRecord
+
+
+def extract(text: str, language: str) -> list[OutcomeRecord]:
+    """The records of a one-sentence paper, read as `kb ingest` reads a file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"probe_{language}.txt"
+        path.write_text(text, encoding="utf-8")
+        return extract_records(read_paper(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "endpoint", "value", "months"),
+    [
+        ("Overall survival was 60% at 5 years.", "en", "OS", 60.0, 60.0),
+        ("EFS was 16.2% (95% CI, 10.1-22.3) at 5 years.", "en", "EFS", 16.2, 60.0),
+        ("La sobrevida libre de eventos fue del 16,2 % a los 5 años.", "es", "EFS", 16.2, 60.0),
+        ("Die progressionsfreie Überlebensrate betrug 62,1 % nach 3 Jahren.", "de", "PFS", 62.1, 36.0),
+        ("A sobrevida global foi de 45% aos 2 anos.", "pt", "OS", 45.0, 24.0),
+    ],
+)
+def test_a_landmark_after_its_rate_is_the_rates_time_point(
+    text: str, language: str, endpoint: str, value: float, months: float
+) -> None:
+    records = extract(text, language)
+    assert [(r.endpoint, r.value, r.time_months) for r in records] == [(endpoint, value, months)]
+
+
+def test_each_rate_takes_the_landmark_right_after_it() -> None:
+    records = extract("OS was 60% at 2 years and 40% at 5 years.", "en")
+    assert sorted((r.value, r.time_months) for r in records) == [(40.0, 60.0), (60.0, 24.0)]
+
+
+def test_a_range_of_years_is_not_a_landmark() -> None:
+    """'de 2 a 5 años': the 'a' of a range, not the preposition of a landmark."""
+    records = extract("La supervivencia global fue del 70 % de 2 a 5 años.", "es")
+    assert all(r.time_months != 60.0 for r in records)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The risk of death was lower with daratumumab (hazard ratio, 0.70; 95% CI, 0.55 to 0.89).", "en"),
+        ("Overall, the hazard ratio for death was 0.70 (95% CI, 0.55-0.89).", "en"),
+        ("Риск смерти снизился (ОР 0,70; 95% ДИ 0,55–0,89).", "ru"),
+        ("El riesgo de muerte fue menor (HR 0,70; IC 95%: 0,55-0,89).", "es"),
+        ("死亡风险降低（HR=0.70，95%CI 0.55~0.89）。", "zh"),
+    ],
+)
+def test_a_hazard_ratio_of_death_is_one_of_overall_survival(text: str, language: str) -> None:
+    records = extract(text, language)
+    assert [(r.endpoint, r.statistic, r.value) for r in records] == [("OS", "hazard_ratio", 0.70)]
+
+
+def test_the_chinese_control_group_is_an_arm() -> None:
+    labels = [a.label for a in find_arm_phrases("达雷妥尤单抗组和对照组的完全缓解率分别为45.0%和25.0%。")]
+    assert "对照" in labels
+
+
+@pytest.mark.parametrize(
+    ("text", "what_it_is_not"),
+    [
+        ("The 30-day risk of death was 5%.", ("endpoint", "OS")),  # mortality, not survival
+        ("Sterberisiko nach 100 Tagen: 8 %.", ("endpoint", "OS")),
+        ("No progression or death was observed beyond 35 months.", ("statistic", "median")),
+        ("No relapse occurred within 24 months.", ("statistic", "median")),
+        ("Median PFS was not reached (95% CI, 20.1 months to not estimable).", ("value", 20.1)),
+        ("Thirty-five patients (70%) achieved CR, and 10 (20%) achieved PR.", ("value", 20.0)),
+        ("The ORR was 80% (CR 50%, PR 30%).", ("value", 30.0)),
+    ],
+)
+def test_a_number_is_not_read_as_what_it_is_not(text: str, what_it_is_not: tuple[str, object]) -> None:
+    field, wrong = what_it_is_not
+    assert [r for r in extract(text, "en") if getattr(r, field) == wrong] == []
+
+
+def test_a_rate_after_a_landmark_with_after() -> None:
+    records = extract("Overall survival after 5 years was 60%.", "en")
+    assert [(r.endpoint, r.value, r.time_months) for r in records] == [("OS", 60.0, 60.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "The 1-, 3- and 5-year OS rates were 90%, 75% and 60%, respectively.",
+            "en",
+            [(60.0, 60.0), (75.0, 36.0), (90.0, 12.0)],
+        ),
+        (
+            "The 1- and 3-year OS rates were 90% and 75%; the CR rate was 50%.",
+            "en",
+            [(50.0, None), (75.0, 36.0), (90.0, 12.0)],
+        ),
+        ("1年、3年和5年总生存率分别为90%、75%和60%。", "zh", [(60.0, 60.0), (75.0, 36.0), (90.0, 12.0)]),
+        (
+            "1-, 2- and 3-year OS rates with ELd versus Ld were 91% versus 83%, 73% versus 69% and"
+            " 60% versus 53%.",
+            "en",
+            [(53.0, 36.0), (60.0, 36.0), (69.0, 24.0), (73.0, 24.0), (83.0, 12.0), (91.0, 12.0)],
+        ),
+    ],
+)
+def test_a_list_of_landmarks_gives_its_rates_their_time_points_in_order(
+    text: str, language: str, expected: list[tuple[float, float | None]]
+) -> None:
+    assert sorted((r.value, r.time_months) for r in extract(text, language)) == expected
+
+
+def test_complete_and_partial_responses_respectively() -> None:
+    records = extract(
+        "Complete and partial responses were seen in 41.6% and 45.8% of cases, respectively.", "en"
+    )
+    assert [(r.endpoint, r.value) for r in records] == [("CR", 41.6)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "A total of 24.2% of the patients in the daratumumab group, as compared with 7.3% of the patients"
+            " in the control group, had results below the threshold for minimal residual disease (P<0.001).",
+            "en",
+        ),
+        (
+            "Un total de 24,2% de los pacientes en el grupo de daratumumab, en comparación con el 7,3% de los"
+            " pacientes en el grupo de control, tuvieron resultados por debajo del umbral para la enfermedad"
+            " residual mínima (P <0,001).",
+            "es",
+        ),
+    ],
+)
+def test_results_below_the_mrd_threshold_are_mrd_negativity_with_their_arms(text: str, language: str) -> None:
+    records = extract(text, language)
+    assert sorted((r.endpoint, r.value, r.arm) for r in records) == [
+        ("MRD_NEG", 7.3, "control"),
+        ("MRD_NEG", 24.2, "daratumumab"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("OS was 60% vs 40% at 2 years (P = 0.01).", "en"),
+        ("La supervivencia fue del 60 % frente al 40 % a los 2 años (p = 0,01).", "es"),
+    ],
+)
+def test_a_landmark_after_a_comparison_is_the_time_point_of_all_its_rates(text: str, language: str) -> None:
+    records = extract(text, language)
+    assert sorted((r.value, r.time_months, r.p_value) for r in records) == [
+        (40.0, 24.0, 0.01),
+        (60.0, 24.0, 0.01),
+    ]
+    assert len({r.comparison for r in records}) == 1
