@@ -105,3 +105,23 @@ def test_a_compound_group_word_is_one_arm_phrase() -> None:
         "Das mediane PFS betrug 24,1 Monate im Daratumumab-Arm gegenüber 16,3 Monaten im Kontrollarm.", "de"
     )
     assert arms == {24.1: "daratumumab", 16.3: "control"}
+
+
+@pytest.mark.parametrize(
+    ("text", "arms"),
+    [
+        (
+            "Complete response rates were 45% versus 30% for ibrutinib versus chlorambucil.",
+            ["ibrutinib", "chlorambucil"],
+        ),
+        (
+            "OS rates were 72.5% and 60.1% for the daratumumab and control arms, respectively.",
+            ["daratumumab", "control"],
+        ),
+    ],
+)
+def test_the_grammar_names_the_arms_stated_after_the_numbers(text: str, arms: list[str]) -> None:
+    """The rule the arm linker weighs (its proposal, before the linker decides)."""
+    from ingest.extract.sentences import extract_sentence
+
+    assert [d.arm for d in extract_sentence(text)] == arms

@@ -38,6 +38,14 @@ _PATIENT_AFTER = re.compile(
 )
 _PATIENT_BEFORE = re.compile(r"(?:\bу|\bв)\s*$", re.I)
 _CLAUSE_BREAK = re.compile(r"[;。]|, (?:а|но|while|whereas|ancak)\b")
+_CLAUSE_END = re.compile(r"[;；。]")
+
+
+def _clause_end(text: str, start: int) -> int:
+    stop = _CLAUSE_END.search(text, start)
+    return stop.start() if stop else len(text)
+
+
 # The words of every language are grammar.yaml's (grade_word, or_higher); the shapes are here.
 _GRADE_WORD = f"(?:{cue('grade_word').pattern})"
 _GRADE = re.compile(
@@ -404,7 +412,7 @@ def extract_sentence(
                     chosen[i] = names[-1]
                     landmark_of[i] = p.months
                 continue
-            arm_labels = _arm_list(text, arm_phrases, values[run[0]].start, len(run)) or _arms_following(
+            arm_labels = _arm_list(text, arm_phrases, values[run[0]].start, len(run)) or _arms_named_after(
                 text, arm_phrases, values[run[-1]].end, len(run)
             )
             paired = any(
@@ -562,9 +570,8 @@ def _time_point_for(text: str, points: list[TimePoint], v: Value, values: list[V
     if listed:
         first = max(k for k, p in enumerate(listed) if p.listed == 0)
         landmarks = listed[first:]
-        stop = re.compile(r"[;；。]").search(text, landmarks[-1].end)
-        clause_end = stop.start() if stop else len(text)
-        rates = [w for w in values if w.kind == "rate" and landmarks[-1].end <= w.start < clause_end]
+        end = _clause_end(text, landmarks[-1].end)
+        rates = [w for w in values if w.kind == "rate" and landmarks[-1].end <= w.start < end]
         position = next((k for k, w in enumerate(rates) if w is v), None)
         if position is not None and len(rates) % len(landmarks) == 0:
             # one rate per landmark, or one comparison per landmark ('1-, 2- and 3-year rates with
@@ -587,7 +594,7 @@ def _time_point_for(text: str, points: list[TimePoint], v: Value, values: list[V
 # What stands between a rate and the landmark stated after it: its preposition, and the other rates
 # compared with it ('60% vs 40% at 2 years', '48% and 30% at 2 years': one landmark for all)
 _LANDMARK_LEAD = re.compile(
-    rf"(?:\s*,?\s*(?:{cue('comparison').pattern}|{cue('list_and').pattern}|frente al?|,)\s*(?:el |la |the )?"
+    rf"(?:\s*,?\s*(?:{cue('comparison').pattern}|{cue('list_and').pattern}|,)\s*(?:el |la |the )?"
     rf"\d+(?:[.,]\d+)?\s*%)*\s*\)?,?\s*(?:{cue('landmark_before').pattern})\s*",
     re.I,
 )
@@ -626,15 +633,6 @@ def _arm_list(text: str, phrases: list[ArmPhrase], before: int, k: int) -> list[
         if m.concept.label not in drugs:
             drugs.append(m.concept.label)
     return drugs[-k:] if len(drugs) >= k else []
-
-
-def _arms_following(text: str, phrases: list[ArmPhrase], after: int, k: int) -> list[str]:
-    """Arms named after a 'respectively' list, before the clause ends ('72.5% and 60.1% for the
-    daratumumab and control arms, respectively')."""
-    stop = re.compile(r"[;；。]").search(text, after)
-    end = stop.start() if stop else len(text)
-    labels = [a.label for a in phrases if after <= a.start and a.end <= end]
-    return labels[:k] if len(labels) == k and len(set(labels)) == k else []
 
 
 def _grade_for(text: str, ep: Mention, floor: int) -> str | None:
@@ -758,7 +756,7 @@ def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> Non
         arms = [d.arm for d in members]
         if None not in arms and len(set(arms)) == len(arms):
             continue
-        after = _arms_after(text, max(d.end for d in members), len(members))
+        after = _arms_named_after(text, phrases, max(d.end for d in members), len(members))
         if after:
             for d, label in zip(sorted(members, key=lambda d: d.start), after, strict=True):
                 d.arm = label
@@ -773,30 +771,39 @@ def _order_arms(text: str, drafts: list[Draft], phrases: list[ArmPhrase]) -> Non
                 d.arm = label
 
 
-# 'CR rates were 45% versus 30% for ibrutinib versus chlorambucil': the arms named right after a
-# comparison, in the order of its numbers
+# 'CR rates were 45% versus 30% for ibrutinib versus chlorambucil', '72.5% and 60.1% for the
+# daratumumab and control arms, respectively': the arms named right after a comparison or a
+# respectively list, in the order of its numbers
 _ARMS_AFTER_LEAD = re.compile(r"\s*,?\s*(?:for|in|with|among|en|dans|bei|в|у)\s+(?:the\s+)?", re.I)
 _ARMS_AFTER_JOINER = re.compile(
-    r"\s*,?\s*(?:versus|vs\.?|and|or|compared with|y|frente a|et|contre|und|gegenüber|и|против)"
-    r"\s+(?:the\s+)?",
+    rf"\s*,?\s*(?:(?:{cue('comparison').pattern}|{cue('list_and').pattern}|or|compared with)\s+(?:the\s+)?)?",
     re.I,
 )
 
 
-def _arms_after(text: str, end: int, k: int) -> list[str]:
+def _arms_named_after(text: str, phrases: list[ArmPhrase], end: int, k: int) -> list[str]:
+    """The k arms named right after `end` (arm phrases, else treatments the vocabularies know), one
+    after the other, before the clause ends; none unless there are exactly k distinct ones."""
     lead = _ARMS_AFTER_LEAD.match(text, end)
     if lead is None or k < 2:
         return []
+    stop = _clause_end(text, lead.end())
+    found = [a for a in phrases if lead.end() <= a.start and a.end <= stop]
+    found += [
+        ArmPhrase(m.start, m.end, m.concept.label)
+        for m in find_concepts(text, "interventions", lead.end(), stop)
+        if all(m.end <= a.start or m.start >= a.end for a in found)
+    ]
     labels: list[str] = []
     position = lead.end()
-    for m in find_concepts(text, "interventions", position):
-        if m.start != position:
+    for a in sorted(found, key=lambda a: a.start):
+        if not a.start <= position < a.end:
+            break  # a phrase may hold its own joiner: 'ibrutinib| versus chlorambucil'
+
+        labels.append(a.label)
+        if len(labels) == k:
             break
-        labels.append(m.concept.label)
-        joiner = _ARMS_AFTER_JOINER.match(text, m.end)
-        if len(labels) == k or joiner is None:
-            break
-        position = joiner.end()
+        position = _ARMS_AFTER_JOINER.match(text, a.end).end()  # type: ignore[union-attr]  # all optional
     return labels if len(labels) == k and len(set(labels)) == k else []
 
 

@@ -31,9 +31,7 @@ _CI_LABEL = (
 )
 _CI_SEPARATOR = r"(?:\s*(?:-|~|,|;|to|до|bis)\s*|\s+(?:a|à|al|e)\s+)"
 # a bound may carry its time unit ("95% CI, 8.9 months to 14.0 months")
-_BOUND_UNIT = (
-    r"(?:\s*(?:months?|mos?\.?|years?|weeks?|days?|мес\w*|ay|个月|カ月|ヵ月|meses|mois|Monate?n?)\b)?"
-)
+_BOUND_UNIT = rf"(?:\s*(?:{'|'.join(_UNIT_WORDS.values())}))?"
 _CI = re.compile(
     rf"\s*[,;]?\s*[(\[]?\s*{_CI_LABEL}\s*[:,=]?\s*"
     rf"%?\s*(?P<lo>-?{_BOUND})\s*%?{_BOUND_UNIT}{_CI_SEPARATOR}%?\s*(?P<hi>-?{_BOUND})\s*%?{_BOUND_UNIT}\s*[)\]]?",
@@ -43,8 +41,7 @@ _CI = re.compile(
 # "95% CI 8.4-NR"): its lower bound is no result of its own
 _OPEN_CI = re.compile(
     rf"{_CI_LABEL}\s*[:,=]?\s*%?\s*-?{_BOUND}\s*%?{_BOUND_UNIT}{_CI_SEPARATOR}"
-    r"(?:not (?:estimable|evaluable|reached)|NE|NR|NA|未到達|未达到|не достигнут\w*|no alcanzad[ao]|"
-    r"non atteinte?)",
+    rf"(?:not (?:estimable|evaluable)|NE|NR|NA|{cue('not_reached').pattern})",
     re.I,
 )
 _CI_LABEL_ONLY = re.compile(_CI_LABEL, re.I)
