@@ -16,8 +16,13 @@ class PaperExtraction:
 
 
 def extract_paper(path: Path) -> PaperExtraction:
-    """Read one paper and extract its outcome records (raises PaperRejected on bad input)."""
+    """Read one paper and extract its outcome records (raises PaperRejected on bad input, and on
+    a paper whose extraction outlasts KB_PAPER_CPU_SECONDS)."""
     from ingest.extract import extract_records
+    from ingest.extract.budget import cpu_budget
+    from kb.settings import Settings
 
     document = read_paper(path)
-    return PaperExtraction(document=document, records=extract_records(document))
+    with cpu_budget(path.name, Settings().paper_cpu_seconds):
+        records = extract_records(document)
+    return PaperExtraction(document=document, records=records)

@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import pickle
 import threading
-import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -37,7 +36,7 @@ from types import TracebackType
 
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError
-from kb.processes import process_alive
+from kb.processes import exit_with_parent
 from kb.rdf_mapping import content_digest
 from kb.service import Extractor, GraphRefusal, PaperWork, extract_source, paper_graph, search_entry
 from kb.settings import Settings
@@ -50,7 +49,6 @@ FORKSERVER_PRELOAD = [
     "ingest.pipeline",
     "ingest.extract",
 ]
-PARENT_CHECK_SECONDS = 1.0
 WORKER_DIED = (
     "the worker process died while extracting this paper (killed, out of memory or a crash);"
     " the other papers went on"
@@ -72,21 +70,14 @@ _STATE: _WorkerState | None = None
 def _start_worker(settings: Settings, extractor: Extractor, known: frozenset[str], parent: int) -> None:
     """Worker initializer: load the model once (on kb.embedding's BLAS_THREADS, one thread each)."""
     global _STATE
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    # A worker's parent is the fork server, which outlives a `kb ingest` killed with SIGKILL, and
+    # so would the workers, idle and holding the model's memory, for ever.
+    threading.Thread(target=exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     _STATE = _WorkerState(settings, extractor, known)
     try:
         _STATE.model = embedder(settings.embedding_model)
     except KBError as exc:  # reported by each task, so that the parent stops with this message
         _STATE.model_error = exc
-
-
-def _exit_with_parent(parent: int) -> None:
-    """A worker's parent is the fork server, which outlives a `kb ingest` killed with SIGKILL, and
-    so would the workers, idle and holding the model's memory, for ever: each checks every
-    PARENT_CHECK_SECONDS that the process that started the pool is alive, and exits when not."""
-    while process_alive(parent):
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(1)
 
 
 def _model() -> Embedder:

@@ -9,7 +9,8 @@ answers for finished jobs. Each row names the process that owns it: when that pr
 job it was running is reported `interrupted` (each paper was stored whole or not at all, so the
 knowledge base is consistent; upload again to finish) and a job still queued is taken up again.
 
-One worker thread runs the jobs in order, so the server has one writer at a time; a `kb ingest`
+One worker thread runs the jobs in order, each in a process of its own (kb/job_process.py: the
+server's answers never wait for an extraction), so the server has one writer at a time; a `kb ingest`
 holding the store's writer lock makes a job wait (up to STORE_WAIT_SECONDS) and then fail with
 that reason. A job's results grow paper by paper, from KnowledgeBase.ingest_paths' progress events.
 """
@@ -25,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -36,8 +37,9 @@ from sqlite_utils.utils import sqlite3  # the SQLite the index uses: two librari
 
 from ingest.readers import SUFFIXES
 from kb.errors import KBError, StoreBusy
+from kb.job_process import ServerStopping, ingest_in_process, runs_in_a_process
 from kb.processes import process_alive
-from kb.service import IngestEvent, KnowledgeBase, PaperStatus
+from kb.service import IngestEvent, IngestReport, KnowledgeBase, PaperStatus
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -447,8 +449,10 @@ class JobRunner:
         while True:
             try:
                 with self.writing(timeout=self.store_wait):
-                    report = self.knowledge_base.ingest_paths(paths, progress=progress)
+                    report = self._ingest(paths, progress)
                 break
+            except ServerStopping:  # the job stays running: the next server reports it interrupted
+                return
             except StoreBusy as exc:
                 reason = " ".join(str(exc).split())
                 job = replace(job, results=[])  # the next attempt reports every paper again
@@ -472,6 +476,14 @@ class JobRunner:
             message = f"{len(failed)} of {len(results)} papers failed; first: {first.file}: {first.reason}"
         status: JobStatus = "failed" if failed else "succeeded"
         self._end(replace(job, results=results), status, message)
+
+    def _ingest(self, paths: list[Path], progress: Callable[[IngestEvent], None]) -> IngestReport:
+        """The job's papers ingested in a process of its own (kb/job_process.py), or in this thread
+        for an extractor that cannot be sent to another process (a test's stand-in)."""
+        extractor = self.knowledge_base.extractor
+        if not runs_in_a_process(extractor):
+            return self.knowledge_base.ingest_paths(paths, progress=progress)
+        return ingest_in_process(self.settings, extractor, paths, progress, self._stopping)
 
     def _end(self, job: Job, status: JobStatus, message: str | None) -> None:
         """Record how the job ended, then delete its files that did not become papers and that no

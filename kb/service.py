@@ -287,6 +287,11 @@ class KnowledgeBase:
         self._version_reader: SearchIndex | None = None
         self._outcome_table: OutcomeTable | None = None
 
+    @property
+    def extractor(self) -> Extractor:
+        """The extractor this knowledge base ingests papers with."""
+        return self._extractor
+
     # ------------------------------------------------------------------ writing
 
     def ingest_paths(

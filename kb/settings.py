@@ -128,6 +128,15 @@ class Settings(BaseSettings):
             " a million); more are refused before extraction."
         ),
     )
+    paper_cpu_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "KB_PAPER_CPU_SECONDS: CPU time the extraction of one paper may take (a paper of 40,000"
+            " characters takes about 2 s); past it the paper is refused with that reason and nothing"
+            " of it stored."
+        ),
+    )
     api_keys: SecretStr | None = Field(
         default=None,
         description=(
@@ -152,6 +161,14 @@ class Settings(BaseSettings):
         default=20_000_000_000,
         ge=1,
         description="KB_UPLOADS_TOTAL_BYTES: disk all uploads together may hold; past it: 507.",
+    )
+    job_memory_bytes: int = Field(
+        default=4_000_000_000,
+        ge=500_000_000,
+        description=(
+            "KB_JOB_MEMORY_BYTES: address space the process of one upload job (POST /papers) may"
+            " use; past it the job fails with that reason and the server is untouched."
+        ),
     )
     embedding_model: str = Field(
         default="use-multilingual-v3",

@@ -3,7 +3,10 @@ stored, and the good papers next to it are ingested all the same."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pymupdf
@@ -11,7 +14,7 @@ import pytest
 
 from kb.settings import Settings
 from kb.store import open_store
-from tests.conftest import PAPERS, extractor_ready, run_kb
+from tests.conftest import PAPERS, extractor_ready, kb_env, run_kb
 
 GOOD = PAPERS / "003_bc4f08158784ce0d.txt"
 
@@ -144,3 +147,34 @@ def test_page_and_text_limits_refuse_a_paper_before_extraction_and_store_nothing
     again = knowledge_base.ingest_paths([tmp_path / "pages.pdf", tmp_path / "chars.txt"])
     assert [p.status for p in again.papers] == ["ingested", "ingested"]
     knowledge_base.close()
+
+
+def test_a_paper_past_its_cpu_budget_is_refused_with_the_reason_and_nothing_stored(tmp_path):
+    """Text far denser in results than any paper, below the size caps: `kb ingest` refuses it once
+    its extraction has used KB_PAPER_CPU_SECONDS, says so, and stores nothing of it; a paper within
+    the budget in the same run is ingested."""
+    assert extractor_ready()
+    sentence = (
+        "In the blinatumomab arm the overall response rate was 45% (95% CI, 38% to 52%) versus 28%"
+        " with chemotherapy (p = 0.003), and median overall survival was 7.7 versus 4.0 months. "
+    )
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "dense.txt").write_text("Dense\n\n" + sentence * 2000, encoding="utf-8")
+    (folder / "short.txt").write_text("Short\n\n" + sentence, encoding="utf-8")
+    home = tmp_path / "kb"
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "ingest", str(folder), "--jobs", "1"],
+        env={**kb_env(home), "KB_PAPER_CPU_SECONDS": "3"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert "dense.txt: extraction used its CPU budget of 3 s (KB_PAPER_CPU_SECONDS) after" in said
+    assert "nothing of it was stored" in said
+    exported = run_kb(home, "export", "outcomes", "--format", "jsonl")
+    papers = {json.loads(line)["paper"]["file"] for line in exported.stdout.splitlines()}
+    assert papers == {"short.txt"}

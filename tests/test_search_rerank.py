@@ -100,17 +100,23 @@ def judged_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @needs_judgments
 def test_rebuild_reproduces_the_shipped_reranker_and_it_beats_fusion_held_out(judged_home: Path) -> None:
     """`python -m kb.search.rerank_training fit` gives the shipped weights; questions held out
-    5-fold rank their answers higher than fusion alone does, in both judgment files."""
+    5-fold find as many answers in the top 5 as fusion alone does, in each judgment file, and rank
+    them higher over both files together (MRR@10 +0.02: over the 67 questions, a gain a few
+    questions' ranks cannot make alone; over the 22 of one file, one question moving from rank 2 to
+    1 is +0.023, so a per-file margin would test noise)."""
     questions = judged_questions(judged_home)
     rebuilt, shipped = fit_reranker(questions), shipped_reranker()
     assert rebuilt.weights_.keys() == shipped.weights_.keys()
     for name, weight in rebuilt.weights_.items():
         assert weight == pytest.approx(shipped.weights_[name], abs=1e-4), name
-    for score in cross_validate(questions):
+    scores = cross_validate(questions)
+    for score in scores:
         print(score)
-        fused_recall, fused_mrr = score.fused
-        recall, mrr = score.reranked
-        assert recall >= fused_recall and mrr >= fused_mrr + 0.02, score
+        assert score.reranked[0] >= score.fused[0], score
+    total = sum(score.questions for score in scores)
+    fused_mrr = sum(score.fused[1] * score.questions for score in scores) / total
+    reranked_mrr = sum(score.reranked[1] * score.questions for score in scores) / total
+    assert reranked_mrr >= fused_mrr + 0.02, (fused_mrr, reranked_mrr)
 
 
 @pytest.fixture(scope="module")

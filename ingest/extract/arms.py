@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from kb.vocab import cue
 
 _ARM_PATTERNS = [
-    re.compile(r"(?:в|на|у)\s+групп\w*\s+(?:с\s+)?(?P<label>(?:риска\s+)?[\w/+-]+)", re.I),
+    re.compile(r"(?:в|на|у)\s+групп\w*\s+(?:с\s+)?(?P<label>(?:риска\s+)?[\w/+-]+(?:\s+риска\b)?)", re.I),
+    # 'в контрольной группе', 'в основной группе': an adjective before the group word names it
+    re.compile(r"(?:в|на|у)\s+(?P<label>[а-яё-]+(?:ой|ей|ых|их))\s+групп\w*", re.I),
     re.compile(r"(?:на|по)\s+протокол\w*\s+(?P<label>[A-Z][\w-]*(?:\s+[A-Z]{2})?\s+\d{4})", re.I),
     re.compile(r"(?P<label>[\w+'-]+)\s+(?:grubu|grubunda|grubuna|grubunun|kollar[ıi]nda|kolunda)\b", re.I),
     re.compile(r"у (?:пациентов|больных|детей) (?P<label>(?:со?|в|без) [\w-]+(?: [\w-]+)?)", re.I),
@@ -183,7 +185,8 @@ _WORD = re.compile(r"[^\W\d_][\w'’+/-]*|\d+(?:[.,]\d+)?", re.UNICODE)
 _FUNCTION_WORD = re.compile(
     r"and|or|vs|versus|was|were|had|is|the|of|in|y|o|e|et|und|oder|ve|и|или|а|de|del|da|do|des|du|der|die|das|em|en|"
     r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all|"
-    r"either|each|both|gegenüber|im|bei|contre|frente|против|karşı|deux|dos|dois|beiden|обеих|обоих",
+    r"either|each|both|gegenüber|im|bei|contre|frente|против|karşı|deux|dos|dois|beiden|обеих|обоих|"
+    r"в|во|на|у|при|был[аио]?|составил[аио]?",
     re.I,
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
@@ -191,8 +194,26 @@ _COORDINATOR = re.compile(r"and|or|versus|vs|y|o|e|ou|et|und|oder|и|или|ve|v
 # words that open a subgroup after a patient word: "patients with / without / who / aged / in ..."
 _SUBGROUP_LEAD = re.compile(
     r"\b(?:with|without|who|aged|older|younger|receiving|treated|con|sin|que|com|sem|avec|sans|qui|mit|ohne|die|"
-    r"senza|che|с|без|котор\w+|в возрасте|старше|младше)\b",
+    r"senza|che|с|без|котор\w+|в возрасте|старше|младше|"
+    # 'patients in first relapse', 'patients previously exposed to ...', 'patients bridged with ...'
+    r"in|on|after|previously|exposed|bridged|harbou?ring|carrying|undergoing|achieving|relapsing|"
+    r"en|em|dans|bei|mayores|menores|maiores|âgés|älter|jünger)\b",
     re.I,
+)
+# Words of a subgroup's own that may stand before a patient word only when no preposition comes
+# between ('BCMA-naive patients', but not 'For patients', 'Among patients', 'worse in patients').
+_PREPOSITION = re.compile(
+    r"for|among|in|with|from|at|by|to|of|on|after|than|worse|better|higher|lower|para|entre|pour|chez|"
+    r"parmi|für|unter|bei|per|tra|fra|для|среди|у",
+    re.I,
+)
+# 'older than 60 years', 'aged 65 years', 'mayores de 60 años': a number with an age's unit belongs
+# to the subgroup's words.
+_AGE_UNIT = re.compile(r"(?:years?|лет|года?|años|anos|ans|Jahren?|anni)\b", re.I)
+# 'in those without such exposure', 'for those bridged with chemotherapy': a subgroup of patients
+# named by a pronoun.
+_THOSE = re.compile(
+    r"\b(?:those|aqu[eé]ll[oa]s|(?:los|las|os|as)(?= que\b)|ceux|celles|diejenigen|quelli|тех|те)\b", re.I
 )
 
 
@@ -246,10 +267,13 @@ def _group_candidates(text: str) -> list[ArmPhrase]:
         before = list(_WORD.finditer(text, max(0, m.start() - 40), m.start()))[-3:]
         while before and re.search(r"[,;:.()%]", text[before[0].end() : m.start()]):
             before.pop(0)  # the phrase starts after the last punctuation
-        while before and (_FUNCTION_WORD.fullmatch(before[0].group()) or before[0].group()[0].isdigit()):
-            before.pop(0)
         if before and _FUNCTION_WORD.fullmatch(before[-1].group()):
             before = []  # 'témoin et le groupe': the words before 'le groupe' do not name it
+        function_words = [k for k, w in enumerate(before) if _FUNCTION_WORD.fullmatch(w.group())]
+        if function_words:  # 'patients in the control arm', 'выживаемость в основной группе'
+            before = before[function_words[-1] + 1 :]
+        while before and before[0].group()[0].isdigit():
+            before.pop(0)
         joined = [k for k, w in enumerate(before) if _COORDINATOR.fullmatch(w.group())]
         if joined:
             before = before[joined[-1] + 1 :]  # 'the daratumumab and control arms': 'control arms'
@@ -273,10 +297,20 @@ def _subgroup_candidates(text: str) -> list[ArmPhrase]:
     """'patients with prior BCMA-directed therapy', 'pacientes sin trasplante', 'больных старше
     60 лет': what follows a patient word and a subgroup word, up to five words or a clause break."""
     out = []
-    for m in cue("patient_words").finditer(text):
+    anchors = [*cue("patient_words").finditer(text), *_THOSE.finditer(text)]
+    for m in sorted(anchors, key=lambda a: a.start()):
         before = list(_WORD.finditer(text, max(0, m.start() - 30), m.start()))[-2:]
-        while before and (_FUNCTION_WORD.fullmatch(before[0].group()) or before[0].group()[0].isdigit()):
+        stops = [
+            k
+            for k, w in enumerate(before)
+            if _FUNCTION_WORD.fullmatch(w.group()) or _PREPOSITION.fullmatch(w.group())
+        ]
+        if stops:
+            before = before[stops[-1] + 1 :]
+        while before and before[0].group()[0].isdigit():
             before.pop(0)
+        if _THOSE.fullmatch(m.group()):
+            before = []  # 'those' is named by what follows it
         if before and not re.search(r"[,;:.()%]", text[before[0].start() : m.start()]):
             # "BCMA-naive patients", "elderly patients"
             out.append(
@@ -289,9 +323,10 @@ def _subgroup_candidates(text: str) -> list[ArmPhrase]:
         end = lead.end()
         for k, w in enumerate(words):
             number = w.group()[0].isdigit()
+            age = number and _AGE_UNIT.match(text, w.end() + 1)
             if (
                 re.search(r"[,;:.()%]", text[end : w.start()])
-                or (number and k > 0)
+                or (number and k > 0 and not age)
                 or _FUNCTION_WORD.fullmatch(w.group())
             ):
                 break

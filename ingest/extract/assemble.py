@@ -9,6 +9,7 @@ from collections import Counter
 from ingest.document import PaperDocument
 from ingest.extract.abbreviations import paper_abbreviations
 from ingest.extract.arm_labels import english_arm
+from ingest.extract.budget import charge
 from ingest.extract.calibration import Calibration
 from ingest.extract.context import (
     COMPARATOR_CLASSES,
@@ -147,6 +148,7 @@ class PaperExtractor:
             out += [self._cell_draft(c, 0.7) for c in captions]
         lead_start = 0
         for index, sentence in enumerate(self.sentences):
+            charge(index, len(self.sentences))
             # the previous sentence (its last 400 characters), where an arm may be named
             lead, lead_start = self.norm.text[lead_start : sentence.start][-400:], sentence.start
             study = self.tracker.attribute(sentence.text)

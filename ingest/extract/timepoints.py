@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ingest.extract.values import NUM, is_follow_up, to_float
+from ingest.extract.values import NUM, is_age, is_follow_up, to_float
 from kb.vocab import cue, cue_group
 
 _DAYS_PER_MONTH = 30.4375
@@ -58,6 +58,21 @@ _WORD_LANDMARK = re.compile(
 )
 
 
+_DAY_FIRST = re.compile(
+    rf"(?:{cue('day_first').pattern})\s*[-]?\s*(?P<plus>\+)?\s*(?P<num>\d+)\b(?![.,]\d)", re.I
+)
+
+
+def _day_first_landmarks(text: str) -> list[TimePoint]:
+    """'NRM at day 100', 'by day +30', 'día +100': a landmark in days, written day first."""
+    out = []
+    for m in _DAY_FIRST.finditer(text):
+        days = int(m["num"])
+        if days >= 28 or m["plus"]:
+            out.append(TimePoint(m.start(), m.end(), round(days / _DAYS_PER_MONTH, 1), True))
+    return out
+
+
 def _word_landmarks(text: str) -> list[TimePoint]:
     out = []
     table = cue_group("number_words")
@@ -102,7 +117,7 @@ def find_time_points(text: str) -> list[TimePoint]:
             r"(?:19|20)\d\d\s*年\s*$", text[: m.start()][-8:]
         ):
             continue
-        if is_follow_up(text, m.start(), m.end()):
+        if is_follow_up(text, m.start(), m.end()) or is_age(text, m.start(), m.end()):
             continue
         if re.search(r"[<>≤≥]\s*$", text[max(0, m.start() - 3) : m.start()]) or re.match(
             r"\s*(?:组|群|group)", text[m.end() :]
@@ -121,7 +136,7 @@ def find_time_points(text: str) -> list[TimePoint]:
         if not explicit and "-" not in m.group(0) and _is_median_value(text, m.start()):
             continue
         out.append(TimePoint(m.start(), m.end(), months, explicit or m.group(0).count("-") > 0))
-    out += _word_landmarks(text)
+    out += _word_landmarks(text) + _day_first_landmarks(text)
     lists = _landmark_lists(text)
     out = [p for p in out if not any(q.start <= p.start < q.end or p.start <= q.start < p.end for q in lists)]
     return sorted(_listed_runs(text, sorted(out, key=lambda t: t.start)) + lists, key=lambda t: t.start)

@@ -76,7 +76,7 @@ _HR_WORDS = (
 # "は", "为"
 _HR_LINK = (
     r"(?:was|were|is|of|de|del|fue|foi|fut|était|a été|est|war|betrug|lag bei|von|era|è stat[oa]|è|di|"
-    r"ist|sa)"
+    r"ist|sa|составил[аои]?|был[аои]?|равнял[аои]?с[ья]|равн[аоы]?)"
 )
 _HR = re.compile(
     rf"{_HR_WORDS}\s*(?:[(\[]\s*HR\s*[)\]])?"
@@ -86,9 +86,13 @@ _HR = re.compile(
     rf"\s*[=:,]?\s*(?P<v>{NUM})",
     re.I,
 )
+# "69 of 110", "18 из 30", "32 patients sur 40", "27 von 36", "32 de 40 pacientes", "15 su 20"
+_OUT_OF = r"(?:(?:out )?of|из|sur|von|de|di|su)"
 _COUNT_OF = re.compile(
-    r"(?P<count>\d+) (?:of|из) (?P<n>\d+)\b|(?P<n2>\d+) hastadan (?P<count2>\d+)'"
-    r"|\(\s*(?P<count3>\d+)\s*/\s*(?P<n3>\d+)\s*(?:例|patients)?\s*\)"
+    rf"(?<![\d.,])(?P<count>\d+)(?:\s+(?:{cue('patient_words').pattern}))?\s+{_OUT_OF}\s+(?P<n>\d+)\b(?![.,]\d|\s*%)"
+    r"|(?P<n2>\d+) hastadan (?P<count2>\d+)'"
+    r"|\(\s*(?P<count3>\d+)\s*/\s*(?P<n3>\d+)\s*(?:例|patients)?\s*\)",
+    re.I,
 )
 _COUNT_BEFORE_PERCENT = re.compile(
     rf"(?P<count>\d+)\s*(?:{cue('patient_words').pattern})?\s*(?:患者)?\s*\(\s*(?P<v>{NUM})\s*%\s*\)$"
@@ -155,7 +159,23 @@ def _threshold_before() -> re.Pattern[str]:
     return re.compile(rf"(?:{cue('threshold_before').pattern})\s*%?\s*$", re.I)
 
 
+@cache
+def _age() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    before = re.compile(rf"(?:{cue('age_before').pattern})\s*[≥>≤<]?\s*$", re.I)
+    after = re.compile(rf"\s*(?:{cue('age_after').pattern})", re.I)
+    return before, after
+
+
+def is_age(text: str, start: int, end: int) -> bool:
+    """'aged 65 years or older', 'older than 60 years', 'в возрасте старше 60 лет': the number (with
+    its unit, ending at `end`) is an age that defines a subgroup, not a result or a landmark."""
+    before, after = _age()
+    return bool(before.search(text, max(0, start - 30), start) or after.match(text, end, end + 20))
+
+
 def _is_threshold(text: str, start: int, end: int) -> bool:
+    if is_age(text, start, end):
+        return True
     before = text[max(0, start - 12) : start]
     if _hedge_before().search(text[max(0, start - 16) : start]) or _hedge_after().match(text[end : end + 20]):
         return True  # hedged figures ("about 40%", "%39 dolayında") are background, not results
@@ -470,7 +490,7 @@ def _attach_count(text: str, v: Value) -> None:
         return
     window = text[max(0, v.start - 30) : v.start + (1 if text[v.start] == "%" else 0)]
     m = _COUNT_PAREN.search(window) or _COUNT_N_EQUALS.search(window)
-    if m and not re.search(r"(?:of|из)\s*$", window[: m.start("count")]):
+    if m and not re.search(rf"{_OUT_OF}\s*$", window[: m.start("count")], re.I):
         v.count = int(m["count"])
 
 

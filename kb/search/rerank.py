@@ -162,7 +162,7 @@ class Reranker(DictLogistic):
 
     def __init__(
         self,
-        C: float = 0.0045,  # noqa: N803 (scikit-learn names); chosen by `rerank_training cv`
+        C: float = 0.006,  # noqa: N803 (scikit-learn names); chosen by `rerank_training cv`
         threshold: float = 0.5,
         class_weight: str | None = "balanced",
     ) -> None:

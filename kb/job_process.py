@@ -1,0 +1,144 @@
+"""An upload job's ingest in a process of its own, so that extracting a paper never slows the server.
+
+The server answers requests from one process; extraction is CPU-bound Python and native code
+that holds the interpreter for long stretches, so run in a thread of the server it delays every
+answer (a first upload's cold start stalled GET /jobs for over a minute on a busy machine). The
+job's ingest runs instead in a child process started with "spawn" (a clean interpreter, not a
+copy of the server's threads, locks and store handles), at lower CPU priority (JOB_NICENESS) and
+with its address space capped at KB_JOB_MEMORY_BYTES, so a hostile file costs the child, not
+the server. The child writes the papers as `kb ingest` does (the server's reads follow what
+writers publish) and sends each paper's status back as soon as it is decided.
+
+The child exits when the server does (it checks every PARENT_CHECK_SECONDS); a paper it was
+writing is then stored whole or not at all, as after any crash.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import resource
+import threading
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from kb.errors import KBError, StoreBusy
+from kb.processes import exit_with_parent
+from kb.service import Extractor, IngestReport, KnowledgeBase, PaperStatus
+from kb.settings import Settings
+
+JOB_NICENESS = 10  # below the server's requests, which run at the server's own priority
+POLL_SECONDS = 0.5
+
+
+class JobProcessDied(KBError):
+    """The job's process ended without a report: killed, past its memory cap, or a crash in native code."""
+
+
+class ServerStopping(Exception):
+    """The server is stopping: the child was ended and the job stays running, reported interrupted
+    by the next server (papers already reported were stored whole)."""
+
+
+def runs_in_a_process(extractor: Extractor) -> bool:
+    """Whether a child process can run this extractor: the project's own always can; a stand-in
+    defined inside a test (a closure) cannot be sent to another interpreter and runs in the server."""
+    try:
+        pickle.dumps(extractor)
+    except Exception:
+        return False
+    return True
+
+
+def ingest_in_process(
+    settings: Settings,
+    extractor: Extractor,
+    paths: Sequence[Path],
+    on_status: Callable[[PaperStatus], None],
+    stopping: threading.Event,
+) -> IngestReport:
+    """Ingest `paths` in a child process; `on_status` gets each paper's status as it is decided.
+
+    Raises what the child's ingest raised when it is a KBError (StoreBusy stays StoreBusy, so a
+    job can wait for a `kb ingest` to finish), JobProcessDied when the child ended without a
+    report, and ServerStopping when the server is stopping (the child is ended first).
+    """
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main,
+        args=(settings, extractor, [str(p) for p in paths], sending, os.getpid()),
+        name="kb-ingest-job",
+        daemon=True,
+    )
+    child.start()
+    sending.close()  # the parent's copy: the pipe reads EOF once the child has gone
+    try:
+        return _follow(child, receiving, on_status, stopping)
+    finally:
+        receiving.close()
+        if child.is_alive():
+            child.terminate()
+        child.join(10)
+
+
+def _follow(
+    child: multiprocessing.process.BaseProcess,
+    receiving: Connection,
+    on_status: Callable[[PaperStatus], None],
+    stopping: threading.Event,
+) -> IngestReport:
+    report = IngestReport()
+    while True:
+        if stopping.is_set():
+            raise ServerStopping
+        if not receiving.poll(POLL_SECONDS):
+            continue
+        try:
+            kind, payload = receiving.recv()
+        except EOFError:
+            child.join(10)
+            raise JobProcessDied(
+                f"the ingest process ended with exit code {child.exitcode} before it finished (killed,"
+                " past KB_JOB_MEMORY_BYTES, or a crash); papers already reported were stored"
+            ) from None
+        if kind == "status":
+            report.papers.append(payload)
+            on_status(payload)
+        elif kind == "done":
+            return report
+        elif kind == "busy":
+            raise StoreBusy(payload)
+        else:
+            raise KBError(payload)
+
+
+def _child_main(
+    settings: Settings, extractor: Extractor, paths: list[str], sending: Connection, parent: int
+) -> None:
+    threading.Thread(target=exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    os.nice(JOB_NICENESS)
+    limit = settings.job_memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    knowledge_base = KnowledgeBase(settings, extractor=extractor)
+
+    def progress(event: object) -> None:
+        if isinstance(event, PaperStatus):
+            sending.send(("status", event))
+
+    try:
+        knowledge_base.ingest_paths(paths, progress=progress)
+        sending.send(("done", None))
+    except StoreBusy as exc:
+        sending.send(("busy", str(exc)))
+    except KBError as exc:
+        sending.send(("error", " ".join(str(exc).split())))
+    except MemoryError:
+        sending.send(("error", f"the ingest ran out of memory (KB_JOB_MEMORY_BYTES = {limit})"))
+    except Exception as exc:  # reported as the job's reason rather than a traceback on the server's log
+        sending.send(("error", f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}"))
+    finally:
+        knowledge_base.close()
+        sending.close()
