@@ -55,7 +55,7 @@ def _arms(tmp_path: Path, text: str) -> dict[float, tuple[str | None, str | None
         (
             "Resultados: La SLP a 3 años fue de 70,6% en el grupo con daratumumab y 55,6% en el grupo "
             "control (p=0,02).",
-            {70.6: ("daratumumab", "daratumumab"), 55.6: ("control", "grupo control")},
+            {70.6: ("daratumumab", "grupo con daratumumab"), 55.6: ("control", "grupo control")},
         ),
         pytest.param(
             "Results: The overall response rate was 58% in patients with prior BCMA-directed therapy and 75% "

@@ -100,3 +100,78 @@ def test_a_landmark_written_day_first(text, months):
 
 def test_gvhd_free_relapse_free_survival_is_not_relapse_free_survival():
     assert extract("GVHD-free, relapse-free survival at 1 year was 41%.", "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "The 2-year OS was 60% in patients who achieved CR and 20% in those who did not.",
+            "en",
+            {("OS", 60.0), ("OS", 20.0)},
+        ),
+        ("Patients with MRD-negative status had a 3-year OS of 80%.", "en", {("OS", 80.0)}),
+        (
+            "La SG a 3 años fue del 80% en los pacientes en RC y del 30% en los demás.",
+            "es",
+            {("OS", 80.0), ("OS", 30.0)},
+        ),
+        ("TY elde eden hastalarda 3 yıllık GSK %80 idi.", "tr", {("OS", 80.0)}),
+        ("获得CR的患者3年总生存率为80%。", "zh", {("OS", 80.0)}),
+        ("Complete remission was achieved in 45% of patients.", "en", {("CR", 45.0)}),
+    ],
+)
+def test_an_endpoint_that_defines_a_subgroup_is_not_what_its_numbers_measure(text, language, expected):
+    assert {(r.endpoint, r.value) for r in extract(text, language)} == expected
+
+
+def test_a_heading_names_the_endpoint_of_the_numbers_after_it():
+    text = (
+        "Critère principal : survie sans progression. Médiane : 27,0 mois dans le bras R-FC versus"
+        " 18,1 mois dans le bras FC (HR = 0,56 ; p < 0,0001)."
+    )
+    records = extract(text, "fr")
+    assert {(r.endpoint, r.value) for r in records} == {("PFS", 27.0), ("PFS", 18.1), ("PFS", 0.56)}
+
+
+def test_refractory_to_a_prior_line_is_a_baseline_trait_not_a_non_response():
+    text = "Patients had received a median of 4 prior lines, and 78% were refractory to the last line."
+    assert extract(text, "en") == []
+
+
+def test_a_share_that_relapsed_is_a_relapse_rate():
+    assert summary("Of patients in CR, 30% relapsed.", "en") == {("RELAPSE", 30.0, None)}
+
+
+def test_results_others_reported_before_are_cited_not_the_papers_own():
+    text = "We treated 40 patients with blinatumomab. The overall response rate was 65%. "
+    records = extract(text + "Previous studies have reported an ORR of 73% with ide-cel.", "en")
+    primary = {r.value: r.study.is_primary for r in records}
+    assert primary == {65.0: True, 73.0: False}
+    records = extract(text + "Consistent with previous reports, the complete remission rate was 45%.", "en")
+    assert {r.value: r.study.is_primary for r in records} == {65.0: True, 45.0: True}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "arms"),
+    [
+        (
+            "ПР была достигнута у 34% больных, получавших блинатумомаб, и у 16% больных,"
+            " получавших химиотерапию.",
+            "ru",
+            {34.0: "blinatumomab", 16.0: "chemotherapy"},
+        ),
+        (
+            "Im Polatuzumab-Arm betrug die CR-Rate 40 % gegenüber 18 % im Vergleichsarm.",
+            "de",
+            {40.0: "polatuzumab vedotin", 18.0: "comparison"},
+        ),
+        (
+            "In a previous study, blinatumomab induced a CR rate of 43% in adults with relapsed ALL [12].",
+            "en",
+            {43.0: None},
+        ),
+    ],
+)
+def test_arms_named_by_a_participle_or_a_compound_and_never_by_a_disease(text, language, arms):
+    assert {r.value: r.arm for r in extract(text, language)} == arms

@@ -58,11 +58,14 @@ def test_every_example_gives_its_expected_answer(corpus_server, path):
 
 
 def test_the_default_graph_is_a_set(corpus_server):
-    counts = rows(
-        corpus_server,
-        "SELECT (COUNT(*) AS ?all) (COUNT(DISTINCT *) AS ?distinct) WHERE { ?s ?p ?o }",
-    )[0]
-    assert counts["all"] == counts["distinct"]
+    # DISTINCT in a subquery rather than COUNT(DISTINCT *): Virtuoso 7.2's COUNT(DISTINCT *) came out
+    # one short on a corpus whose triples are all distinct (24,090 of 24,091; SELECT DISTINCT and
+    # the counts per graph gave 24,091), so it cannot tell a duplicate from its own slip
+    total = rows(corpus_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+    distinct = rows(
+        corpus_server, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+    )
+    assert total == distinct[0]["n"]
     cd19 = rows(
         corpus_server,
         "SELECT ?o WHERE { <https://w3id.org/hemekb/id/antigen/CD19>"

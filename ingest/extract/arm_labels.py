@@ -20,7 +20,10 @@ _LATIN_WORD = re.compile(r"[A-Za-z][\w.+/-]*")
 _NON_LATIN_LETTER = re.compile(r"[^\W\dA-Za-zÀ-ɏ_]")
 # the words around an arm's name in any language ('in the', 'grupo de', 'dans le bras', 'im')
 _EDGE = re.compile(
-    r"^(?:(?:in|of|the|with|на|в|у|de|del|el|la|le|les|los|las|dans|di|da|do|du|des|im|mit|en|em|et)\s+)+"
+    # 'those receiving chemotherapy', 'treated with blinatumomab': the treatment is the arm's name
+    r"^(?:(?:in|of|the|with|на|в|у|de|del|el|la|le|les|los|las|dans|di|da|do|du|des|im|mit|en|em|et|"
+    r"those|patients|who|receiving|received|treated with|treated by|given|bridged with)\s+|"
+    r"(?:пациент\w*|больн\w*|дет(?:ей|и)),?\s+)+"
     r"|[\s,.;:]+$",
     re.I,
 )

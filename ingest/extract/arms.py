@@ -16,7 +16,9 @@ _ARM_PATTERNS = [
     re.compile(r"(?P<label>[\w+'-]+)\s+(?:grubu|grubunda|grubuna|grubunun|kollar[ıi]nda|kolunda)\b", re.I),
     re.compile(r"у (?:пациентов|больных|детей) (?P<label>(?:со?|в|без) [\w-]+(?: [\w-]+)?)", re.I),
     re.compile(
-        r"(?:пациент\w*|больн\w*|дет\w*),?\s+(?P<label>(?:не )?(?:получивш|перенесш)\w+\s+[\w-]+)", re.I
+        r"(?:пациент\w*|больн\w*|дет\w*),?\s+"
+        r"(?P<label>(?:не )?(?:получивш|получавш|перенесш|леченн)\w+\s+[\w-]+)",
+        re.I,
     ),
     # 'пациентов, которым не была проведена трансплантация': the relative clause names the group
     re.compile(
@@ -217,12 +219,19 @@ _THOSE = re.compile(
 )
 
 
+_NEGATED_BEFORE = re.compile(r"(?<![^\W\d_])(?:without|no|sin|sem|sans|ohne|senza|без|未)\s*$", re.I)
+
+
 def _drug_candidates(text: str) -> list[ArmPhrase]:
     """Every treatment named, and consecutive treatments joined by '+', 'plus', 'and', '联合' as
     one regimen ('venetoclax + LDAC')."""
     from ingest.extract.lexicon import find_concepts
 
-    mentions = find_concepts(text, "interventions")
+    # 'без ТГСК', 'without transplant', 'sin rituximab': a treatment after a negation names the arm
+    # without it, which the subgroup and rule phrases around it carry; alone it would name the opposite
+    mentions = [
+        m for m in find_concepts(text, "interventions") if not _NEGATED_BEFORE.search(text, 0, m.start)
+    ]
     out = [ArmPhrase(m.start, m.end, m.concept.label, "drug") for m in mentions]
     run = mentions[:1]
     for m in mentions[1:]:
@@ -355,10 +364,11 @@ _CODE = re.compile(r"(?<![\w+/-])[A-Za-z][A-Za-z0-9]*(?:[-+/][A-Za-z0-9]+)*(?![\
 
 def _code_candidates(text: str) -> list[ArmPhrase]:
     """Regimen codes the vocabularies do not know ('ELd versus Ld', 'DA+GO', 'pola-BR', 'ACM'):
-    words with two capitals, or short ones with one, that name no endpoint or statistic."""
+    words with two capitals, or short ones with one, that name no endpoint, disease or statistic."""
     from ingest.extract.lexicon import find_concepts
 
-    endpoints = find_concepts(text, "endpoints")
+    # an endpoint or a disease ('ALL', 'DLBCL') is what is measured or who is treated, not an arm
+    named = find_concepts(text, "endpoints") + find_concepts(text, "diseases")
     out = []
     for m in _CODE.finditer(text):
         word = m.group()
@@ -367,7 +377,7 @@ def _code_candidates(text: str) -> list[ArmPhrase]:
             continue
         if capitals == 1 and (_FUNCTION_WORD.fullmatch(word) or not text[: m.start()].strip(" :")):
             continue  # "La", "In": a sentence's first word
-        if _STATISTIC.match(word) or any(e.start < m.end() and m.start() < e.end for e in endpoints):
+        if _STATISTIC.match(word) or any(e.start < m.end() and m.start() < e.end for e in named):
             continue
         out.append(ArmPhrase(m.start(), m.end(), word, "code"))
     return out

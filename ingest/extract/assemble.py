@@ -26,7 +26,7 @@ from ingest.extract.draft import ResultDraft
 from ingest.extract.figures import cited_figure, figure_endpoints
 from ingest.extract.follow_up import follow_ups
 from ingest.extract.learned import LearnedParts
-from ingest.extract.lexicon import first_concept
+from ingest.extract.lexicon import find_concepts, first_concept
 from ingest.extract.merge import merge_restatements
 from ingest.extract.report_kind import SECONDARY
 from ingest.extract.sentences import Draft, LinkTrace, extract_sentence
@@ -217,10 +217,15 @@ class PaperExtractor:
         return out
 
     def _context_endpoint(self, text: str) -> Concept | None:
-        """The endpoint of a figure the sentence cites, kept for the two sentences that follow."""
+        """The endpoint of a figure the sentence cites, kept for the two sentences that follow; or
+        the endpoint a heading-like sentence names ('Critère principal : survie sans progression.',
+        'Overall survival.'), kept for the two sentences after it, which give its numbers."""
         figure = cited_figure(text)
         if figure and figure in self._figures:
             self._figure_context = (self._figures[figure], 3)
+        heading = _heading_endpoint(text)
+        if heading is not None:
+            self._figure_context = (heading, 3)
         if self._figure_context is None:
             return None
         concept, remaining = self._figure_context
@@ -408,6 +413,22 @@ def _comparisons_of(batch: list[ResultDraft]) -> dict[str, list[ResultDraft]]:
         if d.comparison_key and d.statistic != "hazard_ratio":
             out.setdefault(d.comparison_key, []).append(d)
     return out
+
+
+# A heading is short: at most this many words, and characters (CJK sentences have no spaces).
+_HEADING_WORDS = 10
+_HEADING_CHARS = 60
+_CJK_HEADING_CHARS = 20
+
+
+def _heading_endpoint(text: str) -> Concept | None:
+    """The one endpoint a short sentence without numbers names, as a heading does."""
+    cjk = re.search(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]", text)
+    limit = _CJK_HEADING_CHARS if cjk else _HEADING_CHARS
+    if re.search(r"\d", text) or len(text.split()) > _HEADING_WORDS or len(text.strip()) > limit:
+        return None
+    concepts = {m.concept.id: m.concept for m in find_concepts(text, "endpoints")}
+    return next(iter(concepts.values())) if len(concepts) == 1 else None
 
 
 def _share_hazard_ratio(previous: list[ResultDraft], current: list[ResultDraft]) -> None:

@@ -529,7 +529,24 @@ def _endpoint_mentions(text: str) -> list[Mention]:
         ):
             continue
         out.append(m)
+    conditions = [m for m in out if _names_a_subgroup(text, m)]
+    if conditions and len(conditions) < len({m.concept.id for m in out}):
+        out = [m for m in out if m not in conditions]  # "OS was 60% in patients who achieved CR"
     return out
+
+
+@cache
+def _condition_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    before = re.compile(rf"(?:{cue('condition_before').pattern})$", re.I)
+    after = re.compile(rf"(?:{cue('condition_after').pattern})", re.I)
+    return before, after
+
+
+def _names_a_subgroup(text: str, m: Mention) -> bool:
+    """'patients who achieved CR', 'pacientes en RC', 'CR elde eden hastalarda', '获得CR的患者': the
+    endpoint is the condition that defines a subgroup, not what the sentence's numbers measure."""
+    before, after = _condition_cues()
+    return bool(before.search(text, max(0, m.start - 60), m.start) or after.match(text, m.end))
 
 
 def _is_landmark(text: str, p: TimePoint, eps: list[Mention], values: list[Value]) -> bool:

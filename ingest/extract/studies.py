@@ -233,6 +233,11 @@ class StudyTracker:
             study = self.own  # "в нашей работе также ... [1, 14]": our result, compared with the cited
         if study is None and refs:
             study = self._from_ref(refs[0], sentence)
+        if study is None and self._prior_report(sentence):
+            self._unnamed += 1
+            study = StudyContext(
+                f"study-{self._unnamed}", "previously reported study", False, [], design_of(sentence)
+            )
         elif study is not None and refs:
             for ref in refs:
                 self.by_ref.setdefault(ref, study)
@@ -270,6 +275,12 @@ class StudyTracker:
             label = f"{name} {design}" if design else name
             return StudyContext(f"org-{name}", label, False, [], design)
         return None
+
+    @staticmethod
+    def _prior_report(sentence: str) -> bool:
+        """'Previous studies have reported an ORR of 73%', 'по данным литературы ...': others' result,
+        named by no trial, author or reference; not when it is set beside the paper's own result."""
+        return bool(cue("prior_reports").search(sentence)) and not cue("compared_with_prior").search(sentence)
 
     def _tagged_trial(self, sentence: str) -> StudyContext | None:
         """A trial the tagger found in the text, named in this sentence."""
