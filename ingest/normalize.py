@@ -104,6 +104,7 @@ def normalize(source: str, cjk: bool = False) -> NormalizedText:
         i += 1
     text = "".join(chars)
     text, offsets = _join_spaced_decimals(text, offsets, cjk)
+    text, offsets = _percent_signs(text, offsets)
     offsets.append(len(source))
     return NormalizedText(text=text, offsets=offsets, source=source)
 
@@ -125,6 +126,38 @@ def _join_spaced_decimals(text: str, offsets: list[int], cjk: bool) -> tuple[str
         out_chars.append(text[last:space])
         out_offsets.extend(offsets[last:space])
         last = space + 1
+    out_chars.append(text[last:])
+    out_offsets.extend(offsets[last:])
+    return "".join(out_chars), out_offsets
+
+
+# A percentage written in words after its number ("80 Prozent", "85 pour cent", "60 p. 100", "45 per
+# cent", "30 por ciento", "12 процентов") or before it (Turkish "yüzde 60"): read as the sign, which
+# is what every rule of the number grammar expects; the evidence still quotes the words.
+_PERCENT_AFTER = re.compile(
+    r"(?<=\d)\s?(?:Prozent|pour ?cent|p\. ?100\b|per ?cent|percent|por ?ciento|por ?cento|per ?cento|"
+    r"процент(?:ов|а)?)(?![^\W\d_])",
+    re.I,
+)
+_PERCENT_BEFORE = re.compile(r"(?<![^\W\d_])yüzde\s?(?=\d)", re.I)
+
+
+def _percent_signs(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    matches = sorted(
+        [*_PERCENT_AFTER.finditer(text), *_PERCENT_BEFORE.finditer(text)], key=lambda m: m.start()
+    )
+    if not matches:
+        return text, offsets
+    out_chars: list[str] = []
+    out_offsets: list[int] = []
+    last = 0
+    for m in matches:
+        out_chars.append(text[last : m.start()])
+        out_offsets.extend(offsets[last : m.start()])
+        word = m.start() + len(m.group()) - len(m.group().lstrip())  # the word, after any space
+        out_chars.append("%")
+        out_offsets.append(offsets[word])
+        last = m.end()
     out_chars.append(text[last:])
     out_offsets.extend(offsets[last:])
     return "".join(out_chars), out_offsets

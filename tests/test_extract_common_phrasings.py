@@ -165,3 +165,19 @@ def test_a_landmark_after_a_comparison_is_the_time_point_of_all_its_rates(text: 
         (60.0, 24.0, 0.01),
     ]
     assert len({r.comparison for r in records}) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "endpoint", "value", "words"),
+    [
+        ("Die Ansprechrate lag bei 80 Prozent.", "de", "ORR", 80.0, "80 Prozent"),
+        ("Le taux de rémission complète était de 85 pour cent.", "fr", "CR", 85.0, "85 pour cent"),
+        ("Le taux de survie à 5 ans était de 60 p. 100.", "fr", "OS", 60.0, "60 p. 100"),
+        ("The response rate was 45 per cent.", "en", "ORR", 45.0, "45 per cent"),
+        ("Tam remisyon oranı yüzde 62 olarak bulundu.", "tr", "CR", 62.0, "yüzde 62"),
+    ],
+)
+def test_a_percentage_written_in_words_is_a_rate_quoted_as_written(text, language, endpoint, value, words):
+    (record,) = extract(text, language)
+    assert (record.endpoint, record.value, record.unit) == (endpoint, value, "%")
+    assert words in record.evidence.text

@@ -206,7 +206,7 @@ _SUBGROUP_LEAD = re.compile(
 # between ('BCMA-naive patients', but not 'For patients', 'Among patients', 'worse in patients').
 _PREPOSITION = re.compile(
     r"for|among|in|with|from|at|by|to|of|on|after|than|worse|better|higher|lower|para|entre|pour|chez|"
-    r"parmi|für|unter|bei|per|tra|fra|для|среди|у",
+    r"parmi|für|unter|bei|per|tra|fra|для|среди|у|из|sur|von|su",
     re.I,
 )
 # 'older than 60 years', 'aged 65 years', 'mayores de 60 años': a number with an age's unit belongs
