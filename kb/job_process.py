@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 import resource
 import threading
 from collections.abc import Callable, Sequence
@@ -40,16 +39,6 @@ class JobProcessDied(KBError):
 class ServerStopping(Exception):
     """The server is stopping: the child was ended and the job stays running, reported interrupted
     by the next server (papers already reported were stored whole)."""
-
-
-def runs_in_a_process(extractor: Extractor) -> bool:
-    """Whether a child process can run this extractor: the project's own always can; a stand-in
-    defined inside a test (a closure) cannot be sent to another interpreter and runs in the server."""
-    try:
-        pickle.dumps(extractor)
-    except Exception:
-        return False
-    return True
 
 
 def ingest_in_process(

@@ -37,9 +37,9 @@ from sqlite_utils.utils import sqlite3  # the SQLite the index uses: two librari
 
 from ingest.readers import SUFFIXES
 from kb.errors import KBError, StoreBusy
-from kb.job_process import ServerStopping, ingest_in_process, runs_in_a_process
+from kb.job_process import ServerStopping, ingest_in_process
 from kb.processes import process_alive
-from kb.service import IngestEvent, IngestReport, KnowledgeBase, PaperStatus
+from kb.service import IngestEvent, IngestReport, KnowledgeBase, PaperStatus, crosses_processes
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -481,7 +481,7 @@ class JobRunner:
         """The job's papers ingested in a process of its own (kb/job_process.py), or in this thread
         for an extractor that cannot be sent to another process (a test's stand-in)."""
         extractor = self.knowledge_base.extractor
-        if not runs_in_a_process(extractor):
+        if not crosses_processes(extractor):
             return self.knowledge_base.ingest_paths(paths, progress=progress)
         return ingest_in_process(self.settings, extractor, paths, progress, self._stopping)
 

@@ -107,6 +107,16 @@ def default_extractor(path: Path) -> ExtractedPaper:
     )
 
 
+def crosses_processes(extractor: Extractor) -> bool:
+    """Whether another process can run this extractor (ingest workers, upload jobs): the project's
+    own always can; a stand-in defined inside a test (a closure) cannot be sent to another one."""
+    try:
+        pickle.dumps(extractor)
+    except Exception:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class PaperStatus:
     """How one source fared in an ingest."""
@@ -355,9 +365,7 @@ class KnowledgeBase:
         """As many worker processes as this process may use cores (at most MAX_AUTO_JOBS), and no
         more than there are files; one process (no workers) for one file or an extractor that
         worker processes cannot import (a test's stand-in)."""
-        try:
-            pickle.dumps(self._extractor)
-        except Exception:
+        if not crosses_processes(self._extractor):
             return 1
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         return max(1, min(cores, MAX_AUTO_JOBS, files))

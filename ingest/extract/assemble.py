@@ -121,7 +121,7 @@ class PaperExtractor:
         )
         self._prior_cohort: int | None = None
         self._figures = figure_endpoints(document.text)
-        self._figure_context: tuple[Concept, int] | None = None
+        self._endpoint_context: tuple[Concept, int] | None = None
         self._recent: list[list[ResultDraft]] = []
         self._recent_index = -2  # the index of the sentence of the last results
         self._previous_interventions: list[Concept] = []
@@ -222,14 +222,14 @@ class PaperExtractor:
         'Overall survival.'), kept for the two sentences after it, which give its numbers."""
         figure = cited_figure(text)
         if figure and figure in self._figures:
-            self._figure_context = (self._figures[figure], 3)
+            self._endpoint_context = (self._figures[figure], 3)
         heading = _heading_endpoint(text)
         if heading is not None:
-            self._figure_context = (heading, 3)
-        if self._figure_context is None:
+            self._endpoint_context = (heading, 3)
+        if self._endpoint_context is None:
             return None
-        concept, remaining = self._figure_context
-        self._figure_context = (concept, remaining - 1) if remaining > 1 else None
+        concept, remaining = self._endpoint_context
+        self._endpoint_context = (concept, remaining - 1) if remaining > 1 else None
         return concept
 
     def _p_value_for_recent(self, sentence: Sentence) -> None:

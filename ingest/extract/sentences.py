@@ -28,7 +28,7 @@ from ingest.extract.learned import LearnedParts
 from ingest.extract.lexicon import Mention, find_concepts
 from ingest.extract.link_features import SentenceView, pair_features
 from ingest.extract.timepoints import TimePoint, find_time_points
-from ingest.extract.values import PValue, Value, find_p_values, find_values
+from ingest.extract.values import PValue, Value, find_p_values, find_values, words_around
 from kb.vocab import Concept, concept, cue
 
 _PATIENT_AFTER = re.compile(
@@ -535,17 +535,10 @@ def _endpoint_mentions(text: str) -> list[Mention]:
     return out
 
 
-@cache
-def _condition_cues() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    before = re.compile(rf"(?:{cue('condition_before').pattern})$", re.I)
-    after = re.compile(rf"(?:{cue('condition_after').pattern})", re.I)
-    return before, after
-
-
 def _names_a_subgroup(text: str, m: Mention) -> bool:
     """'patients who achieved CR', 'pacientes en RC', 'CR elde eden hastalarda', '获得CR的患者': the
     endpoint is the condition that defines a subgroup, not what the sentence's numbers measure."""
-    before, after = _condition_cues()
+    before, after = words_around("condition", "")
     return bool(before.search(text, max(0, m.start - 60), m.start) or after.match(text, m.end))
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ingest.extract.values import NUM, is_age, is_follow_up, to_float
+from ingest.extract.values import NUM, is_age, is_follow_up, to_float, words_around
 from kb.vocab import cue, cue_group
 
 _DAYS_PER_MONTH = 30.4375
@@ -86,8 +86,7 @@ def _word_landmarks(text: str) -> list[TimePoint]:
 
 @cache
 def _around() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    before = re.compile(rf"(?:{cue('landmark_before').pattern})\s*$", re.I)
-    after = re.compile(rf"\s*(?:{cue('landmark_after').pattern})", re.I)
+    before, after = words_around("landmark", r"\s*")
     return before, after, cue("median")
 
 

@@ -160,16 +160,19 @@ def _threshold_before() -> re.Pattern[str]:
 
 
 @cache
-def _age() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    before = re.compile(rf"(?:{cue('age_before').pattern})\s*[≥>≤<]?\s*$", re.I)
-    after = re.compile(rf"\s*(?:{cue('age_after').pattern})", re.I)
+def words_around(name: str, gap: str = r"\s*%?\s*") -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The grammar's `<name>_before` words, ending where a number starts (`gap` may stand between),
+    and its `<name>_after` words, starting where the number ends: one pair for every cue of the
+    kind 'a word beside the number says what it is' (ages, differences, landmarks, conditions)."""
+    before = re.compile(rf"(?:{cue(f'{name}_before').pattern}){gap}$", re.I)
+    after = re.compile(rf"\s*(?:{cue(f'{name}_after').pattern})", re.I)
     return before, after
 
 
 def is_age(text: str, start: int, end: int) -> bool:
     """'aged 65 years or older', 'older than 60 years', 'в возрасте старше 60 лет': the number (with
     its unit, ending at `end`) is an age that defines a subgroup, not a result or a landmark."""
-    before, after = _age()
+    before, after = words_around("age", r"\s*[≥>≤<]?\s*")
     return bool(before.search(text, max(0, start - 30), start) or after.match(text, end, end + 20))
 
 
@@ -187,16 +190,9 @@ def _is_threshold(text: str, start: int, end: int) -> bool:
     return bool(re.match(r"\s*(?:" + cue("threshold_after").pattern + ")", after, re.I))
 
 
-@cache
-def _difference() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    before = re.compile(rf"(?:{cue('difference_before').pattern})\s*%?\s*$", re.I)
-    after = re.compile(rf"\s*(?:{cue('difference_after').pattern})", re.I)
-    return before, after
-
-
 def _is_difference(text: str, start: int, end: int) -> bool:
     """'a gain of 7.6 months', 'um 58 % geringer': a difference between arms, not a result."""
-    before, after = _difference()
+    before, after = words_around("difference")
     return bool(before.search(text[max(0, start - 70) : start]) or after.match(text, end, end + 30))
 
 
