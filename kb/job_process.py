@@ -4,7 +4,7 @@ The server answers requests from one process; extraction is CPU-bound Python and
 that holds the interpreter for long stretches, so run in a thread of the server it delays every
 answer (a first upload's cold start stalled GET /jobs for over a minute on a busy machine). The
 job's ingest runs instead in a child process started with "spawn" (a clean interpreter, not a
-copy of the server's threads, locks and store handles), at lower CPU priority (JOB_NICENESS) and
+copy of the server's threads, locks and store handles), at lower CPU priority (kb/job_child.py) and
 with its address space capped at KB_JOB_MEMORY_BYTES, so a hostile file costs the child, not
 the server. The child writes the papers as `kb ingest` does (the server's reads follow what
 writers publish) and sends each paper's status back as soon as it is decided.
@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import resource
+import pickle
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from kb import job_child
 from kb.errors import KBError, StoreBusy
-from kb.processes import exit_with_parent
-from kb.service import Extractor, IngestReport, KnowledgeBase, PaperStatus
+from kb.service import Extractor, IngestReport, PaperStatus
 from kb.settings import Settings
 
-JOB_NICENESS = 10  # below the server's requests, which run at the server's own priority
 POLL_SECONDS = 0.5
 
 
@@ -57,8 +56,10 @@ def ingest_in_process(
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child_main,
-        args=(settings, extractor, [str(p) for p in paths], sending, os.getpid()),
+        target=job_child.main,
+        # pickled here, unpickled by the child once it has lowered its priority: unpickling imports
+        # the extractor's modules, the costliest part of its start-up
+        args=(pickle.dumps((settings, extractor, [str(p) for p in paths])), sending, os.getpid()),
         name="kb-ingest-job",
         daemon=True,
     )
@@ -102,32 +103,3 @@ def _follow(
             raise StoreBusy(payload)
         else:
             raise KBError(payload)
-
-
-def _child_main(
-    settings: Settings, extractor: Extractor, paths: list[str], sending: Connection, parent: int
-) -> None:
-    threading.Thread(target=exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    os.nice(JOB_NICENESS)
-    limit = settings.job_memory_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    knowledge_base = KnowledgeBase(settings, extractor=extractor)
-
-    def progress(event: object) -> None:
-        if isinstance(event, PaperStatus):
-            sending.send(("status", event))
-
-    try:
-        knowledge_base.ingest_paths(paths, progress=progress)
-        sending.send(("done", None))
-    except StoreBusy as exc:
-        sending.send(("busy", str(exc)))
-    except KBError as exc:
-        sending.send(("error", " ".join(str(exc).split())))
-    except MemoryError:
-        sending.send(("error", f"the ingest ran out of memory (KB_JOB_MEMORY_BYTES = {limit})"))
-    except Exception as exc:  # reported as the job's reason rather than a traceback on the server's log
-        sending.send(("error", f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}"))
-    finally:
-        knowledge_base.close()
-        sending.close()

@@ -1,0 +1,52 @@
+"""The entry point of an upload job's process (kb/job_process.py).
+
+It lowers its CPU priority before it imports anything of the knowledge base: the modules it needs
+(the extractor, the stores, the models) take a second or two to load, and at the server's own
+priority that start-up would delay the server's answers. Hence only the standard library at the
+top of this module, and the job's settings, extractor and paths arrive pickled.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import threading
+from multiprocessing.connection import Connection
+
+JOB_NICENESS = 10  # below the server's requests, which run at the server's own priority
+
+
+def main(payload: bytes, sending: Connection, parent: int) -> None:
+    """Ingest the job's papers, sending ("status", PaperStatus) for each, then ("done", None), or
+    ("busy" | "error", reason)."""
+    os.nice(JOB_NICENESS)
+    from kb.processes import exit_with_parent
+
+    threading.Thread(target=exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    settings, extractor, paths = pickle.loads(payload)
+    limit = settings.job_memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from kb.errors import KBError, StoreBusy
+    from kb.service import KnowledgeBase, PaperStatus
+
+    knowledge_base = KnowledgeBase(settings, extractor=extractor)
+
+    def progress(event: object) -> None:
+        if isinstance(event, PaperStatus):
+            sending.send(("status", event))
+
+    try:
+        knowledge_base.ingest_paths(paths, progress=progress)
+        sending.send(("done", None))
+    except StoreBusy as exc:
+        sending.send(("busy", str(exc)))
+    except KBError as exc:
+        sending.send(("error", " ".join(str(exc).split())))
+    except MemoryError:
+        sending.send(("error", f"the ingest ran out of memory (KB_JOB_MEMORY_BYTES = {limit})"))
+    except Exception as exc:  # reported as the job's reason rather than a traceback on the server's log
+        sending.send(("error", f"failed: {type(exc).__name__}: {' '.join(str(exc).split())}"))
+    finally:
+        knowledge_base.close()
+        sending.close()
