@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -303,6 +305,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         settings = Settings(**overrides)
     except ValueError as exc:
         raise click.ClickException(f"invalid setting: {' '.join(str(exc).split())}") from exc
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: what a server that stopped
+    # answering is waiting for, without stopping it
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     if settings.workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
         return

@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,10 +128,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class ServerClient(httpx.Client):
+    """The HTTP client of a LiveServer: a request that times out fails with every thread's stack of
+    the server (`kb serve` prints them on SIGUSR1), which says what it was waiting for."""
+
+    def __init__(self, server: LiveServer, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.server = server
+
+    def send(self, request: httpx.Request, **options: object) -> httpx.Response:  # type: ignore[override]
+        try:
+            return super().send(request, **options)  # type: ignore[arg-type]
+        except httpx.TimeoutException as exc:
+            stacks = self.server.thread_stacks()
+            raise AssertionError(f"{request.method} {request.url} timed out; the server:\n{stacks}") from exc
+
+
 class LiveServer:
     """`kb serve` in its own process on a free loopback port over `home`, with extra KB_* settings;
-    its output goes to `log_path` when given (tests read what it logged). `start` again after `stop`
-    restarts it on a new port."""
+    its output goes to `log_path` when given (tests read what it logged), else to a temporary file
+    (a pipe nobody reads would stop the server once full). `start` again after `stop` restarts it
+    on a new port."""
 
     def __init__(
         self, home: Path, *, timeout: float = 30, log_path: Path | None = None, **settings: str
@@ -142,15 +161,16 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         env = kb_env(self.home)
         env.update(self.settings)
-        self._log = self.log_path.open("ab") if self.log_path is not None else None
+        self._log = self.log_path.open("ab") if self.log_path is not None else tempfile.TemporaryFile()  # noqa: SIM115 (open while the server runs)
+        self._log_start = self._log.tell()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kb", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=REPO,
             env=env,
-            stdout=self._log or subprocess.DEVNULL,
-            stderr=subprocess.STDOUT if self._log else subprocess.PIPE,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
-        self.client = httpx.Client(base_url=self.url, timeout=self.timeout)
+        self.client = ServerClient(self, base_url=self.url, timeout=self.timeout)
         deadline = time.monotonic() + max(30, self.timeout)
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -163,10 +183,21 @@ class LiveServer:
         self.stop()
         raise RuntimeError("kb serve did not answer in time")
 
-    def _output(self) -> str:
-        if self.log_path is not None:
-            return self.log_path.read_text(errors="replace")
-        return self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+    def _output(self, last: int = 200_000) -> str:
+        """What this run of the server printed (its last `last` bytes)."""
+        # pread: the server shares the file's offset, which must stay where it writes
+        fd = self._log.fileno()
+        end = os.fstat(fd).st_size
+        start = max(self._log_start, end - last)
+        return os.pread(fd, end - start, start).decode(errors="replace")
+
+    def thread_stacks(self) -> str:
+        """The server's log tail after asking it for every thread's stack (SIGUSR1)."""
+        if self.process.poll() is not None:
+            return f"exited with code {self.process.returncode}:\n{self._output(20_000)}"
+        self.process.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        return self._output(20_000)
 
     @property
     def endpoint(self) -> str:
@@ -182,8 +213,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self._log is not None:
-            self._log.close()
+        self._log.close()
 
 
 @pytest.fixture
