@@ -1,27 +1,27 @@
 """The entry point of an upload job's process (kb/job_process.py).
 
-It lowers its CPU priority before it imports anything of the knowledge base: the modules it needs
-(the extractor, the stores, the models) take a second or two to load, and at the server's own
-priority that start-up would delay the server's answers. Hence only the standard library at the
-top of this module, and the job's settings, extractor and paths arrive pickled.
+The process starts at the job thread's low priority (kb.processes.lower_thread_priority) and makes
+sure of it before it imports anything of the knowledge base: the modules it needs (the extractor,
+the stores, the models) take a second or two to load, and at the server's own priority that
+start-up would delay the server's answers. Hence only the standard library at the top of this
+module (and kb.processes, which has no other), and the job's settings, extractor and paths
+arrive pickled.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 import resource
 import threading
 from multiprocessing.connection import Connection
 
-JOB_NICENESS = 10  # below the server's requests, which run at the server's own priority
+from kb.processes import exit_with_parent, lower_thread_priority  # the standard library only
 
 
 def main(payload: bytes, sending: Connection, parent: int) -> None:
     """Ingest the job's papers, sending ("status", PaperStatus) for each, then ("done", None), or
     ("busy" | "error", reason)."""
-    os.nice(JOB_NICENESS)
-    from kb.processes import exit_with_parent
+    lower_thread_priority()  # started from another thread than the job runner's: now, before the imports
 
     threading.Thread(target=exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     settings, extractor, paths = pickle.loads(payload)

@@ -38,7 +38,7 @@ from sqlite_utils.utils import sqlite3  # the SQLite the index uses: two librari
 from ingest.readers import SUFFIXES
 from kb.errors import KBError, StoreBusy
 from kb.job_process import ServerStopping, ingest_in_process
-from kb.processes import process_alive
+from kb.processes import lower_thread_priority, process_alive
 from kb.service import IngestEvent, IngestReport, KnowledgeBase, PaperStatus, crosses_processes
 from kb.settings import Settings
 
@@ -418,6 +418,7 @@ class JobRunner:
             self._writer.release()
 
     def _work(self) -> None:
+        lower_thread_priority()  # this thread's job processes start at low priority
         while not self._stopping.is_set():
             job_id = self._queue.get()
             if job_id is None:
