@@ -25,6 +25,8 @@ _ABBREVIATIONS = {
         "vol",
     ),
     *("соавт", "т", "е", "см", "рис", "табл", "им", "т.е", "стр", "ark", "bkz", "örn"),
+    # German, French, Spanish, Portuguese, Italian: "58 % bzw. 71 %", "ca. 40 %", "p. ej. la"
+    *("bzw", "z.b", "d.h", "vgl", "u.a", "ca", "inkl", "ggf", "evtl", "cf", "resp", "aprox", "p.ej", "pág"),
 }
 # Unit abbreviations: "3 мес. Их БСВ ..." ends a sentence when a capitalized word follows.
 _UNIT_ABBREVIATIONS = {"г", "гг", "мес", "нед", "сут", "др", "ок", "vb", "yy", "ст", "yrs", "mo"}

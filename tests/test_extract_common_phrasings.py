@@ -238,3 +238,61 @@ def test_a_time_among_responders_is_the_duration_of_response() -> None:
     # a time cannot be a response rate: of the endpoints of its clause it takes the one that can
     records = extract("The median duration of response in responders was 14.2 months.", "en")
     assert [(r.endpoint, r.value, r.unit) for r in records] == [("DOR", 14.2, "months")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "The 1-year event-free and overall survival rates were 60% and 75%, respectively.",
+            "en",
+            [("EFS", 60.0), ("OS", 75.0)],
+        ),
+        (
+            "Progression-free and overall survival at 2 years were 48% and 69%, respectively.",
+            "en",
+            [("PFS", 48.0), ("OS", 69.0)],
+        ),
+        (
+            "Бессобытийная и общая выживаемость составили 45% и 62% соответственно.",
+            "ru",
+            [("EFS", 45.0), ("OS", 62.0)],
+        ),
+        (
+            "Das ereignisfreie und Gesamtüberleben nach 3 Jahren betrugen 58 % bzw. 71 %.",
+            "de",
+            [("EFS", 58.0), ("OS", 71.0)],
+        ),
+    ],
+)
+def test_survival_endpoints_sharing_one_noun_are_each_named(text: str, language: str, expected: list) -> None:
+    # 'event-free and overall survival': the first endpoint's noun is left out, and 'bzw.' (German
+    # 'respectively') between the numbers neither ends the sentence nor splits the list
+    records = extract(text, language)
+    assert sorted((r.endpoint, r.value) for r in records) == sorted(expected)
+
+
+def test_an_endpoint_that_names_a_group_is_not_the_groups_result() -> None:
+    text = (
+        "The estimated 5-year overall survival was 71.2% in the MRD-negative group and 45.3% in the "
+        "MRD-positive group."
+    )
+    records = extract(text, "en")
+    assert sorted((r.endpoint, r.value) for r in records) == [("OS", 45.3), ("OS", 71.2)]
+
+
+def test_a_number_that_names_a_cohort_is_no_result() -> None:
+    records = extract("The ORR was 71% in cohort 1 and 52% in cohort 2.", "en")
+    assert sorted((r.endpoint, r.value) for r in records) == [("ORR", 52.0), ("ORR", 71.0)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Glofitamab produced an overall response rate of 52% in the 155 patients who received it.",
+        "Median PFS was 11.2 months in group A versus 8.3 months in group B.",
+    ],
+)
+def test_pronouns_and_prepositions_name_no_arm(text: str) -> None:
+    records = extract(text, "en")
+    assert records and not any(r.arm in ("it", "months in") for r in records)

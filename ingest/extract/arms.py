@@ -164,6 +164,8 @@ def find_arm_phrases(text: str) -> list[ArmPhrase]:
             label = re.sub(r"^(?:其中|与|和|及|对|在|的)", "", label)
             if not label or _NOISE.match(label) or label.isdigit():
                 continue
+            if _FUNCTION_WORD.fullmatch(label.split()[-1]):
+                continue  # 'months in group A': the words before the group word do not name it
             if any(not (m.end() <= a.start or m.start() >= a.end) for a in found):
                 continue
             found.append(ArmPhrase(m.start(), m.end(), label))
@@ -187,10 +189,12 @@ _WORD = re.compile(r"[^\W\d_][\w'’+/-]*|\d+(?:[.,]\d+)?", re.UNICODE)
 _FUNCTION_WORD = re.compile(
     r"and|or|vs|versus|was|were|had|is|the|of|in|y|o|e|et|und|oder|ve|и|или|а|de|del|da|do|des|du|der|die|das|em|en|"
     r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all|"
+    r"it|its|them|they|their|between|among|arasında\w*|entre|zwischen|между|"
     r"either|each|both|gegenüber|im|bei|contre|frente|против|karşı|deux|dos|dois|beiden|обеих|обоих|"
     r"в|во|на|у|при|был[аио]?|составил[аио]?",
     re.I,
 )
+_LINKING_WORD = re.compile(r"de|del|do|da|du|des|di|of|mit|с|со", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
 _COORDINATOR = re.compile(r"and|or|versus|vs|y|o|e|ou|et|und|oder|и|или|ve|veya", re.I)
 # words that open a subgroup after a patient word: "patients with / without / who / aged / in ..."
@@ -296,6 +300,12 @@ def _group_candidates(text: str) -> list[ArmPhrase]:
         after = list(_WORD.finditer(text, m.end(), min(len(text), m.end() + 40)))[:3]
         while after and re.search(r"[,;:.()%]", text[m.end() : after[-1].start()]):
             after.pop()  # the phrase ends at the first punctuation
+        # 'grupo de control y ...', 'kemoterapi grubu arasındaki ...': after the group word and a
+        # 'de' that links it to its name, the name ends at the first function word
+        linked = 1 if after and _LINKING_WORD.fullmatch(after[0].group()) else 0
+        stops = [k for k, w in enumerate(after) if k >= linked and _FUNCTION_WORD.fullmatch(w.group())]
+        if stops:
+            after = after[: stops[0]]
         while after and (_FUNCTION_WORD.fullmatch(after[-1].group()) or after[-1].group()[0].isdigit()):
             after.pop()
         if after:

@@ -194,8 +194,11 @@ def _respectively_groups(
                 ):
                     break
                 run.append(i)
+            if before and r.start() - values[before[-1]].end <= 3:
+                # 'beziehungsweise' between the numbers: "betrugen 58 % bzw. 71 %"
+                run.insert(0, before.pop())
             prev_end = values[before[-1]].end if before else 0
-            names = [e for e in eps if prev_end <= e.start < r.start()]
+            names = [e for e in eps if prev_end <= e.start < values[run[0]].start]
             if not names and len(run) > 1:
                 # a second list of the endpoint just named, for another subgroup; or, where none is
                 # named before, the endpoints named together after it ("(sırasıyla %47 ve %87) ...
@@ -553,7 +556,7 @@ def _endpoint_mentions(text: str) -> list[Mention]:
             continue
         out.append(m)
     conditions = [m for m in out if _names_a_subgroup(text, m)]
-    if conditions and len(conditions) < len({m.concept.id for m in out}):
+    if conditions and any(m not in conditions for m in out):
         out = [m for m in out if m not in conditions]  # "OS was 60% in patients who achieved CR"
     return out
 

@@ -386,6 +386,8 @@ def _shared_unit_values(text: str, values: list[Value], free) -> list[Value]:
                 continue
             if _range_start().search(text[max(0, s - 12) : s]):
                 continue  # "between 6 and 12 months": a range
+            if _names_a_number(text, s):
+                continue  # "52% in cohort 1 and 48% in cohort 2": the 1 names a cohort
             if t.kind == "rate" and to_float(m["v"]) > 100:
                 continue
             v = Value(s, e, t.kind, to_float(m["v"]), decimals_of(m["v"]), unit=t.unit)
@@ -394,6 +396,13 @@ def _shared_unit_values(text: str, values: list[Value], free) -> list[Value]:
             todo.append(v)
             break
     return out
+
+
+def _names_a_number(text: str, start: int) -> bool:
+    """A number right after a group word or a label word ('arm 2', 'cohort 1', 'grade 3') is a name."""
+    before = text[max(0, start - 14) : start]
+    labels = ("group_words", "number_labels")
+    return any(re.search(rf"(?:{cue(name).pattern})\s*$", before, re.I) for name in labels)
 
 
 _COORDINATION = re.compile(r"^\s*'?[a-zçğıöşü]*\s*(?:,|and|и|ve|veya|or|или|和|及|与|、)\s*%?\s*$", re.I)
