@@ -38,7 +38,7 @@ def _arms(tmp_path: Path, text: str) -> dict[float, tuple[str | None, str | None
         (
             "Bulgular: Tam remisyon oranı kemoterapi grubunda %41, blinatumomab grubunda %63 olarak bulundu "
             "(p=0,01).",
-            {41.0: ("chemotherapy", "kemoterapi grubunda"), 63.0: ("blinatumomab", "blinatumomab")},
+            {41.0: ("chemotherapy", "kemoterapi grubunda"), 63.0: ("blinatumomab", "blinatumomab grubunda")},
         ),
         (
             "Результаты: Общая выживаемость составила 72% в группе с блинатумомабом и 41% в группе "
