@@ -296,3 +296,17 @@ def test_a_number_that_names_a_cohort_is_no_result() -> None:
 def test_pronouns_and_prepositions_name_no_arm(text: str) -> None:
     records = extract(text, "en")
     assert records and not any(r.arm in ("it", "months in") for r in records)
+
+
+def test_a_very_good_partial_response_alone_takes_its_number_and_makes_no_record() -> None:
+    # the contract codes 'VGPR or better', not VGPR alone: its rate is not the complete response's
+    records = extract("Best responses were sCR/CR 33%, VGPR 25% and PR 15%.", "en")
+    assert [(r.endpoint, r.value) for r in records] == [("CR", 33.0)]
+
+
+def test_a_landmark_before_compared_rates_is_their_time_point_not_a_median() -> None:
+    records = extract("Overall survival 5 years: 60% vs 40%.", "en")
+    assert sorted((r.endpoint, r.value, r.time_months) for r in records) == [
+        ("OS", 40.0, 60.0),
+        ("OS", 60.0, 60.0),
+    ]

@@ -578,7 +578,11 @@ def _is_landmark(text: str, p: TimePoint, eps: list[Mention], values: list[Value
         return True
     after_endpoint = any(0 <= p.start - e.end <= 25 for e in eps)
     rate_later = any(v.kind == "rate" and v.start >= p.end for v in values)
-    return after_endpoint and rate_later and not cue("comparison").search(text[p.end : p.end + 12])
+    # a comparison right after the duration compares durations ('7,7 мес против 4 мес'); one after
+    # a rate compares rates ('PFS at 12 mo was 52% vs 38%')
+    following = min((v.start for v in values if v.start >= p.end), default=len(text))
+    compared = cue("comparison").search(text[p.end : min(p.end + 12, following)])
+    return after_endpoint and rate_later and not compared
 
 
 def _sentence_ends_between(text: str, start: int, end: int) -> bool:
