@@ -310,3 +310,18 @@ def test_a_landmark_before_compared_rates_is_their_time_point_not_a_median() -> 
         ("OS", 40.0, 60.0),
         ("OS", 60.0, 60.0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value", "n"),
+    [
+        ("Minimal residual disease was negative in 45 of 60 patients (75%).", "en", 75.0, 60),
+        ("La maladie résiduelle mesurable était négative chez 76 des 97 patients (78 %).", "fr", 78.0, 97),
+        ("La enfermedad mínima residual fue negativa en el 62% de los pacientes.", "es", 62.0, None),
+    ],
+)
+def test_mrd_said_to_be_negative_is_mrd_negativity(
+    text: str, language: str, value: float, n: int | None
+) -> None:
+    records = extract(text, language)
+    assert [(r.endpoint, r.value, r.n) for r in records] == [("MRD_NEG", value, n)]

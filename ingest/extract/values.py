@@ -87,7 +87,7 @@ _HR = re.compile(
     re.I,
 )
 # "69 of 110", "18 из 30", "32 patients sur 40", "27 von 36", "32 de 40 pacientes", "15 su 20"
-_OUT_OF = r"(?:(?:out )?of|из|sur|von|de|di|su)"
+_OUT_OF = r"(?:(?:out )?of|из|sur|von|de|des|dos|das|di|dei|degli|delle|su)"
 _COUNT_OF = re.compile(
     rf"(?<![\d.,])(?P<count>\d+)(?:\s+(?:{cue('patient_words').pattern}))?\s+{_OUT_OF}\s+(?P<n>\d+)\b(?![.,]\d|\s*%)"
     r"|(?P<n2>\d+) hastadan (?P<count2>\d+)'"
