@@ -325,3 +325,18 @@ def test_mrd_said_to_be_negative_is_mrd_negativity(
 ) -> None:
     records = extract(text, language)
     assert [(r.endpoint, r.value, r.n) for r in records] == [("MRD_NEG", value, n)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("共有45%的患者获得反应，中位无进展生存期为8.2个月。", [("ORR", 45.0), ("PFS", 8.2)]),
+        ("输注反应发生率为12%。", [("AE", 12.0)]),
+        ("不良反应发生率为30%。", [("AE", 30.0)]),
+    ],
+)
+def test_a_bare_response_in_chinese_is_the_overall_response_and_a_reaction_is_an_adverse_event(
+    text: str, expected: list
+) -> None:
+    records = extract(text, "zh")
+    assert sorted((r.endpoint, r.value) for r in records) == sorted(expected)
