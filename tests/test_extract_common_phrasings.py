@@ -340,3 +340,16 @@ def test_a_bare_response_in_chinese_is_the_overall_response_and_a_reaction_is_an
 ) -> None:
     records = extract(text, "zh")
     assert sorted((r.endpoint, r.value) for r in records) == sorted(expected)
+
+
+def test_comparisons_listed_respectively_take_their_endpoints_in_order() -> None:
+    text = "PFS and OS at 3 years were 62% vs 45% and 80% vs 71%, respectively."
+    records = extract(text, "en")
+    assert sorted((r.endpoint, r.value) for r in records) == [
+        ("OS", 71.0),
+        ("OS", 80.0),
+        ("PFS", 45.0),
+        ("PFS", 62.0),
+    ]
+    pairs = {r.value: r.comparison for r in records}
+    assert pairs[62.0] == pairs[45.0] != pairs[80.0] == pairs[71.0]

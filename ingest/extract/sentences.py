@@ -446,6 +446,13 @@ def extract_sentence(
                 for a, b in itertools.pairwise(run)
             )
             if paired:
+                distinct = len({n.concept.id for n in names})
+                if distinct > 1 and distinct == len(names) and len(run) % len(names) == 0:
+                    # "PFS and OS were 62% vs 45% and 80% vs 71%, respectively": a comparison each
+                    size = len(run) // len(names)
+                    for k, i in enumerate(run):
+                        chosen[i] = names[k // size]
+                    continue
                 # "PFS 分别为 19.4 月 比 14.9 月；10.3 月 比 4.7 月": several comparisons of one endpoint
                 for i in run:
                     chosen[i] = names[-1]
