@@ -398,11 +398,14 @@ def _shared_unit_values(text: str, values: list[Value], free) -> list[Value]:
     return out
 
 
+@cache
+def _label_before() -> re.Pattern[str]:
+    return re.compile(rf"(?:{cue('group_words').pattern}|{cue('number_labels').pattern})\s*$", re.I)
+
+
 def _names_a_number(text: str, start: int) -> bool:
     """A number right after a group word or a label word ('arm 2', 'cohort 1', 'grade 3') is a name."""
-    before = text[max(0, start - 14) : start]
-    labels = ("group_words", "number_labels")
-    return any(re.search(rf"(?:{cue(name).pattern})\s*$", before, re.I) for name in labels)
+    return bool(_label_before().search(text, max(0, start - 14), start))
 
 
 _COORDINATION = re.compile(r"^\s*'?[a-zçğıöşü]*\s*(?:,|and|и|ve|veya|or|или|和|及|与|、)\s*%?\s*$", re.I)
