@@ -98,7 +98,7 @@ def test_arms_a_comparison_would_merge_keep_their_own_words(tmp_path: Path) -> N
         ("без ТГСК", "no allo-HSCT"),
         ("pembrolizumab arm", "pembrolizumab"),
         ("≤6个月", "≤6 months"),
-        ("年龄≥60岁", "≥60 years"),
+        ("年龄≥60岁", "age ≥ 60 years"),
         ("標準治療群", "standard therapy"),
         ("対照群", "control"),
         ("高危組", "high-risk"),

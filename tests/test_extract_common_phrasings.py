@@ -353,3 +353,94 @@ def test_comparisons_listed_respectively_take_their_endpoints_in_order() -> None
     ]
     pairs = {r.value: r.comparison for r in records}
     assert pairs[62.0] == pairs[45.0] != pairs[80.0] == pairs[71.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "La supervivencia global fue del 80% en los pacientes menores de 60 años y del 40% en los "
+            "mayores de 60 años.",
+            "es",
+            {80.0: "age < 60 years", 40.0: "age > 60 years"},
+        ),
+        (
+            "Genel sağkalım 60 yaş altı hastalarda %72, 60 yaş üstü hastalarda %41 idi.",
+            "tr",
+            {72.0: "age < 60 years", 41.0: "age > 60 years"},
+        ),
+        ("The CR rate was 60% for patients younger than 60 years.", "en", {60.0: "age < 60 years"}),
+    ],
+)
+def test_an_age_subgroup_is_the_arm_of_its_rate_in_plain_english(
+    text: str, language: str, expected: dict
+) -> None:
+    records = extract(text, language)
+    assert {r.value: r.arm for r in records} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Das Gesamtüberleben betrug 71 % bei Patienten unter 60 Jahren.", "de"),
+        ("Общая выживаемость составила 75 % у больных моложе 60 лет.", "ru"),
+    ],
+)
+def test_the_age_bounding_a_subgroup_is_not_a_median(text: str, language: str) -> None:
+    """'unter 60 Jahren', 'моложе 60 лет' read as a median OS of 60 years was a record no text states."""
+    records = extract(text, language)
+    assert [(r.endpoint, r.value, r.unit) for r in records] == [("OS", records[0].value, "%")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "Em estudo anterior, a sobrevida global em 5 anos foi de 40%.\n"
+            "Em nossa casuística de 50 pacientes, a sobrevida global em 5 anos foi de 61%.",
+            "pt",
+        ),
+        (
+            "In einer früheren Studie lag die Ansprechrate bei 40 %.\n"
+            "In unserer Kohorte von 38 Patienten betrug die Ansprechrate 61 %.",
+            "de",
+        ),
+        ("海外の臨床試験では奏効率は40%と報告されている。\n当院で治療した25例の奏効率は61%であった。", "ja"),
+    ],
+)
+def test_a_result_of_an_earlier_study_is_not_the_papers_own(text: str, language: str) -> None:
+    records = extract(text, language)
+    assert {r.value: r.study.is_primary for r in records} == {40.0: False, 61.0: True}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Daha önce yapılan bir çalışmada genel sağkalım %40 olarak bildirilmiştir [8].", "tr"),
+        ("In our cohort of 60 patients, the 2-year overall survival was 52%.", "en"),
+    ],
+)
+def test_words_that_name_no_group_are_not_an_arm(text: str, language: str) -> None:
+    """'önce yapılan' (done before) and 'our' / '60 patients' were shown as arms."""
+    assert [r.arm for r in extract(text, language)] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "arm"),
+    [
+        ("After nivolumab, the overall response rate was 81% and the CR rate was 71%.", "en", "nivolumab"),
+        (
+            "En el grupo de daratumumab, la tasa de respuesta global fue del 93% y la de respuesta completa "
+            "del 45%.",
+            "es",
+            "daratumumab",
+        ),
+    ],
+)
+def test_a_fronted_group_is_the_arm_of_every_result_after_it(text: str, language: str, arm: str) -> None:
+    assert {r.arm for r in extract(text, language)} == {arm}
+
+
+def test_a_syndrome_is_not_a_group() -> None:
+    """The 群 of 症候群 (syndrome) is not the group word 群."""
+    assert [r.arm for r in extract("サイトカイン放出症候群は8.1%に認められた。", "ja")] == [None]

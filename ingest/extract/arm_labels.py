@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.extract.ages import age_label
 from ingest.extract.arm_features import NEGATION as _NEGATION
 from ingest.extract.lexicon import find_concepts
 from kb.vocab import cue, cue_group
@@ -84,6 +85,9 @@ def english_arm(phrase: str | None) -> str | None:
     """The English label of an arm phrase (None for none)."""
     if not phrase:
         return None
+    age = age_label(phrase)
+    if age:
+        return age  # 'menores de 60 años', '60岁以下': 'age < 60 years', 'age ≤ 60 years'
     words = _EDGE.sub("", cue("group_words").sub(" ", phrase).strip()).strip()
     words = re.sub(r"\s+", " ", words) or phrase.strip()
     mentions = find_concepts(words, "interventions")

@@ -13,7 +13,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from ingest.extract.arm_features import ArmView, arm_pair_features
+from ingest.extract.arm_features import ArmView, arm_pair_features, fronted_end
 from ingest.extract.arm_labels import english_arm
 from ingest.extract.arms import ArmPhrase
 from ingest.extract.values import Value
@@ -60,25 +60,41 @@ class ArmLinker(DictLogistic):
             others = taken.setdefault(group, [])
             if any(_same_arm(view.text, phrase, other) for other in others):
                 continue  # two numbers of one comparison are two arms
-            chosen[start] = _enclosing(view.text, phrase, scored[start], view.candidates)
+            chosen[start] = _enclosing(view.text, phrase, view.candidates)
             others.append(chosen[start])
+        _share_fronted(view, numbers, chosen)
         return chosen
 
 
-_ENCLOSING_MARGIN = 0.05
+def _share_fronted(view: ArmView, numbers: list[Value], chosen: dict[int, ArmPhrase | None]) -> None:
+    """'After nivolumab, the ORR was 81% and the CR rate 71%', 'En el grupo de daratumumab, la tasa
+    de respuesta fue del 93% y la de RC del 45%': a phrase fronted before the clause scopes over
+    every number in it, so the arm it names (chosen for one of them, or a group phrase) is the arm
+    of those left without one; not when the numbers compare groups."""
+    end = fronted_end(view)
+    if end < 0 or any(len(view.comparison.get(v.start) or []) > 1 for v in numbers):
+        return
+    inside = lambda p: view.sentence_start <= p.start and p.end <= end  # noqa: E731
+    fronted = {(p.start, p.end): p for p in chosen.values() if p is not None and inside(p)}
+    if not fronted:
+        groups = [c for c in view.candidates if inside(c) and _GROUP_WORD.search(view.text, c.start, c.end)]
+        fronted = {(c.start, c.end): c for c in groups[-1:]}
+    if len(fronted) != 1:
+        return
+    (phrase,) = fronted.values()
+    for v in numbers:
+        if chosen[v.start] is None and v.start > end:
+            chosen[v.start] = phrase
+
+
 _GROUP_WORD = re.compile(rf"\s*(?:{cue('group_words').pattern})\s*", re.I)
 
 
-def _enclosing(
-    text: str, phrase: ArmPhrase, ranked: list[tuple[float, int]], candidates: list[ArmPhrase]
-) -> ArmPhrase:
-    """'InO' inside 'InO群': of a treatment and the same treatment with its group word, scored alike,
-    the group as the paper writes it is the arm's words."""
-    score = next(p for p, k in ranked if candidates[k] is phrase)
-    for p, k in ranked:
-        c = candidates[k]
-        if score - p > _ENCLOSING_MARGIN:
-            break
+def _enclosing(text: str, phrase: ArmPhrase, candidates: list[ArmPhrase]) -> ArmPhrase:
+    """'InO' inside 'InO群', 'blinatumomab' inside 'blinatumomab grubunda': a phrase that adds only a
+    group word to the chosen one names the same arm, in the paper's own words, however the two
+    scored."""
+    for c in candidates:
         inside = (
             c.start <= phrase.start and phrase.end <= c.end and (c.start, c.end) != (phrase.start, phrase.end)
         )

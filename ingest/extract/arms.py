@@ -32,7 +32,12 @@ _ARM_PATTERNS = [
         r"(?:(?:an?|the|allogeneic|autologous|second)\s+)?[\w-]+)",
         re.I,
     ),
-    re.compile(r"(?P<label>[\w-]+ (?:yap[ıi]lan|yap[ıi]lmayan|alan|almayan)\w*)", re.I),
+    # 'nakil yapılan', 'kemoterapi alan'; not an adverb's 'daha önce yapılan (bir çalışma)'
+    re.compile(
+        r"(?<![\w-])(?P<label>(?!(?:önce|sonra|daha|ayrıca)\b)[\w-]+ "
+        r"(?:yap[ıi]lan|yap[ıi]lmayan|alan|almayan)\w*)",
+        re.I,
+    ),
     re.compile(r"(?:in|of) the (?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(r"(?P<label>[\w+/-]+(?:\s+[\w+/-]+)?)\s+(?:arm|group|cohort)\b", re.I),
     re.compile(rf"(?P<label>(?:{cue('treatment_protocols').pattern})[\w -]*?\d{{2,4}})(?=\D)", re.I),
@@ -77,7 +82,8 @@ def _drug_arms(text: str) -> list[ArmPhrase]:
     return out
 
 
-_CJK_GROUP = re.compile(r"[组群](?![成织])")
+# not the 群 of 症候群 (syndrome) or the 组 of 组成/组织
+_CJK_GROUP = re.compile(r"(?<!症候)[组群](?![成织])")
 # a label ends at punctuation, a particle, or a number's sign ('…併用群13% vs.対照群': 対照群)
 _CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是はがをも%％.")
 
@@ -169,7 +175,7 @@ def find_arm_phrases(text: str) -> list[ArmPhrase]:
             if any(not (m.end() <= a.start or m.start() >= a.end) for a in found):
                 continue
             found.append(ArmPhrase(m.start(), m.end(), label))
-    for a in _drug_arms(text):
+    for a in [*_drug_arms(text), *_age_candidates(text)]:
         if all(a.end <= b.start or a.start >= b.end for b in found):
             found.append(a)
     return sorted(found, key=lambda a: a.start)
@@ -191,7 +197,9 @@ _FUNCTION_WORD = re.compile(
     r"no|na|à|a|al|fue|foi|était|war|che|ed|el|la|los|las|le|les|il|lo|os|as|an|this|these|those|all|"
     r"it|its|them|they|their|between|among|arasında\w*|entre|zwischen|между|"
     r"either|each|both|gegenüber|im|bei|contre|frente|против|karşı|deux|dos|dois|beiden|обеих|обоих|"
-    r"в|во|на|у|при|был[аио]?|составил[аио]?",
+    r"в|во|на|у|при|был[аио]?|составил[аио]?|"
+    # possessives: 'our cohort', 'nuestra serie', 'notre série' are the paper's own, not an arm's name
+    r"our|my|nuestr[oa]s?|notre|nos|unser\w*|noss[oa]s?|наш\w*|bizim",
     re.I,
 )
 _LINKING_WORD = re.compile(r"de|del|do|da|du|des|di|of|mit|с|со", re.I)
@@ -268,6 +276,8 @@ def _group_candidates(text: str) -> list[ArmPhrase]:
     out = []
     for m in cue("group_words").finditer(text):
         if _CJK.match(m.group()):
+            if not _CJK_GROUP.match(text, m.start()):
+                continue  # 'サイトカイン放出症候群': a syndrome, not a group
             start = m.start()
             while start > 0 and m.start() - start < 8 and _in_cjk_label(text, start - 1):
                 start -= 1
@@ -396,6 +406,13 @@ def _code_candidates(text: str) -> list[ArmPhrase]:
     return out
 
 
+def _age_candidates(text: str) -> list[ArmPhrase]:
+    """'younger than 60 years', 'mayores de 60 años', '60岁以下': a bounded age names a subgroup."""
+    from ingest.extract.ages import age_phrases
+
+    return [ArmPhrase(a.start, a.end, text[a.start : a.end], "subgroup") for a in age_phrases(text)]
+
+
 def arm_candidates(text: str) -> list[ArmPhrase]:
     """Every phrase of a sentence that may name the arm a number belongs to, by start; phrases of
     different sources may overlap (the linker weighs each)."""
@@ -407,6 +424,16 @@ def arm_candidates(text: str) -> list[ArmPhrase]:
         *_parenthesis_candidates(text),
         *_code_candidates(text),
     ]
+    ages = _age_candidates(text)
+    # a phrase cut inside a bounded age ('com menos' of 'com menos de 60 anos') names nothing
+    found = [
+        a
+        for a in found
+        if not any(
+            g.start < a.end and a.start < g.end and not (a.start <= g.start and g.end <= a.end) for g in ages
+        )
+    ]
+    found.extend(ages)
     subgroups = [a for a in found if a.source == "subgroup"]
     # a code inside a subgroup phrase is its head word ('with prior BCMA-directed therapy'): the
     # phrase, not the code, names the group
@@ -419,9 +446,16 @@ def arm_candidates(text: str) -> list[ArmPhrase]:
     for a in found:
         words = a.label.split()
         if a.source in ("group", "subgroup", "rule") and all(
-            not w.isupper() and (_NOISE.match(w) or _FUNCTION_WORD.fullmatch(w)) for w in words
+            not w.isupper()
+            and (
+                _NOISE.match(w)
+                or _FUNCTION_WORD.fullmatch(w)
+                or w.isdigit()
+                or cue("patient_words").fullmatch(w)
+            )
+            for w in words
         ):
-            continue  # 'both groups', '両群', 'dans les deux groupes': every arm, not one
+            continue  # 'both groups', '両群', 'dans les deux groupes', 'cohort of 60 patients': every arm
         if a.label and (a.start, a.end) not in unique:
             unique[(a.start, a.end)] = a
     return sorted(unique.values(), key=lambda a: (a.start, a.end))

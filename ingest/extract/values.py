@@ -169,6 +169,16 @@ def words_around(name: str, gap: str = r"\s*%?\s*") -> tuple[re.Pattern[str], re
     return before, after
 
 
+def _in_age_phrase(text: str, start: int, end: int) -> bool:
+    """'bei Patienten unter 60 Jahren', '60 anos ou mais': the number bounds an age subgroup."""
+    from ingest.extract.ages import age_phrases  # ages reads its age words with is_age
+
+    lo = max(0, start - 40)
+    return any(
+        a.start <= start - lo and end - lo <= a.end for a in age_phrases(text[lo : min(len(text), end + 30)])
+    )
+
+
 def is_age(text: str, start: int, end: int) -> bool:
     """'aged 65 years or older', 'older than 60 years', 'в возрасте старше 60 лет': the number (with
     its unit, ending at `end`) is an age that defines a subgroup, not a result or a landmark."""
@@ -177,7 +187,7 @@ def is_age(text: str, start: int, end: int) -> bool:
 
 
 def _is_threshold(text: str, start: int, end: int) -> bool:
-    if is_age(text, start, end):
+    if is_age(text, start, end) or _in_age_phrase(text, start, end):
         return True
     before = text[max(0, start - 12) : start]
     if _hedge_before().search(text[max(0, start - 16) : start]) or _hedge_after().match(text[end : end + 20]):
