@@ -444,3 +444,60 @@ def test_a_fronted_group_is_the_arm_of_every_result_after_it(text: str, language
 def test_a_syndrome_is_not_a_group() -> None:
     """The 群 of 症候群 (syndrome) is not the group word 群."""
     assert [r.arm for r in extract("サイトカイン放出症候群は8.1%に認められた。", "ja")] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "CR and ORR were higher with rituximab than without (38.9% vs 21.5%, P = 0.015; 83.3% vs 60.2%, "
+            "P = 0.006).",
+            "en",
+        ),
+        (
+            "利妥昔单抗治疗组CR率和ORR均显著高于未应用利妥昔单抗组"
+            "(38.9% 比21.5%, P=0.015; 83.3% 比 60.2%, P=0.006)。",
+            "zh",
+        ),
+    ],
+)
+def test_comparisons_set_apart_by_semicolons_take_the_endpoints_named_together_in_order(
+    text: str, language: str
+) -> None:
+    """No 'respectively': two endpoints, then two comparisons; both went to the nearer endpoint."""
+    records = extract(text, language)
+    assert sorted((r.endpoint, r.value, r.p_value) for r in records) == [
+        ("CR", 21.5, 0.015),
+        ("CR", 38.9, 0.015),
+        ("ORR", 60.2, 0.006),
+        ("ORR", 83.3, 0.006),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Двухлетняя общая выживаемость составила 62,5 %, безрецидивная — 48,3 %.",
+            [("DFS", 48.3), ("OS", 62.5)],
+        ),
+        ("Общая выживаемость составила 70 %, а бессобытийная — 55 %.", [("EFS", 55.0), ("OS", 70.0)]),
+    ],
+)
+def test_a_russian_survival_adjective_standing_alone_names_its_survival(text: str, expected: list) -> None:
+    """'безрецидивная — 48,3 %' was read as a relapse rate, 'бессобытийная — 55 %' as overall survival."""
+    assert sorted((r.endpoint, r.value) for r in extract(text, "ru")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("El 73% de los pacientes respondió al tratamiento y el 39% alcanzó una respuesta completa.", "es"),
+        ("Hastaların %73'ünde yanıt alındı, %39'unda tam yanıt elde edildi.", "tr"),
+        ("Ответ на терапию получен у 73 % пациентов, полная ремиссия — у 39 %.", "ru"),
+        ("Ein Ansprechen zeigten 73 % der Patienten, eine komplette Remission 39 %.", "de"),
+    ],
+)
+def test_a_bare_response_is_the_overall_response_beside_a_complete_one(text: str, language: str) -> None:
+    """Both numbers were filed as complete responses: the only endpoint the grammar knew by name."""
+    assert sorted((r.endpoint, r.value) for r in extract(text, language)) == [("CR", 39.0), ("ORR", 73.0)]

@@ -218,7 +218,56 @@ def _respectively_groups(
         else:
             continue
         groups.append((run, names))
-    return groups
+    taken = {i for run, _ in groups for i in run}
+    return groups + _paired_comparisons(text, values, eps, taken)
+
+
+def _paired_comparisons(
+    text: str, values: list[Value], eps: list[Mention], taken: set[int]
+) -> list[tuple[list[int], list[Mention]]]:
+    """'CR and ORR were higher with rituximab (38.9% vs 21.5%, P = 0.015; 83.3% vs 60.2%, P = 0.006)':
+    k endpoints named together, then k comparisons of two numbers set apart by semicolons; the
+    comparisons take the endpoints in order, as a 'respectively' would say."""
+    pairs = [
+        a
+        for a in range(len(values) - 1)
+        if len(gap := text[values[a].end : values[a + 1].start]) <= 12 and cue("comparison").search(gap)
+    ]
+    chains: list[list[int]] = []
+    for a in pairs:
+        between = text[values[a - 1].end : values[a].start] if a > 0 else ""
+        apart = (
+            len(between) <= 40
+            and re.search(r"[;；]", between) is not None
+            and not any(values[a - 1].end <= e.start < values[a].start for e in eps)
+        )
+        if chains and chains[-1][-1] + 2 == a and apart:
+            chains[-1].append(a)
+        else:
+            chains.append([a])
+    out = []
+    for chain in chains:
+        run = [i for a in chain for i in (a, a + 1)]
+        if len(chain) < 2 or taken & set(run):
+            continue
+        names = _names_before(text, eps, values[run[0]].start, len(chain))
+        if names:
+            out.append((run, names))
+    return out
+
+
+def _names_before(text: str, eps: list[Mention], pos: int, k: int) -> list[Mention]:
+    """The last k endpoints named together before `pos` ("CR率和ORR", "CR and ORR"), or none."""
+    before = sorted((e for e in eps if e.end <= pos and e.end > e.start), key=lambda e: e.start)
+    if not before:
+        return []
+    run = [before[-1]]
+    for e in reversed(before[:-1]):
+        if run[0].start - e.end > _LIST_GAP or not _connective().match(text[e.end : run[0].start]):
+            break
+        if all(e.concept.id != m.concept.id for m in run):
+            run.insert(0, e)
+    return run if len(run) == k else []
 
 
 def _names_after(text: str, eps: list[Mention], pos: int, k: int) -> list[Mention]:
