@@ -501,3 +501,39 @@ def test_a_russian_survival_adjective_standing_alone_names_its_survival(text: st
 def test_a_bare_response_is_the_overall_response_beside_a_complete_one(text: str, language: str) -> None:
     """Both numbers were filed as complete responses: the only endpoint the grammar knew by name."""
     assert sorted((r.endpoint, r.value) for r in extract(text, language)) == [("CR", 39.0), ("ORR", 73.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("At 12 months, 65% of patients remained progression-free.", "en", ("PFS", 65.0, 12.0)),
+        ("At 3 years, 80% of patients were alive.", "en", ("OS", 80.0, 36.0)),
+        ("A los 3 años, el 80% de los pacientes estaban vivos.", "es", ("OS", 80.0, 36.0)),
+        ("À 3 ans, 80 % des patients étaient en vie.", "fr", ("OS", 80.0, 36.0)),
+        ("Через 3 года живы 80 % больных.", "ru", ("OS", 80.0, 36.0)),
+    ],
+)
+def test_the_share_alive_or_free_of_progression_at_a_landmark_is_its_survival(
+    text: str, language: str, expected: tuple
+) -> None:
+    assert [(r.endpoint, r.value, r.time_months) for r in extract(text, language)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Relapse occurred in 12 of 40 patients (30%).", "en"),
+        ("Doce pacientes (30%) recayeron.", "es"),
+        ("Ein Rezidiv trat bei 30 % der Patienten auf.", "de"),
+        ("12例（30%）患者复发。", "zh"),
+        ("再発は12例（30%）に認められた。", "ja"),
+        ("On iki hastada (%30) nüks gelişti.", "tr"),
+    ],
+)
+def test_a_relapse_told_as_an_event_of_the_cohort_is_its_relapse_rate(text: str, language: str) -> None:
+    assert [(r.endpoint, r.value) for r in extract(text, language)] == [("RELAPSE", 30.0)]
+
+
+def test_patients_treated_for_relapse_are_not_a_relapse_rate() -> None:
+    text = "Of the 40 patients, 12 (30%) had relapsed or refractory disease at enrolment."
+    assert [r.endpoint for r in extract(text, "en")] == []
