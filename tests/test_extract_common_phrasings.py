@@ -537,3 +537,21 @@ def test_a_relapse_told_as_an_event_of_the_cohort_is_its_relapse_rate(text: str,
 def test_patients_treated_for_relapse_are_not_a_relapse_rate() -> None:
     text = "Of the 40 patients, 12 (30%) had relapsed or refractory disease at enrolment."
     assert [r.endpoint for r in extract(text, "en")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Neither the median progression-free survival nor the median overall survival was reached.", "en"),
+        ("Median PFS and OS were not reached.", "en"),
+        (
+            "No se alcanzó la mediana de supervivencia libre de progresión ni la de supervivencia global.",
+            "es",
+        ),
+        ("Медианы ОВ и ВБП не достигнуты.", "ru"),
+        ("中位PFS和OS均未达到。", "zh"),
+    ],
+)
+def test_not_reached_is_said_of_every_survival_named_with_it(text: str, language: str) -> None:
+    records = extract(text, language)
+    assert sorted((r.endpoint, r.not_reached) for r in records) == [("OS", True), ("PFS", True)]

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from ingest.document import read_paper
+from ingest.extract.assemble import MIN_PROBABILITY
 from ingest.extract.calibration import Calibration, shipped_calibration
 from ingest.extract.endpoint_classifier import EndpointClassifier
 from ingest.extract.endpoint_linker import EndpointLinker, ModelMismatch
@@ -149,3 +150,26 @@ def test_corpus_records_carry_calibrated_confidence() -> None:
     confidences = {r.confidence for r in records}
     assert all(c is not None and 0.0 <= c <= 1.0 for c in confidences)
     assert len(confidences) > 3  # a probability per record, not a constant
+    # a result the calibrated models call wrong nine times in ten is not stated
+    assert min(confidences) >= MIN_PROBABILITY
+
+
+def test_a_record_below_the_least_probability_is_dropped_and_the_rest_kept() -> None:
+    """A calibration that calls every grammar-chosen result wrong nine times in ten keeps only the
+    results the learned parts chose."""
+    from ingest.extract.assemble import draft_records
+    from ingest.extract.learned import pipeline_parts, shipped_parts
+
+    document = read_paper(
+        Path(__file__).resolve().parents[1] / "data" / "papers" / "002_b03e6f88e6a24e2e.txt"
+    )
+    parts = pipeline_parts(shipped_parts())
+    raw = draft_records(document, parts, calibration=None)
+    doubting = Calibration(
+        fallback={"grammar": MIN_PROBABILITY / 2, "linker": 0.9, "classifier": 0.9, "table": 0.9}
+    )
+    kept = draft_records(document, parts, calibration=doubting)
+    grammar = [d for d, _ in raw if d.origin == "grammar"]
+    assert grammar and len(grammar) < len(raw)
+    assert len(kept) == len(raw) - len(grammar)
+    assert all(r.confidence == 0.9 for _, r in kept)

@@ -523,11 +523,19 @@ def _record_id(document: PaperDocument, d: ResultDraft) -> str:
     return f"{document.id}-r-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
 
 
+# The least calibrated probability of a record that is kept: below it, nine in ten held-out records
+# of the same score were wrong (ingest/extract/calibration.py).
+MIN_PROBABILITY = 0.1
+
+
 def to_records(
     document: PaperDocument, drafts: list[ResultDraft], calibration: Calibration | None = None
 ) -> list[tuple[ResultDraft, OutcomeRecord]]:
     source = document.text
     paper = PaperRef(id=document.id, file=document.file, title=document.title, language=document.language)
+    if calibration is not None:
+        # a result the calibrated models call wrong nine times in ten is not stated as a fact
+        drafts = [d for d in drafts if calibration.probability(d.origin, d.confidence) >= MIN_PROBABILITY]
     ids: dict[str, int] = {}
     records: list[tuple[ResultDraft, str]] = []
     for d in sorted(drafts, key=lambda d: (d.evidence[0], d.endpoint, d.value or 0)):

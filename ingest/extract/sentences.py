@@ -411,6 +411,41 @@ def _response_among_mrd_positive(text: str, ep: Mention, v: Value) -> str:
     return "MRD_NEG" if cue("mrd_positive_population").search(window) else ep.concept.id
 
 
+def _each_not_reached(
+    text: str,
+    values: list[Value],
+    eps: list[Mention],
+    breaks: list[int],
+    index_of: dict[int, Draft],
+    drafts: list[Draft],
+) -> None:
+    """'Median PFS and OS were not reached', 'neither the median PFS nor the median OS was reached',
+    'No se alcanzó la mediana de SLP ni la de SG': a 'not reached' is said of every time-to-event
+    endpoint named in its clause with no number of its own between them (those before it, else
+    those after it), one record each."""
+    for i, v in enumerate(values):
+        first = index_of.get(i)
+        if first is None or v.kind != "not_reached":
+            continue
+        lo = max([w.end for w in values if w.end <= v.start] + [b for b in breaks if b <= v.start] + [0])
+        named = [e for e in eps if lo <= e.start and e.end <= v.start and e.end > e.start]
+        if not named:
+            hi = min(
+                [w.start for w in values if w.start >= v.end]
+                + [b for b in breaks if b >= v.end]
+                + [len(text)]
+            )
+            named = [e for e in eps if v.end <= e.start and e.end <= hi and e.end > e.start]
+        done = {first.endpoint}
+        for e in named:
+            if e.concept.id in done or not _fits(e.concept, v):
+                continue
+            done.add(e.concept.id)
+            drafts.append(
+                dataclasses.replace(first, endpoint=e.concept.id, group=None, p_value=None, hazard_ratio=None)
+            )
+
+
 def _fits(endpoint: Concept, v: Value) -> bool:
     if endpoint.extra.get("no_record"):
         return False  # 'achieved PR': the number is the partial response's, and not reported
@@ -565,6 +600,7 @@ def extract_sentence(
             d.group = groups[i]
         drafts.append(d)
         index_of[i] = d
+    _each_not_reached(text, values, eps, breaks, index_of, drafts)
     p_values = find_p_values(text)
     group_id = _comparisons(text, values, index_of, group_id, p_values)
     _order_arms(text, drafts, arm_phrases)

@@ -186,6 +186,13 @@ def is_age(text: str, start: int, end: int) -> bool:
     return bool(before.search(text, max(0, start - 30), start) or after.match(text, end, end + 20))
 
 
+_NEITHER_REACHED = re.compile(
+    r"\bneither\b[^.;]{0,120}?\bnor\b[^.;]{0,80}?"
+    r"\b(?P<verb>(?:was|were|has been|had been) (?:yet )?reached)\b",
+    re.I,
+)
+
+
 def _is_threshold(text: str, start: int, end: int) -> bool:
     if is_age(text, start, end) or _in_age_phrase(text, start, end):
         return True
@@ -333,6 +340,10 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
         else:
             _attach_ci(text, v)
         add(v, (s, max(e, v.end)))
+    for m in _NEITHER_REACHED.finditer(text):
+        # 'neither the median PFS nor the median OS was reached': the 'was reached' is the statement
+        if free(m.start("verb"), m.end("verb")):
+            add(Value(m.start("verb"), m.end("verb"), "not_reached", None, unit="months"), m.span("verb"))
     for m in cue("not_reached").finditer(text):
         if _RANGE_BEFORE.search(text[max(0, m.start() - 20) : m.start()]):
             continue  # "(95% CI, 10–not reached)", "(8.4~未到達)": the open upper end of a range
