@@ -555,3 +555,26 @@ def test_patients_treated_for_relapse_are_not_a_relapse_rate() -> None:
 def test_not_reached_is_said_of_every_survival_named_with_it(text: str, language: str) -> None:
     records = extract(text, language)
     assert sorted((r.endpoint, r.not_reached) for r in records) == [("OS", True), ("PFS", True)]
+
+
+def test_a_french_follow_up_is_not_a_median_survival() -> None:
+    """'recul médian de 24 mois' made a median OS of 24 months."""
+    text = "Avec un recul médian de 24 mois, la SSP médiane était de 15,2 mois et la SG à 2 ans de 72 %."
+    assert sorted((r.endpoint, r.value) for r in extract(text, "fr")) == [("OS", 72.0), ("PFS", 15.2)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Le risque de progression ou de décès était réduit de 44 % (HR 0,56 ; p < 0,001).", "fr"),
+        ("O risco de progressão ou morte foi reduzido em 44% (HR 0,56; p < 0,001).", "pt"),
+        ("El riesgo de progresión o muerte se redujo en un 44% (HR 0,56; p < 0,001).", "es"),
+    ],
+)
+def test_a_risk_reduction_is_not_a_rate(text: str, language: str) -> None:
+    assert [(r.endpoint, r.value) for r in extract(text, language)] == [("PFS", 0.56)]
+
+
+def test_the_russian_abbreviation_of_overall_response() -> None:
+    records = extract("Частота ПР составила 45 %, ОО — 78 %.", "ru")
+    assert sorted((r.endpoint, r.value) for r in records) == [("CR", 45.0), ("ORR", 78.0)]
