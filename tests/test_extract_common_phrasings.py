@@ -578,3 +578,26 @@ def test_a_risk_reduction_is_not_a_rate(text: str, language: str) -> None:
 def test_the_russian_abbreviation_of_overall_response() -> None:
     records = extract("Частота ПР составила 45 %, ОО — 78 %.", "ru")
     assert sorted((r.endpoint, r.value) for r in records) == [("CR", 45.0), ("ORR", 78.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Akut GVHH insidansı %35, kronik GVHH insidansı %28 idi.", [("AGVHD", 35.0), ("CGVHD", 28.0)]),
+        ("Nakil ilişkili mortalite %12 olarak saptandı.", [("NRM", 12.0)]),
+    ],
+)
+def test_turkish_transplant_endpoints(text: str, expected: list) -> None:
+    assert sorted((r.endpoint, r.value) for r in extract(text, "tr")) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("The 100-day non-relapse mortality was 8%.", 3.3),
+        ("Patients received a 28-day cycle; the ORR was 8%.", None),
+        ("A 7-day course of dexamethasone was given; the CR rate was 8%.", None),
+    ],
+)
+def test_a_landmark_in_days_is_read_and_a_dosing_cycle_is_not(text: str, months: float | None) -> None:
+    assert [r.time_months for r in extract(text, "en")] == [months]
