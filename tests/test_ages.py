@@ -36,7 +36,7 @@ def test_a_bounded_age_is_read_as_its_bound(phrase: str, label: str) -> None:
     ],
 )
 def test_durations_and_ages_without_a_bound_are_not_subgroups(text: str) -> None:
-    assert age_phrases(text) == []
+    assert age_phrases(text) == ()
 
 
 def test_the_phrase_spans_the_bound_and_the_unit() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ingest.extract.values import is_age
 from kb.vocab import cue, cue_group
@@ -46,8 +46,10 @@ def _patterns() -> tuple[
     return number, before, after
 
 
-def age_phrases(text: str) -> list[AgePhrase]:
-    """Every bounded age of a text, spanning its bound's words and its unit."""
+@lru_cache(maxsize=512)
+def age_phrases(text: str) -> tuple[AgePhrase, ...]:
+    """Every bounded age of a text, spanning its bound's words and its unit (cached: the arm rules,
+    the arm candidates and the value filter ask for the same sentence)."""
     number, before, after = _patterns()
     out = []
     for m in number.finditer(text):
@@ -68,10 +70,11 @@ def age_phrases(text: str) -> list[AgePhrase]:
             _AGE_ONLY_UNIT.search(m.group()) or int(m["n"]) >= 15 or is_age(text, m.start(), m.end())
         ):
             out.append(AgePhrase(start, end, bound, m["n"]))
-    return out
+    return tuple(out)
 
 
 def age_label(phrase: str) -> str | None:
-    """'age < 60 years' for a phrase that is, apart from patient and function words, one bounded age."""
+    """'age < 60 years' for a phrase holding exactly one bounded age; the phrase's other words
+    ('patients', 'with del(17p)') are not kept in the label."""
     found = age_phrases(phrase)
     return found[0].label if len(found) == 1 else None

@@ -44,20 +44,6 @@ def _bucket(chars: int) -> str:
     return str(min(7, int(math.log2(chars + 1))))
 
 
-_FRONT_BREAK = re.compile(r"[,，、]")
-
-
-def fronted_end(view: ArmView) -> int:
-    """Where a phrase fronted before the sentence's clause ends ('After nivolumab, the ORR was 81%
-    and the CR rate 71%', 'En el grupo de daratumumab, la tasa ...'): the first comma within 80
-    characters of the sentence's start, with no number before it; -1 if there is none. A fronted
-    phrase scopes over every number of its clause."""
-    m = _FRONT_BREAK.search(view.text, view.sentence_start, view.sentence_start + 80)
-    if m is None or any(view.sentence_start <= w.start < m.start() for w in view.values):
-        return -1
-    return m.start()
-
-
 def position_features(view: ArmView, v: Value, c: ArmPhrase) -> dict[str, float]:
     before = c.end <= v.start
     inside = not before and c.start < v.end

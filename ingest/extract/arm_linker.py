@@ -13,7 +13,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from ingest.extract.arm_features import ArmView, arm_pair_features, fronted_end
+from ingest.extract.arm_features import ArmView, arm_pair_features
 from ingest.extract.arm_labels import english_arm
 from ingest.extract.arms import ArmPhrase
 from ingest.extract.values import Value
@@ -66,12 +66,26 @@ class ArmLinker(DictLogistic):
         return chosen
 
 
+_FRONT_BREAK = re.compile(r"[,，、]")
+
+
+def _fronted_end(view: ArmView) -> int:
+    """Where a phrase fronted before the sentence's clause ends ('After nivolumab, the ORR was 81%
+    and the CR rate 71%', 'En el grupo de daratumumab, la tasa ...'): the first comma within 80
+    characters of the sentence's start, with no number before it; -1 if there is none. A fronted
+    phrase scopes over every number of its clause."""
+    m = _FRONT_BREAK.search(view.text, view.sentence_start, view.sentence_start + 80)
+    if m is None or any(view.sentence_start <= w.start < m.start() for w in view.values):
+        return -1
+    return m.start()
+
+
 def _share_fronted(view: ArmView, numbers: list[Value], chosen: dict[int, ArmPhrase | None]) -> None:
     """'After nivolumab, the ORR was 81% and the CR rate 71%', 'En el grupo de daratumumab, la tasa
     de respuesta fue del 93% y la de RC del 45%': a phrase fronted before the clause scopes over
     every number in it, so the arm it names (chosen for one of them, or a group phrase) is the arm
     of those left without one; not when the numbers compare groups."""
-    end = fronted_end(view)
+    end = _fronted_end(view)
     if end < 0 or any(len(view.comparison.get(v.start) or []) > 1 for v in numbers):
         return
     inside = lambda p: view.sentence_start <= p.start and p.end <= end  # noqa: E731

@@ -258,29 +258,27 @@ def _paired_comparisons(
 
 def _names_before(text: str, eps: list[Mention], pos: int, k: int) -> list[Mention]:
     """The last k endpoints named together before `pos` ("CR率和ORR", "CR and ORR"), or none."""
-    before = sorted((e for e in eps if e.end <= pos and e.end > e.start), key=lambda e: e.start)
-    if not before:
-        return []
-    run = [before[-1]]
-    for e in reversed(before[:-1]):
-        if run[0].start - e.end > _LIST_GAP or not _connective().match(text[e.end : run[0].start]):
-            break
-        if all(e.concept.id != m.concept.id for m in run):
-            run.insert(0, e)
-    return run if len(run) == k else []
+    return _names_together(text, [e for e in eps if e.end <= pos], k, last=True)
 
 
 def _names_after(text: str, eps: list[Mention], pos: int, k: int) -> list[Mention]:
     """The first k endpoints named together after `pos` ("CR ve genel yanıt oranları"), or none."""
-    after = sorted((e for e in eps if e.start >= pos and e.end > e.start), key=lambda e: e.start)
-    if not after:
+    return _names_together(text, [e for e in eps if e.start >= pos], k, last=False)
+
+
+def _names_together(text: str, eps: list[Mention], k: int, last: bool) -> list[Mention]:
+    """The k distinct endpoints named together at the end (`last`) or the start of `eps`, joined
+    by connectives ("ORR and CR", "(CR)率和ORR"), or none."""
+    ordered = sorted((e for e in eps if e.end > e.start), key=lambda e: e.start, reverse=last)
+    if not ordered:
         return []
-    run = [after[0]]
-    for e in after[1:]:
-        if e.start - run[-1].end > _LIST_GAP or not _connective().match(text[run[-1].end : e.start]):
+    run = [ordered[0]]
+    for e in ordered[1:]:
+        a, b = (e, run[0]) if last else (run[-1], e)
+        if b.start - a.end > _LIST_GAP or not _connective().match(text[a.end : b.start]):
             break
         if all(e.concept.id != m.concept.id for m in run):
-            run.append(e)
+            run.insert(0 if last else len(run), e)
     return run if len(run) == k else []
 
 
