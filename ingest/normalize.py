@@ -90,7 +90,10 @@ def normalize(source: str, cjk: bool = False) -> NormalizedText:
             elif prev == "-" and has_newline and nxt and not nxt.islower():
                 pass  # "B-\nALL" keeps its hyphen, loses the break
             elif chars:
-                chars.append(" ")
+                # a full stop before a blank line ends its paragraph, whatever follows ('... p < 0,0001).
+                # <blank line> - pourcentage de réponse'); the line break tells the sentence splitter
+                paragraph_end = prev in ".!?" and source.count("\n", i, j) >= 2
+                chars.append("\n" if paragraph_end else " ")
                 offsets.append(i)
             i = j
             continue

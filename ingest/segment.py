@@ -50,6 +50,8 @@ def _ends_sentence(text: str, i: int) -> bool:
     nxt = text[i + 1 : i + 3]
     if i + 1 < len(text) and text[i + 1].isdigit():
         return False  # decimal point
+    if text[i + 1 : i + 2] == "\n":
+        return True  # the end of a paragraph (ingest/normalize.py keeps that line break)
     token = re.split(r"[\s(\[]", before)[-1].lower()
     if token in _ABBREVIATIONS or re.fullmatch(r"[a-zа-яё]", token, re.I):
         return False  # "et al.", "т. е.", initials "L. A."

@@ -601,3 +601,61 @@ def test_turkish_transplant_endpoints(text: str, expected: list) -> None:
 )
 def test_a_landmark_in_days_is_read_and_a_dosing_cycle_is_not(text: str, months: float | None) -> None:
     assert [r.time_months for r in extract(text, "en")] == [months]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("3年無増悪生存率80%, 3年OS90%と良好であった。", "ja"),
+        ("3年PFS率为80%，3年OS90%。", "zh"),
+    ],
+)
+def test_an_abbreviation_written_against_its_number_names_it(text: str, language: str) -> None:
+    """'3年OS90%': without spaces the abbreviation runs into its rate and still names it."""
+    records = extract(text, language)
+    assert sorted((r.endpoint, r.value, r.time_months) for r in records) == [
+        ("OS", 90.0, 36.0),
+        ("PFS", 80.0, 36.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "arms"),
+    [
+        (
+            "The 2-year PFS and OS in the rituximab group were 70% and 88%, respectively, "
+            "compared with 50% and 72% in the control group.",
+            "en",
+            True,
+        ),
+        ("观察组的完全缓解率、总有效率分别为40.0%、85.0%，高于对照组的20.0%、60.0%（P<0.05）。", "zh", False),
+    ],
+)
+def test_a_list_compared_with_a_list_keeps_its_endpoints_in_order(text: str, language: str, arms: bool):
+    """'PFS and OS were 70% and 88%, respectively, compared with 50% and 72%': the second list is the
+    same endpoints in the same order, each compared with its own number of the first."""
+    by_value = {r.value: r for r in extract(text, language)}
+    first, second = ("PFS", "OS") if language == "en" else ("CR", "ORR")
+    a, b, c, d = {"en": (70.0, 50.0, 88.0, 72.0), "zh": (40.0, 20.0, 85.0, 60.0)}[language]
+    assert {v: by_value[v].endpoint for v in (a, b, c, d)} == {a: first, b: first, c: second, d: second}
+    assert by_value[a].comparison == by_value[b].comparison is not None
+    assert by_value[c].comparison == by_value[d].comparison != by_value[a].comparison
+    if arms:
+        assert "rituximab" in by_value[a].arm.lower() and "control" in by_value[b].arm.lower()
+
+
+def test_a_full_stop_before_a_blank_line_ends_the_sentence() -> None:
+    """A paragraph that ends in a full stop is a sentence of its own even when the next starts with
+    a dash: its durations are no time points of the next paragraph's rates."""
+    text = (
+        "Le temps médian de survie sans événement a été de 39,8 mois dans le groupe A contre 31,1 mois "
+        "dans le groupe B.\n\n- réponse globale\nLe pourcentage de réponse globale a été de 86,1 % dans le "
+        "groupe A contre 72,7 % dans le groupe B."
+    )
+    records = extract(text, "fr")
+    assert sorted((r.endpoint, r.value, r.time_months) for r in records) == [
+        ("EFS", 31.1, None),
+        ("EFS", 39.8, None),
+        ("ORR", 72.7, None),
+        ("ORR", 86.1, None),
+    ]

@@ -217,9 +217,64 @@ def _respectively_groups(
             names = [e for e in eps if prev_end <= e.start < values[run[0]].start]
         else:
             continue
-        groups.append((run, names))
+        groups.append((run + _compared_list(text, values, eps, run, names), names))
     taken = {i for run, _ in groups for i in run}
     return groups + _paired_comparisons(text, values, eps, taken)
+
+
+def _compared_list(
+    text: str, values: list[Value], eps: list[Mention], run: list[int], names: list[Mention]
+) -> list[int]:
+    """'PFS and OS were 70% and 88%, respectively, compared with 50% and 72% in the control group':
+    as many numbers as the list, right after it and introduced by a comparison word, are the
+    same endpoints in the same order for the other arm."""
+    k = len(run)
+    if k < 2 or len(names) != k or len({n.concept.id for n in names}) != k:
+        return []
+    following = list(range(run[-1] + 1, min(run[-1] + 1 + k, len(values))))
+    if len(following) != k:
+        return []
+    lead = text[values[run[-1]].end : values[following[0]].start]
+    if len(lead) > 40 or not cue("comparison").search(lead):
+        return []
+    for a, b in itertools.pairwise([run[-1], *following]):
+        if any(values[a].end <= e.start < values[b].start for e in eps if e.end > e.start):
+            return []
+    for a, b in itertools.pairwise(following):
+        gap = text[values[a].end : values[b].start]
+        if len(gap) > 40 or cue("comparison").search(gap) or cue("respectively").search(gap):
+            return []
+    return following
+
+
+def _arms_of_two_lists(phrases: list[ArmPhrase], values: list[Value], run: list[int]) -> list[str | None]:
+    """The arm of each number of two compared lists: the group named before the first list
+    ('观察组的…分别为'), and the one named between the lists ('高于对照组的') or else right after
+    the second ('compared with 50% and 72% in the control group')."""
+    k = len(run) // 2
+    first, second = values[run[0]], values[run[k]]
+    before = [a for a in phrases if a.end <= first.start]
+    between = [a for a in phrases if values[run[k - 1]].end <= a.start and a.end <= second.start]
+    after = [a for a in phrases if a.start >= values[run[-1]].end]
+    own = before[-1].label if before else None
+    other = between[-1].label if between else after[0].label if after else None
+    if own is not None and own == other:
+        own = other = None
+    return [own] * k + [other] * k
+
+
+def _list_against_list(text: str, values: list[Value], run: list[int], names: list[Mention]) -> bool:
+    """'观察组的CR率、ORR分别为40%、85%，高于对照组的20%、60%': a list of k numbers, a comparison
+    word, and k more: the k endpoints in order, each compared across the two lists. The comparison
+    word stands only between the lists."""
+    k = len(names)
+    if k < 2 or len(run) != 2 * k or len({n.concept.id for n in names}) != k:
+        return False
+    compared = [
+        cue("comparison").search(text, values[a].end, values[b].start) is not None
+        for a, b in itertools.pairwise(run)
+    ]
+    return compared[k - 1] and not any(compared[: k - 1]) and not any(compared[k:])
 
 
 def _paired_comparisons(
@@ -509,6 +564,16 @@ def extract_sentence(
         # 'CR plus CR with incomplete count recovery rates were 48% and 13% for A and B, respectively':
         # names of one endpoint are one composite endpoint, and the list is of arms
         one_endpoint = len(names) > 1 and len({n.concept.id for n in names}) == 1
+        if _list_against_list(text, values, run, names):
+            for j, i in enumerate(run):
+                chosen[i] = names[j % len(names)]
+            for j in range(len(names)):
+                group_id += 1
+                groups[run[j]] = groups[run[j + len(names)]] = group_id
+            for i, label in zip(run, _arms_of_two_lists(arm_phrases, values, run), strict=True):
+                if label is not None:
+                    arms_by_value[i] = label
+            continue
         if len(names) == len(run) and not one_endpoint:
             for i, name in zip(run, names, strict=True):
                 chosen[i] = name

@@ -40,7 +40,10 @@ def _grammar() -> dict[str, Any]:
 # "\\b" in a vocabulary pattern means a boundary between alphabetic words only: CJK characters
 # count as \\w for Python, which would hide "RI" in "RI为" or "NRM" in "NRM较高".
 _ALNUM = "A-Za-z0-9À-ɏЀ-ӿ"
-_BOUNDARY = f"(?:(?<![{_ALNUM}])(?=[{_ALNUM}])|(?<=[{_ALNUM}])(?![{_ALNUM}]))"
+# Without spaces, an abbreviation runs straight into its number ('4年OS95%', 'ORR80%'): a letter
+# followed by a rate or a duration ends the word too.
+_NUMBER_AFTER_LETTER = r"(?<=[A-Za-z])(?=\d+(?:[.,·]\d+)?\s*(?:%|％|个月|ヵ月|カ月|か月|ケ月|개월))"
+_BOUNDARY = f"(?:(?<![{_ALNUM}])(?=[{_ALNUM}])|(?<=[{_ALNUM}])(?![{_ALNUM}])|{_NUMBER_AFTER_LETTER})"
 
 
 _WORD_RANGES = f"{_ALNUM}_'"
