@@ -29,7 +29,24 @@ _ABBREVIATIONS = {
     *("bzw", "z.b", "d.h", "vgl", "u.a", "ca", "inkl", "ggf", "evtl", "cf", "resp", "aprox", "p.ej", "pág"),
 }
 # Unit abbreviations: "3 мес. Их БСВ ..." ends a sentence when a capitalized word follows.
-_UNIT_ABBREVIATIONS = {"г", "гг", "мес", "нед", "сут", "др", "ок", "vb", "yy", "ст", "yrs", "mo"}
+_UNIT_ABBREVIATIONS = {
+    "г",
+    "гг",
+    "мес",
+    "нед",
+    "сут",
+    "др",
+    "ок",
+    "vb",
+    "yy",
+    "ст",
+    "yrs",
+    "yr",
+    "mo",
+    "mos",
+    "mon",
+    "mths",
+}
 _MAX_SENTENCE = 1200
 
 

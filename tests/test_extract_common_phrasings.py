@@ -659,3 +659,81 @@ def test_a_full_stop_before_a_blank_line_ends_the_sentence() -> None:
         ("ORR", 72.7, None),
         ("ORR", 86.1, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "months"),
+    [
+        ("The ORR was 80%, with 57% of patients maintaining responses for at least 18 months.", "en", 18.0),
+        ("El 60% de los pacientes mantuvo la respuesta a los 12 meses.", "es", 12.0),
+        ("La réponse était maintenue chez 60 % des patients à 12 mois.", "fr", 12.0),
+        ("Bei 60 % der Patienten hielt das Ansprechen nach 12 Monaten an.", "de", 12.0),
+    ],
+)
+def test_a_share_that_kept_its_response_is_the_duration_of_response(text: str, language: str, months: float):
+    """'57% maintaining responses for at least 18 months' is a duration-of-response rate at its
+    landmark, not a second response rate."""
+    records = [r for r in extract(text, language) if r.value != 80.0]
+    assert [(r.endpoint, r.time_months) for r in records] == [("DOR", months)]
+
+
+def test_a_result_after_the_follow_up_in_one_clause_is_kept() -> None:
+    """'The median follow-up was 14.1 months and the median PFS was 27.6m': the second duration
+    names its endpoint, so it is a result and not a second follow-up; 'm' after a number is months."""
+    records = extract(
+        "The median follow-up was 14.1 months and the median PFS was 27.6m (95% CI, 24.2-31.0).", "en"
+    )
+    assert [(r.endpoint, r.value, r.unit, r.ci_low, r.ci_high) for r in records] == [
+        ("PFS", 27.6, "months", 24.2, 31.0)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "grade"),
+    [
+        ("CRS occurred in 72% of patients, grade 3 or higher in 5%.", "en", ">=3"),
+        ("Ein Zytokin-Freisetzungssyndrom trat bei 72 % der Patienten auf, Grad ≥ 3 bei 5 %.", "de", ">=3"),
+        (
+            "Un syndrome de relargage cytokinique est survenu chez 72 % des patients, de grade ≥ 3 chez 5 %.",
+            "fr",
+            ">=3",
+        ),
+        ("Синдром высвобождения цитокинов развился у 72 % больных, 3–4-й степени — у 5 %.", "ru", "3-4"),
+    ],
+)
+def test_a_grade_named_after_the_event_is_the_grade_of_the_next_rate(text: str, language: str, grade: str):
+    records = sorted(extract(text, language), key=lambda r: r.value)
+    assert [(r.endpoint, r.value, r.grade) for r in records] == [("CRS", 5.0, grade), ("CRS", 72.0, None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Медиана выживаемости без прогрессирования составила 13,2 мес. (95% ДИ 10,1–16,3).", "ru"),
+        ("Das mediane progressionsfreie Überleben betrug 13,2 Mon. (95 %-KI 10,1–16,3).", "de"),
+    ],
+)
+def test_an_interval_after_an_abbreviated_month_is_the_medians(text: str, language: str) -> None:
+    assert [(r.endpoint, r.value, r.ci_low, r.ci_high) for r in extract(text, language)] == [
+        ("PFS", 13.2, 10.1, 16.3)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("The CR rate was 58% in arm A and 42% in arm B (p = 0.03).", "en"),
+        ("Le taux de RC était de 58 % dans le groupe A et de 42 % dans le groupe B.", "fr"),
+        ("La tasa de RC fue del 58% en el grupo A y del 42% en el grupo B.", "es"),
+        ("Частота ПР составила 58% в группе А и 42% в группе Б.", "ru"),
+    ],
+)
+def test_groups_named_by_a_letter_are_arms(text: str, language: str) -> None:
+    records = sorted(extract(text, language), key=lambda r: -r.value)
+    assert [(r.value, r.arm) for r in records] == [(58.0, "group A"), (42.0, "group B")]
+    assert records[0].comparison == records[1].comparison is not None
+
+
+def test_the_entire_cohort_is_no_arm() -> None:
+    records = extract("The median PFS of the entire cohort was 27.6 months.", "en")
+    assert [(r.endpoint, r.arm) for r in records] == [("PFS", None)]

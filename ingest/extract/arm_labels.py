@@ -81,6 +81,11 @@ def _read_in_english(words: str) -> str | None:
     return " ".join(label for _, _, label in sorted(pieces))
 
 
+_GROUP_LETTER = re.compile(r"[A-ZА-Я]\d?")
+# Russian papers letter their groups in alphabetical order: А, Б, В, Г
+_CYRILLIC_GROUP_LETTERS = {"А": "A", "Б": "B", "В": "C", "Г": "D"}
+
+
 def english_arm(phrase: str | None) -> str | None:
     """The English label of an arm phrase (None for none)."""
     if not phrase:
@@ -90,6 +95,9 @@ def english_arm(phrase: str | None) -> str | None:
         return age  # 'menores de 60 años', '60岁以下': 'age < 60 years', 'age ≤ 60 years'
     words = _EDGE.sub("", cue("group_words").sub(" ", phrase).strip()).strip()
     words = re.sub(r"\s+", " ", words) or phrase.strip()
+    if _GROUP_LETTER.fullmatch(words) and words != phrase.strip():
+        # 'groupe A', 'arm B', 'группа Б': the letter alone would read as nothing
+        return f"group {_CYRILLIC_GROUP_LETTERS.get(words[0], words[0])}{words[1:]}"
     mentions = find_concepts(words, "interventions")
     parts = {c for m in mentions for c in m.concept.extra.get("components", [])}
     labels: list[str] = []

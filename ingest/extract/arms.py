@@ -199,7 +199,10 @@ _FUNCTION_WORD = re.compile(
     r"either|each|both|gegenüber|im|bei|contre|frente|против|karşı|deux|dos|dois|beiden|обеих|обоих|"
     r"в|во|на|у|при|был[аио]?|составил[аио]?|"
     # possessives: 'our cohort', 'nuestra serie', 'notre série' are the paper's own, not an arm's name
-    r"our|my|nuestr[oa]s?|notre|nos|unser\w*|noss[oa]s?|наш\w*|bizim",
+    r"our|my|nuestr[oa]s?|notre|nos|unser\w*|noss[oa]s?|наш\w*|bizim|"
+    # the whole of it: 'the entire cohort', 'la cohorte entière', 'tüm hastalar' is no arm's name
+    r"including|incluyendo|incluindo|dont|darunter|einschließlich|включая|dahil|"
+    r"entire|whole|entière|todo|toda|todos|todas|inteira|gesamte\w*|всей|всего|всех|tüm|bütün",
     re.I,
 )
 _LINKING_WORD = re.compile(r"de|del|do|da|du|des|di|of|mit|с|со", re.I)
@@ -313,10 +316,17 @@ def _group_candidates(text: str) -> list[ArmPhrase]:
         # 'grupo de control y ...', 'kemoterapi grubu arasındaki ...': after the group word and a
         # 'de' that links it to its name, the name ends at the first function word
         linked = 1 if after and _LINKING_WORD.fullmatch(after[0].group()) else 0
-        stops = [k for k, w in enumerate(after) if k >= linked and _FUNCTION_WORD.fullmatch(w.group())]
+        # a capital letter right after the group word is its name ('groupe A', 'arm B', 'группа А'),
+        # not the preposition it spells in French or Spanish
+        named = 1 if after and re.fullmatch(r"[A-ZА-Я]", after[0].group()) else 0
+        stops = [
+            k for k, w in enumerate(after) if k >= max(linked, named) and _FUNCTION_WORD.fullmatch(w.group())
+        ]
         if stops:
             after = after[: stops[0]]
-        while after and (_FUNCTION_WORD.fullmatch(after[-1].group()) or after[-1].group()[0].isdigit()):
+        while len(after) > named and (
+            _FUNCTION_WORD.fullmatch(after[-1].group()) or after[-1].group()[0].isdigit()
+        ):
             after.pop()
         if after:
             out.append(

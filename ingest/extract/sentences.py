@@ -52,6 +52,8 @@ _GRADE = re.compile(
     rf"(?:{_GRADE_WORD}\s*(?P<f>\d)\s*(?:{cue('or_higher').pattern})|"
     rf"{_GRADE_WORD}\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及?以上|"
     r"(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|(?P<d>\d)\s*级|herhangi bir grade\S*|any grade|любой степени|"
+    # "3–4-й степени", "3. derece": the number before the word
+    r"(?P<g>\d(?:\s*[–-]\s*\d)?)(?:-?[йи]|-?ей|\.)?\s*(?:степен\w*|derece)|"
     r"(?P<e>广泛型))",
     re.I,
 )
@@ -654,11 +656,13 @@ def extract_sentence(
         if i in confidence:
             d.confidence, d.origin = confidence[i], "classifier" if read_from_context else "linker"
         if v.kind == "rate":
-            d.time_months = landmark_of.get(i, _time_point_for(text, points, v, values))
+            d.time_months = landmark_of.get(i, _time_point_for(text, points, v, values, ep))
         d.arm = None if v.kind == "ratio" else arms_by_value.get(i) or _nearest_arm(arm_phrases, v, text)
         if ep.concept.id == "AE":
             d.event = text[ep.start : ep.end].lower()
-        d.grade = _grade_for(text, ep, max((w.end for w in values if w.end <= ep.start), default=0))
+        d.grade = _grade_for(
+            text, ep, max((w.end for w in values if w.end <= ep.start), default=0)
+        ) or _grade_before_value(text, ep, v, values)
         if i in groups:
             d.group = groups[i]
         drafts.append(d)
@@ -756,11 +760,14 @@ def _overlaps_point(v: Value, points: list[TimePoint]) -> bool:
     return any(not (v.end <= p.start or v.start >= p.end) for p in points)
 
 
-def _time_point_for(text: str, points: list[TimePoint], v: Value, values: list[Value]) -> float | None:
+def _time_point_for(
+    text: str, points: list[TimePoint], v: Value, values: list[Value], ep: Mention | None = None
+) -> float | None:
     """The landmark of a rate: one stated right after it with its preposition ('60% at 5 years',
-    '16,2 % a los 5 años', '62 % nach 3 Jahren'); the one in its place of a list of landmarks the
-    rates follow in order ('the 1- and 3-year OS rates were 90% and 75%'); else the last one
-    before it."""
+    '16,2 % a los 5 años', '62 % nach 3 Jahren'), or after its endpoint named after it ('57% of
+    patients maintaining responses for at least 18 months'); the one in its place of a list of
+    landmarks the rates follow in order ('the 1- and 3-year OS rates were 90% and 75%'); else the
+    last one before it."""
     listed = [p for p in points if p.listed is not None and p.end <= v.start]
     if listed:
         first = max(k for k, p in enumerate(listed) if p.listed == 0)
@@ -780,19 +787,40 @@ def _time_point_for(text: str, points: list[TimePoint], v: Value, values: list[V
             and _LANDMARK_LEAD.fullmatch(text[v.end : p.start])
         ):
             return p.months
+        if (
+            ep is not None
+            and p.listed is None
+            and p.explicit
+            and v.end <= ep.start
+            and ep.end <= p.start
+            and _SUBJECT_WORDS.fullmatch(text[v.end : ep.start])
+            and _LANDMARK_AFTER_ENDPOINT.fullmatch(text[ep.end : p.start])
+        ):
+            return p.months
     before = [p for p in points if p.end <= v.start and p.listed is None]
     if not before:
         return None
     return before[-1].months
 
 
+# "60 % des patients à 12 mois": the patients the rate counts may stand before its landmark
+_OF_PATIENTS = (
+    r"(?:of (?:the )?|des |de (?:los |las )?|dos |das |der |у )?"
+    r"(?:patients|pacientes|Patienten|pazienti|пациентов|больных|hastalar[ıi]n)"
+)
+
 # What stands between a rate and the landmark stated after it: its preposition, and the other rates
 # compared with it ('60% vs 40% at 2 years', '48% and 30% at 2 years': one landmark for all)
 _LANDMARK_LEAD = re.compile(
     rf"(?:\s*,?\s*(?:{cue('comparison').pattern}|{cue('list_and').pattern}|,)\s*(?:el |la |the )?"
-    rf"\d+(?:[.,]\d+)?\s*%)*\s*\)?,?\s*(?:{cue('landmark_before').pattern})\s*",
+    rf"\d+(?:[.,]\d+)?\s*%)*\s*\)?,?\s*(?:{_OF_PATIENTS}\s*)?(?:{cue('landmark_before').pattern})\s*",
     re.I,
 )
+
+# A rate, then its endpoint a few words on, then the landmark with its preposition: "57% of patients
+# maintaining responses for at least 18 months", "el 60% mantuvo la respuesta a los 12 meses"
+_SUBJECT_WORDS = re.compile(r"[^\d;:,.()。；，]{0,40}")
+_LANDMARK_AFTER_ENDPOINT = re.compile(rf"\s*(?:{cue('landmark_before').pattern})\s*", re.I)
 
 # What may stand between a number and the arm phrase after it: "28% у пациентов, ...",
 # "38% of patients who ..."
@@ -838,9 +866,21 @@ def _grade_for(text: str, ep: Mention, floor: int) -> str | None:
     if after:
         return "any"
     matches = list(_GRADE.finditer(window))
-    if not matches:
+    return _grade_of(matches[-1]) if matches else None
+
+
+def _grade_before_value(text: str, ep: Mention, v: Value, values: list[Value]) -> str | None:
+    """A grade stated after the endpoint, right before the number of its own clause ('CRS occurred
+    in 72%, grade ≥3 in 5%', 'Grad ≥ 3 bei 5 %', '3–4-й степени — у 9 %')."""
+    start = max([ep.end, *(w.end for w in values if w.end <= v.start)])
+    window = text[start : v.start]
+    if ep.end > v.start or len(window) > 40:
         return None
-    m = matches[-1]
+    matches = list(_GRADE.finditer(window))
+    return _grade_of(matches[-1]) if matches else None
+
+
+def _grade_of(m: re.Match[str]) -> str:
     if m["f"]:
         return f">={m['f']}"
     if m["a"]:
@@ -849,6 +889,8 @@ def _grade_for(text: str, ep: Mention, floor: int) -> str | None:
         return m["d"]
     if m["b"]:
         return f">={m['b']}"
+    if m["g"]:
+        return re.sub(r"\s*[–-]\s*", "-", m["g"])
     if m["c"]:
         return m["c"].replace("~", "-").replace("Ⅱ", "II").replace("Ⅲ", "III").replace("Ⅳ", "IV")
     if m["e"]:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
+from ingest.extract.lexicon import find_concepts
 from kb.vocab import cue, cue_group
 
 NUM = r"\d+(?:[.,]\d+)?"
@@ -252,7 +253,9 @@ def _is_range_part(text: str, start: int, end: int) -> bool:
 
 
 def _attach_ci(text: str, v: Value) -> None:
-    m = _CI.match(text, v.end)
+    # the full stop of an abbreviated unit stands between ("13,2 мес. (95% ДИ 10,1–16,3)")
+    after_unit = v.end + 1 if v.kind == "time" and text[v.end : v.end + 1] == "." else v.end
+    m = _CI.match(text, after_unit)
     if not m:
         bare = _BARE_CI.match(text, v.end)
         if bare and (bare["open"] == "[" or _CI_LABEL_ONLY.search(text, 0, v.start)):
@@ -464,8 +467,9 @@ def is_follow_up(text: str, start: int, end: int) -> bool:
         if own and not re.search(r"[(（]", between[own.end() :]):
             gap = between[own.end() :]
             joined = re.search(rf"(?<!\w)(?:{cue('list_and').pattern}|vs|versus)(?!\w)|和|及", gap)
-            if len(gap) <= 40 and joined and not _TIME_VALUE.search(gap):
-                # "a median follow-up of 34.3 months for arm A and 21.0 months for arm B": a list
+            if len(gap) <= 40 and joined and not _TIME_VALUE.search(gap) and not _names_an_endpoint(gap):
+                # "a median follow-up of 34.3 months for arm A and 21.0 months for arm B": a list (but
+                # "follow-up was 14.1 months and the median PFS was 27.6 months" is a result)
                 return True
             # "追跡期間中央値54.9ヵ月における5年PFS": the follow-up has its own duration (but "1,6 года
             # (максимально 6,4 года)" is its range)
@@ -473,6 +477,10 @@ def is_follow_up(text: str, start: int, end: int) -> bool:
         if not re.search(r"(?<!\d),|[;。]", between):
             return True
     return False
+
+
+def _names_an_endpoint(text: str) -> bool:
+    return bool(find_concepts(text, "endpoints"))
 
 
 def time_values(text: str) -> Iterator[re.Match[str]]:
