@@ -737,3 +737,46 @@ def test_groups_named_by_a_letter_are_arms(text: str, language: str) -> None:
 def test_the_entire_cohort_is_no_arm() -> None:
     records = extract("The median PFS of the entire cohort was 27.6 months.", "en")
     assert [(r.endpoint, r.arm) for r in records] == [("PFS", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("The CR rate increased from 18% to 40%.", "en", [("CR", 18.0), ("CR", 40.0)]),
+        (
+            "Adding the antibody prolonged median OS from 4.7 to 12.4 months.",
+            "en",
+            [("OS", 4.7), ("OS", 12.4)],
+        ),
+        (
+            "Die Zugabe verlängerte das Gesamtüberleben von 4,7 auf 12,4 Monate.",
+            "de",
+            [("OS", 4.7), ("OS", 12.4)],
+        ),
+        ("Le taux de RC est passé de 18 % à 40 %.", "fr", [("CR", 18.0), ("CR", 40.0)]),
+        ("La mediana de SG aumentó de 4,7 a 12,4 meses.", "es", [("OS", 4.7), ("OS", 12.4)]),
+        ("Частота ПР увеличилась с 45% до 70%.", "ru", [("CR", 45.0), ("CR", 70.0)]),
+        ("中位OS从4.7个月延长至12.4个月。", "zh", [("OS", 4.7), ("OS", 12.4)]),
+    ],
+)
+def test_a_change_from_one_number_to_another_is_a_comparison_not_a_range(text, language, expected) -> None:
+    records = sorted(extract(text, language), key=lambda r: r.value)
+    assert [(r.endpoint, r.value) for r in records] == expected
+    assert records[0].comparison == records[1].comparison is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Median OS was 12.4 months (range, 4.7 to 30.1 months).",
+        "ORR increased with dose, ranging from 20% to 60%.",
+    ],
+)
+def test_a_range_stays_a_range_beside_a_change_word(text: str) -> None:
+    assert [r.value for r in extract(text, "en")] in ([12.4], [])
+
+
+def test_two_numbers_of_a_comparison_do_not_share_the_papers_treatment_as_their_arm() -> None:
+    """'higher with blinatumomab (44% vs 25%)': the 25% is the other arm, not blinatumomab."""
+    records = sorted(extract("CR was higher with blinatumomab (44% vs 25%).", "en"), key=lambda r: -r.value)
+    assert [(r.value, r.arm) for r in records] == [(44.0, "blinatumomab"), (25.0, None)]

@@ -198,6 +198,9 @@ _FUNCTION_WORD = re.compile(
     r"it|its|them|they|their|between|among|arasında\w*|entre|zwischen|между|"
     r"either|each|both|gegenüber|im|bei|contre|frente|против|karşı|deux|dos|dois|beiden|обеих|обоих|"
     r"в|во|на|у|при|был[аио]?|составил[аио]?|"
+    # verbs that follow a group's name: 'in der Blinatumomab-Gruppe lag die Rate'
+    r"lag|lagen|betrug|betrugen|hatte|hatten|wurde|wurden|zeigte\w*|erreichte\w*|ist|sind|"
+    r"fueron|tuvo|tuvieron|foram|teve|tiveram|étaient|ont|avait|avaient|"
     # possessives: 'our cohort', 'nuestra serie', 'notre série' are the paper's own, not an arm's name
     r"our|my|nuestr[oa]s?|notre|nos|unser\w*|noss[oa]s?|наш\w*|bizim|"
     # the whole of it: 'the entire cohort', 'la cohorte entière', 'tüm hastalar' is no arm's name

@@ -404,7 +404,34 @@ class PaperExtractor:
                 derived=dict(d.value.derived),
             )
             result.append(draft)
+        _one_arm_per_comparison(result, [d.baseline for d in group])
         return result
+
+
+def _one_arm_per_comparison(results: list[ResultDraft], baseline: list[bool]) -> None:
+    """Two numbers of one comparison are two arms. Where the arm made from the paper's treatments
+    (not stated) would label several of them, it labels only the one a reader takes for the
+    treatment's: the first ('higher with blinatumomab (44% vs 25%)'), or the end of a change
+    ('OS von 4,7 auf 12,4 Monate'), and none where a number of the comparison states it; the others
+    are left unnamed."""
+    by_key: dict[str, list[int]] = {}
+    for k, d in enumerate(results):
+        if d.comparison_key and d.statistic != "hazard_ratio":
+            by_key.setdefault(d.comparison_key, []).append(k)
+    for members in by_key.values():
+        labels = [results[k].arm for k in members]
+        shared = [
+            k
+            for k in members
+            if not results[k].arm_stated and results[k].arm and labels.count(results[k].arm) > 1
+        ]
+        if not shared:
+            continue
+        stated = {results[k].arm for k in members if results[k].arm_stated}
+        keep = next((k for k in shared if not baseline[k] and results[k].arm not in stated), None)
+        for k in shared:
+            if k != keep:
+                results[k].arm = None
 
 
 def _comparisons_of(batch: list[ResultDraft]) -> dict[str, list[ResultDraft]]:

@@ -28,7 +28,7 @@ from ingest.extract.learned import LearnedParts
 from ingest.extract.lexicon import Mention, find_concepts
 from ingest.extract.link_features import SentenceView, pair_features
 from ingest.extract.timepoints import TimePoint, find_time_points
-from ingest.extract.values import PValue, Value, find_p_values, find_values, words_around
+from ingest.extract.values import PValue, Value, find_p_values, find_values, is_change, words_around
 from kb.vocab import Concept, concept, cue
 
 _PATIENT_AFTER = re.compile(
@@ -75,6 +75,7 @@ class Draft:
     event: str | None = None
     confidence: float | None = None  # the learned part's probability of the endpoint
     origin: str = "grammar"  # what chose the endpoint: "linker", "classifier" or "grammar"
+    baseline: bool = False  # the starting number of a change ('from 18% to 40%'), not the treatment's
 
 
 @dataclass
@@ -923,6 +924,8 @@ def _comparisons(
         cue_match = comparison.search(text, values[a].end, values[b].start)
         # "45% ... , по сравнению с 56%", "%81,6 ... bu oranın %49,4": the cue introduces the second
         explicit = cue_match is not None and (len(gap) < 60 or values[b].start - cue_match.end() <= 25)
+        if is_change(text, values[a].end, values[b].start):
+            explicit, da.baseline = True, True
         following = [w.start for w in values if w.start >= values[b].end]
         horizon = min([values[b].end + _P_REACH, *following])
         # "20% of those given A and 5.7% of those given B (p = 0.02)": the p-value of their

@@ -247,9 +247,55 @@ def _names_its_endpoint_after(text: str, start: int, end: int) -> bool:
 
 
 def _is_range_part(text: str, start: int, end: int) -> bool:
+    if in_change(text, start, end):
+        return False
     return bool(_RANGE_AFTER.match(text[end : end + 14])) or bool(
         _RANGE_BEFORE.search(text[max(0, start - 14) : start])
     )
+
+
+@cache
+def _change_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    to = cue("change_to").pattern
+    return (
+        re.compile(rf"{NUM}\s*%?\s*(?:{to})\s*%?\s*$", re.I),  # the first number, before this one
+        re.compile(rf"^\s*%?\s*(?:{to})\s*%?\s*{NUM}", re.I),  # the second, after this one
+        re.compile(rf"^\s*%?\s*(?:{to})\s*%?\s*$", re.I),
+    )
+
+
+def is_change(text: str, first_end: int, second_start: int) -> bool:
+    """'CR increased from 18% to 40%', 'das Überleben von 4,7 auf 12,4 Monate verlängert', '从4.7个月
+    延长至12.4个月': two numbers joined as the start and the end of a change, which compares them
+    (not a range: 'ranging from 20% to 60%' is one)."""
+    gap = text[first_end:second_start]
+    changes = cue("change_words")
+    if len(gap) <= 12 and changes.search(gap) and re.search(r"[至到]|\bto\b", gap):
+        return True
+    if not _change_patterns()[2].match(gap):
+        return False
+    lo = max(0, first_end - 70)
+    before = re.split(r"[;。.,，]\s", text[lo:first_end])[-1]
+    after = re.split(r"[;。.,，]", text[second_start : second_start + 60])[0]
+    if cue("range_words").search(before):
+        return False
+    return bool(changes.search(before) or changes.search(after))
+
+
+def in_change(text: str, start: int, end: int) -> bool:
+    """Is the number at [start, end) one end of a change ('from 18% to 40%')?"""
+    first, second, _ = _change_patterns()
+    before = first.search(text, max(0, start - 24), start)
+    if before is not None:
+        number_end = re.match(rf"{NUM}\s*%?", text[before.start() : start])
+        if number_end and is_change(text, before.start() + number_end.end(), start):
+            return True
+    after = second.match(text, end)
+    if after is not None:
+        number_start = re.search(rf"{NUM}$", after.group())
+        if number_start and is_change(text, end, after.start() + number_start.start()):
+            return True
+    return False
 
 
 def _attach_ci(text: str, v: Value) -> None:
@@ -326,7 +372,7 @@ def find_values(text: str, prior_cohort: int | None = None) -> list[Value]:
             continue
         if _is_difference(text, s, e):
             continue
-        if _RANGE_BEFORE.search(text[max(0, s - 14) : s]):
+        if _RANGE_BEFORE.search(text[max(0, s - 14) : s]) and not in_change(text, s, e):
             continue  # "5.6~10.4 月": the upper end of a range
         if is_calendar(text, m):
             continue
@@ -402,13 +448,14 @@ def _shared_unit_values(text: str, values: list[Value], free) -> list[Value]:
         t = todo.pop()
         for m in _BARE_NUMBER_BEFORE.finditer(text, max(0, t.start - 30), t.start):
             s, e = m.start(), m.end()
-            if not _joiner().fullmatch(text, e, t.start) or not free(s, e):
+            changed = is_change(text, e, t.start)  # "from 4.7 to 12.4 months"
+            if not (_joiner().fullmatch(text, e, t.start) or changed) or not free(s, e):
                 continue
             if any(s < o.end and o.start < e for o in out):
                 continue
             if re.fullmatch(r"(?:19|20)\d\d", m["v"]) or _is_threshold(text, s, e):
                 continue
-            if _range_start().search(text[max(0, s - 12) : s]):
+            if _range_start().search(text[max(0, s - 12) : s]) and not changed:
                 continue  # "between 6 and 12 months": a range
             if _names_a_number(text, s):
                 continue  # "52% in cohort 1 and 48% in cohort 2": the 1 names a cohort
