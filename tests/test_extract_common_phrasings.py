@@ -780,3 +780,115 @@ def test_two_numbers_of_a_comparison_do_not_share_the_papers_treatment_as_their_
     """'higher with blinatumomab (44% vs 25%)': the 25% is the other arm, not blinatumomab."""
     records = sorted(extract("CR was higher with blinatumomab (44% vs 25%).", "en"), key=lambda r: -r.value)
     assert [(r.value, r.arm) for r in records] == [(44.0, "blinatumomab"), (25.0, None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "Nach 3 Jahren waren 89 % der Patienten im Daratumumab-Arm progressionsfrei, "
+            "verglichen mit 81 % im Kontrollarm.",
+            "de",
+        ),
+        (
+            "Через 3 года без прогрессирования жили 89 % больных в группе даратумумаба "
+            "и 81 % в контрольной группе.",
+            "ru",
+        ),
+        (
+            "À 3 ans, 89 % des patients du bras daratumumab étaient vivants sans progression, "
+            "contre 81 % dans le bras contrôle.",
+            "fr",
+        ),
+    ],
+)
+def test_the_share_progression_free_at_a_landmark_by_arm(text: str, language: str) -> None:
+    records = sorted(extract(text, language), key=lambda r: -r.value)
+    assert [(r.endpoint, r.value, r.time_months, r.arm) for r in records] == [
+        ("PFS", 89.0, 36.0, "daratumumab"),
+        ("PFS", 81.0, 36.0, "control"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "In der Blinatumomab-Gruppe lag die Rate kompletter Remissionen bei 44 %, in der "
+            "Chemotherapie-Gruppe bei 25 %.",
+            "de",
+        ),
+        ("In the blinatumomab arm the CR rate was 44%, and in the chemotherapy arm it was 25%.", "en"),
+    ],
+)
+def test_a_clause_opening_with_its_group_gives_its_numbers_that_arm(text: str, language: str) -> None:
+    records = sorted(extract(text, language), key=lambda r: -r.value)
+    assert [(r.value, r.arm) for r in records] == [(44.0, "blinatumomab"), (25.0, "chemotherapy")]
+
+
+def test_a_clause_opening_with_a_treatment_gives_its_number_that_arm() -> None:
+    records = extract("Mit Glofitamab erreichten 39 % der Patienten eine komplette Remission.", "de")
+    assert [(r.endpoint, r.value, r.arm) for r in records] == [("CR", 39.0, "glofitamab")]
+
+
+def test_a_fronted_group_does_not_reach_past_a_semicolon() -> None:
+    text = "Dans le groupe daratumumab, le taux de RC était de 45 %; dans le groupe témoin, il était de 20 %."
+    records = sorted(extract(text, "fr"), key=lambda r: -r.value)
+    assert [(r.value, r.arm) for r in records] == [(45.0, "daratumumab"), (20.0, "control")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Медиана ВБП не достигнута в группе даратумумаба и составила 17,2 мес. в контрольной группе.", "ru"),
+        ("Median PFS was not reached in the daratumumab group and was 17.2 mo. in the control group.", "en"),
+    ],
+)
+def test_the_arm_after_an_abbreviated_month_is_the_medians(text: str, language: str) -> None:
+    records = {r.value: r for r in extract(text, language)}
+    assert records[17.2].arm == "control" and records[None].arm == "daratumumab"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("After a median of 24 months, 65% of patients were alive.", "en"),
+        ("Nach median 24 Monaten lebten noch 65 % der Patienten.", "de"),
+        ("Après une médiane de 24 mois, 65 % des patients étaient en vie.", "fr"),
+    ],
+)
+def test_the_time_after_a_median_of_is_a_follow_up_not_a_median_survival(text: str, language: str) -> None:
+    assert [(r.endpoint, r.value) for r in extract(text, language)] == [("OS", 65.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "arms"),
+    [
+        (
+            "The median PFS was 13.2 months with daratumumab and 8.1 months with placebo (p < 0.001).\n"
+            "The median EFS was 3.0 months in both groups.",
+            "en",
+            {"daratumumab", "placebo"},
+        ),
+        (
+            "La SSP médiane était de 13,2 mois dans le groupe daratumumab contre 8,1 mois "
+            "dans le groupe témoin.\n"
+            "La médiane de survie globale n'était pas atteinte dans les deux groupes.",
+            "fr",
+            {"daratumumab", "control"},
+        ),
+        (
+            "無増悪生存期間中央値はA群で13.2ヵ月、B群で8.1ヵ月であった（p<0.001）。\n"
+            "無イベント生存期間中央値は両群ともに3.0ヵ月であった。",
+            "ja",
+            {"group A", "group B"},
+        ),
+    ],
+)
+def test_a_result_stated_for_both_groups_is_a_result_of_each_arm(text: str, language: str, arms: set) -> None:
+    """'3.0 months in both groups': one result per arm of the study, as its comparison names them,
+    compared with each other."""
+    records = extract(text, language)
+    both = [r for r in records if r.endpoint in ("EFS", "OS")]
+    assert {r.arm for r in both} == arms
+    assert len({r.comparison for r in both}) == 1 and both[0].comparison is not None

@@ -111,9 +111,15 @@ _CLAUSE_LEAD = re.compile(
 )
 
 
+# 'Mit Glofitamab erreichten 39 % eine CR', 'With glofitamab 39% achieved a CR': a clause that opens
+# with 'with <treatment>' speaks of that treatment's patients
+_TREATMENT_LEAD = re.compile(r"[\s,;:]*(?:with|mit|unter|con|com|avec|sous|под|на фоне)\s+", re.I)
+
+
 def _clause_groups(view: ArmView, numbers: list[Value], chosen: dict[int, ArmPhrase | None]) -> None:
     """A number left without an arm takes the group phrase its clause opens with ('in der
-    Chemotherapie-Gruppe bei 25 %', 'dans le groupe B, 42 %')."""
+    Chemotherapie-Gruppe bei 25 %', 'dans le groupe B, 42 %'), or the treatment ('Mit Glofitamab
+    erreichten 39 %')."""
     for v in numbers:
         if chosen[v.start] is not None:
             continue
@@ -122,13 +128,23 @@ def _clause_groups(view: ArmView, numbers: list[Value], chosen: dict[int, ArmPhr
         starts = [max(before, default=0), *(b for b in reversed(before) if view.text[b : b + 1] in ";；")][:2]
         for start in starts:
             lead = _CLAUSE_LEAD.match(view.text, start)
+            treatment = _TREATMENT_LEAD.match(view.text, start)
             opening = [
                 c
                 for c in view.candidates
-                if lead is not None
-                and c.start == lead.end()
-                and c.end <= v.start
-                and _GROUP_WORD.search(view.text, c.start, c.end)
+                if c.end <= v.start
+                and (
+                    (
+                        lead is not None
+                        and c.start == lead.end()
+                        and _GROUP_WORD.search(view.text, c.start, c.end)
+                    )
+                    or (
+                        treatment is not None
+                        and c.start == treatment.end()
+                        and c.source in ("drug", "combination")
+                    )
+                )
             ]
             if opening:
                 chosen[v.start] = max(opening, key=lambda c: c.end)

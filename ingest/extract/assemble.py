@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections import Counter
@@ -398,6 +399,7 @@ class PaperExtractor:
                 grade=d.grade,
                 event=d.event,
                 comparison_key=f"{sentence.start}:{d.group}" if d.group is not None else None,
+                both_arms=d.both_arms,
                 confidence=d.confidence if d.confidence is not None else 0.85 if d.group is None else 0.8,
                 origin=d.origin,
                 mentions=mentions,
@@ -412,24 +414,22 @@ def _one_arm_per_comparison(results: list[ResultDraft], baseline: list[bool]) ->
     """Two numbers of one comparison are two arms. Where the arm made from the paper's treatments
     (not stated) would label several of them, it labels only the one a reader takes for the
     treatment's: the first ('higher with blinatumomab (44% vs 25%)'), or the end of a change
-    ('OS von 4,7 auf 12,4 Monate'), and none where a number of the comparison states it; the others
-    are left unnamed."""
+    ('OS von 4,7 auf 12,4 Monate'); none where another number states it. The others are unnamed.
+    (An arm that only shares its treatments with a stated one is kept: measured, clearing those
+    lost more right arms than wrong ones.)"""
     by_key: dict[str, list[int]] = {}
     for k, d in enumerate(results):
         if d.comparison_key and d.statistic != "hazard_ratio":
             by_key.setdefault(d.comparison_key, []).append(k)
     for members in by_key.values():
-        labels = [results[k].arm for k in members]
-        shared = [
-            k
-            for k in members
-            if not results[k].arm_stated and results[k].arm and labels.count(results[k].arm) > 1
-        ]
-        if not shared:
-            continue
-        stated = {results[k].arm for k in members if results[k].arm_stated}
-        keep = next((k for k in shared if not baseline[k] and results[k].arm not in stated), None)
-        for k in shared:
+        derived = [k for k in members if results[k].arm and not results[k].arm_stated]
+        stated = [k for k in members if results[k].arm and results[k].arm_stated]
+        named_by_stated = {results[k].arm for k in stated}
+        taken = {k for k in derived if results[k].arm in named_by_stated}
+        labels = [results[k].arm for k in derived]
+        colliding = [k for k in derived if labels.count(results[k].arm) > 1 or k in taken]
+        keep = next((k for k in colliding if not baseline[k] and k not in taken), None)
+        for k in colliding:
             if k != keep:
                 results[k].arm = None
 
@@ -506,8 +506,47 @@ def draft_records(
     """Each record with the draft it was made from (its origin and raw score)."""
     with paper_abbreviations(document.text):
         extractor = PaperExtractor(document, parts)
-        drafts = merge_restatements(extractor.drafts())
+        drafts = merge_restatements(_each_of_both_arms(extractor.drafts()))
         return to_records(document, drafts, calibration)
+
+
+def _each_of_both_arms(drafts: list[ResultDraft]) -> list[ResultDraft]:
+    """'Median EFS was 3.0 months in both groups', '両群ともに3.0ヵ月': a result stated for every arm
+    at once is a result of each of the study's two arms, as its comparisons name them, compared
+    with each other. A study whose comparisons name no single pair of arms keeps the one result."""
+    pairs: dict[str, Counter[tuple[str, str]]] = {}
+    carriers: dict[tuple[str, str], ResultDraft] = {}
+    for members in _comparisons_of(drafts).values():
+        stated = {d.arm: d for d in members if d.arm and d.arm_stated}
+        if len(stated) == 2:
+            pair = tuple(sorted(stated))
+            pairs.setdefault(members[0].study.key, Counter())[pair] += 1  # type: ignore[index]
+            for arm, d in stated.items():
+                carriers.setdefault((members[0].study.key, arm), d)
+    out: list[ResultDraft] = []
+    for d in drafts:
+        counts = pairs.get(d.study.key)
+        if not d.both_arms or d.arm is not None or not counts or d.statistic == "hazard_ratio":
+            out.append(d)
+            continue
+        (arms, _), *rest = counts.most_common(2)
+        if rest and rest[0][1] == counts[arms]:
+            out.append(d)  # two pairs as often: which two arms is not clear
+            continue
+        for arm in arms:
+            carrier = carriers[(d.study.key, arm)]
+            out.append(
+                dataclasses.replace(
+                    d,
+                    arm=arm,
+                    arm_stated=True,
+                    interventions=list(carrier.interventions),
+                    comparison_key=f"both:{d.evidence[0]}:{d.endpoint}:{d.value}",
+                    mentions=list(d.mentions),
+                    derived=dict(d.derived),
+                )
+            )
+    return out
 
 
 def _arm_labels(drafts: list[ResultDraft]) -> dict[str, str | None]:

@@ -39,6 +39,7 @@ class ResultDraft:
     confidence: float = 0.8  # raw score of `origin`; calibrated into a probability in to_records
     origin: str = "grammar"  # "linker", "classifier", "grammar" or "table"
     tabular: bool = False  # stated in a table or figure legend
+    both_arms: bool = False  # stated for every arm of the study at once ('in both groups')
     mentions: list[tuple[int, int]] = field(default_factory=list)
     derived: dict[str, str] = field(default_factory=dict)  # field -> what it was computed from
 

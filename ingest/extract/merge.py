@@ -50,6 +50,10 @@ def _same_study(a: ResultDraft, b: ResultDraft) -> bool:
 
 
 def _compatible(a: ResultDraft, b: ResultDraft) -> bool:
+    if a.comparison_key is not None and a.comparison_key == b.comparison_key and a.decimals == b.decimals:
+        # one number twice in one comparison is two arms with equal results ('3.0 months in both
+        # groups'), whatever their names share; '37%' beside '37.2%' is one restated
+        return False
     if a.endpoint != b.endpoint or a.statistic != b.statistic or not _same_study(a, b):
         return False
     if a.time_months is not None and b.time_months is not None and abs(a.time_months - b.time_months) > 0.5:

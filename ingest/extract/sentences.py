@@ -76,6 +76,7 @@ class Draft:
     confidence: float | None = None  # the learned part's probability of the endpoint
     origin: str = "grammar"  # what chose the endpoint: "linker", "classifier" or "grammar"
     baseline: bool = False  # the starting number of a change ('from 18% to 40%'), not the treatment's
+    both_arms: bool = False  # stated for every arm at once ('3.0 months in both groups')
 
 
 @dataclass
@@ -666,6 +667,8 @@ def extract_sentence(
         ) or _grade_before_value(text, ep, v, values)
         if i in groups:
             d.group = groups[i]
+        lo, hi = _clause_bounds(breaks, v.start, len(text))
+        d.both_arms = v.kind != "ratio" and cue("both_arms").search(text, lo, hi) is not None
         drafts.append(d)
         index_of[i] = d
     _each_not_reached(text, values, eps, breaks, index_of, drafts)
@@ -736,7 +739,10 @@ def _is_landmark(text: str, p: TimePoint, eps: list[Mention], values: list[Value
         return True
     if any(0 <= e.start - p.end <= 15 and not _sentence_ends_between(text, p.end, e.start) for e in eps):
         return True
-    after_endpoint = any(0 <= p.start - e.end <= 25 for e in eps)
+    # ('無イベント生存期間中央値は、両群ともに3.0ヵ月': a median's word between makes it the value)
+    after_endpoint = any(
+        0 <= p.start - e.end <= 25 and not cue("median").search(text, e.end, p.start) for e in eps
+    )
     rate_later = any(v.kind == "rate" and v.start >= p.end for v in values)
     # a comparison right after the duration compares durations ('7,7 мес против 4 мес'); one after
     # a rate compares rates ('PFS at 12 mo was 52% vs 38%')
@@ -824,9 +830,9 @@ _SUBJECT_WORDS = re.compile(r"[^\d;:,.()。；，]{0,40}")
 _LANDMARK_AFTER_ENDPOINT = re.compile(rf"\s*(?:{cue('landmark_before').pattern})\s*", re.I)
 
 # What may stand between a number and the arm phrase after it: "28% у пациентов, ...",
-# "38% of patients who ..."
+# "38% of patients who ...", "17,2 мес. в контрольной группе"
 _ARM_LEAD = re.compile(
-    r"\s*(?:(?:у|в|среди|of|in|for|among|de|da|で|の)\s*)?"
+    r"\.?\s*(?:(?:у|в|среди|of|in|for|among|de|da|で|の)\s*)?"  # (the full stop of 'мес.', 'mo.')
     r"(?:(?:the )?(?:patients|those|subjects)(?: who were)?\s*)?",
     re.I,
 )
