@@ -892,3 +892,31 @@ def test_a_result_stated_for_both_groups_is_a_result_of_each_arm(text: str, lang
     both = [r for r in records if r.endpoint in ("EFS", "OS")]
     assert {r.arm for r in both} == arms
     assert len({r.comparison for r in both}) == 1 and both[0].comparison is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("中位无进展生存期分别为24.8个月和14.5个月（HR=0.56，95%CI：0.43～0.72，P<0.001）。", "zh"),
+        ("Median PFS was 24.8 and 14.5 months, respectively (HR 0.56; P < .001).", "en"),
+    ],
+)
+def test_a_hazard_ratio_after_a_respectively_list_is_not_part_of_it(text: str, language: str) -> None:
+    """'24.8 and 14.5 months, respectively (HR 0.56)': two medians compared, and their hazard ratio."""
+    records = sorted(extract(text, language), key=lambda r: r.value)
+    assert [(r.endpoint, r.statistic, r.value) for r in records] == [
+        ("PFS", "hazard_ratio", 0.56),
+        ("PFS", "median", 14.5),
+        ("PFS", "median", 24.8),
+    ]
+    assert records[1].comparison == records[2].comparison is not None
+    assert records[1].p_value == records[2].p_value == 0.001
+
+
+def test_a_japanese_grade_word_and_a_count_that_is_no_group() -> None:
+    """'グレード3以上' is a grade; 'グレード3のCRSは2例' is two patients, not a group named so."""
+    assert [
+        (r.endpoint, r.grade)
+        for r in extract("グレード3以上のサイトカイン放出症候群は5%に認められた。", "ja")
+    ] == [("CRS", ">=3")]
+    assert [(r.grade, r.arm) for r in extract("グレード3のCRSは2例（5%）であった。", "ja")] == [("3", None)]

@@ -356,6 +356,10 @@ def _subgroup_candidates(text: str) -> list[ArmPhrase]:
             before.pop(0)
         if _THOSE.fullmatch(m.group()):
             before = []  # 'those' is named by what follows it
+        if before and _CJK.search(before[-1].group()) and before[-1].group()[-1].isdigit():
+            # 'グレード3のCRSは2例', '嘔吐6例': without spaces the count runs into the words before it,
+            # which are the clause, not a group's name
+            before = []
         if before and not re.search(r"[,;:.()%]", text[before[0].start() : m.start()]):
             # "BCMA-naive patients", "elderly patients"
             out.append(

@@ -186,7 +186,7 @@ def _respectively_groups(
     for r in cue("respectively").finditer(text):
         after = [i for i, v in enumerate(values) if v.start >= r.end()]
         before = [i for i, v in enumerate(values) if v.end <= r.start()]
-        if after and values[after[0]].start - r.end() <= 12:
+        if after and values[after[0]].start - r.end() <= 12 and values[after[0]].kind != "ratio":
             run = [after[0]]
             for i in after[1:]:
                 gap = text[values[run[-1]].end : values[i].start]
@@ -194,6 +194,9 @@ def _respectively_groups(
                     len(gap) > 40
                     or any(values[run[-1]].end <= e.start < values[i].start for e in eps)
                     or "。" in gap
+                    # the hazard ratio after a list of medians is a statement of its own ('分别为24.8个月和
+                    # 14.5个月（HR=0.56…）')
+                    or (values[i].kind == "ratio") != (values[run[0]].kind == "ratio")
                     or cue("respectively").search(gap)  # the next list: "分别为55%和34%，B组分别为48%和22%"
                 ):
                     break
