@@ -920,3 +920,40 @@ def test_a_japanese_grade_word_and_a_count_that_is_no_group() -> None:
         for r in extract("グレード3以上のサイトカイン放出症候群は5%に認められた。", "ja")
     ] == [("CRS", ">=3")]
     assert [(r.grade, r.arm) for r in extract("グレード3のCRSは2例（5%）であった。", "ja")] == [("3", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "La durée médiane de survie sans progression (critère principal) a été de 39,8 mois "
+            "contre 32,2 mois.\nL'analyse actualisée a confirmé le bénéfice sur le critère principal "
+            "(42,8 mois contre 32,5 mois).",
+            "fr",
+        ),
+        (
+            "The primary endpoint was progression-free survival.\n"
+            "The primary endpoint was met: 42.8 months with the combination versus 32.5 months "
+            "with the control.",
+            "en",
+        ),
+    ],
+)
+def test_the_words_for_the_primary_endpoint_name_it_once_the_text_says_which_it_is(text: str, language: str):
+    assert {(r.endpoint, r.value) for r in extract(text, language)} >= {("PFS", 42.8), ("PFS", 32.5)}
+
+
+def test_turkish_survival_abbreviations() -> None:
+    records = extract("5 yıllık GS %62, PSK %48, HSS %51 ve OSS %45 olarak bulundu.", "tr")
+    assert sorted((r.endpoint, r.value, r.time_months) for r in records) == [
+        ("DFS", 51.0, 60.0),
+        ("EFS", 45.0, 60.0),
+        ("OS", 62.0, 60.0),
+        ("PFS", 48.0, 60.0),
+    ]
+
+
+def test_a_rate_in_patients_aged_over_a_bound_is_that_age_groups() -> None:
+    text = "The CR rate was 85.7% in the younger cohort and 62.5% in patients aged 60 years or older."
+    records = {r.value: r for r in extract(text, "en")}
+    assert records[62.5].arm == "age ≥ 60 years" and records[85.7].arm == "younger"

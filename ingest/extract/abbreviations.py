@@ -89,9 +89,53 @@ def find_abbreviations(text: str) -> Aliases:
         if known is not None and known.id != last.concept.id:
             clashes.add((kind, short))
         found[kind][short] = last.concept
+    for words, endpoint in _primary_endpoint_names(text):
+        known = found["endpoints"].get(words)
+        if known is not None and known.id != endpoint.id:
+            clashes.add(("endpoints", words))  # two primary endpoints: neither is 'the' one
+        found["endpoints"][words] = endpoint
     for kind, short in clashes:
         found[kind].pop(short, None)  # defined two ways: read neither
     return {kind: tuple(sorted(pairs.items())) for kind, pairs in found.items() if pairs}
+
+
+def _primary_endpoint_names(text: str) -> Iterator[tuple[str, Concept]]:
+    """'la survie sans progression (critère principal)', 'the primary endpoint was PFS': the words
+    that call an endpoint the primary one, with that endpoint, so that 'le bénéfice sur le critère
+    principal ... (42,8 mois vs 32,5 mois)' reads as PFS. Only where the clause names one endpoint."""
+    from ingest.extract.lexicon import vocabulary_mentions
+    from kb.vocab import cue
+
+    for m in cue("primary_endpoint").finditer(text):
+        lo = max([0, *(b.end() for b in _CLAUSE_END.finditer(text, max(0, m.start() - 80), m.start()))])
+        after = _CLAUSE_END.search(text, m.end(), m.end() + 80)
+        hi = after.start() if after else min(len(text), m.end() + 80)
+        # the endpoint named right beside the words ('survie sans progression (critère principal)',
+        # 'the primary endpoint was PFS'); a later 'le bénéfice sur le critère principal' names none
+        near = [
+            c
+            for c in vocabulary_mentions(text[lo:hi], "endpoints")
+            if _NAMES_AFTER.fullmatch(text, m.end(), c.start + lo)
+            or _NAMES_BEFORE.fullmatch(text, c.end + lo, m.start())
+        ]
+        named = {c.concept.id: c.concept for c in near}
+        if len(named) != 1:
+            continue
+        [endpoint] = named.values()
+        words = m.group()
+        for form in {words, words[:1].lower() + words[1:], words[:1].upper() + words[1:]}:
+            yield form, endpoint
+
+
+_CLAUSE_END = re.compile(r"[.;。；]\s|\n")
+# What joins the words to the endpoint they define: 'the primary endpoint was PFS', 'critère de jugement
+# principal : la survie…', '主要评价指标为PFS'; 'survie sans progression (critère principal)'
+_NAMES_AFTER = re.compile(
+    r"\s*(?:[(（:：,]|was|is|were|était|est|war|ist|fue|es|foi|é|era|был\w*|являл\w*|—|–|为|是|は|：)?\s*"
+    r"(?:the |la |le |l'|el |die |der |o |a )?(?:median |médiane (?:de |de la )?)?",
+    re.I,
+)
+_NAMES_BEFORE = re.compile(r"\s*[(（,]?\s*(?:(?:the|le|la|el|o|a|die|der)\s+)?", re.I)
 
 
 def current_aliases(kind: str) -> tuple[tuple[str, Concept], ...]:

@@ -157,13 +157,16 @@ _GROUP_WORD = re.compile(rf"\s*(?:{cue('group_words').pattern})\s*", re.I)
 def _enclosing(text: str, phrase: ArmPhrase, candidates: list[ArmPhrase]) -> ArmPhrase:
     """'InO' inside 'InO群', 'blinatumomab' inside 'blinatumomab grubunda': a phrase that adds only a
     group word to the chosen one names the same arm, in the paper's own words, however the two
-    scored."""
+    scored. So does a regimen written around the chosen drug ('venetoclax' of 'venetoclax plus
+    LDAC'): one drug of a written combination is not the arm."""
     for c in candidates:
         inside = (
             c.start <= phrase.start and phrase.end <= c.end and (c.start, c.end) != (phrase.start, phrase.end)
         )
         rest = (text[c.start : phrase.start] + " " + text[phrase.end : c.end]).strip()
-        if inside and _GROUP_WORD.fullmatch(rest):
+        if inside and (
+            _GROUP_WORD.fullmatch(rest) or (c.source == "combination" and phrase.source == "drug")
+        ):
             return c
     return phrase
 

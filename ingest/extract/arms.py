@@ -85,7 +85,8 @@ def _drug_arms(text: str) -> list[ArmPhrase]:
 # not the 群 of 症候群 (syndrome) or the 组 of 组成/组织
 _CJK_GROUP = re.compile(r"(?<!症候)[组群](?![成织])")
 # a label ends at punctuation, a particle, or a number's sign ('…併用群13% vs.対照群': 対照群)
-_CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是はがをも%％.")
+# ('显著高于对照组': 于, 'than', ends it too)
+_CJK_LABEL_STOP = set("，,。;；：:、()（）[]【】的与和及为在对比较中其是はがをも%％.于")
 
 
 def _in_cjk_label(text: str, i: int) -> bool:

@@ -689,6 +689,12 @@ def extract_sentence(
             lead,
             arm_phrases,
         )
+        for i, d in index_of.items():
+            if i in arms_by_value:
+                # a 'respectively' list of arms is zipped with its numbers by position, as its endpoints
+                # are: the grammar's reading stands whatever the linker scored ('48% and 13% for
+                # venetoclax plus LDAC and LDAC alone, respectively')
+                d.arm = arms_by_value[i]
     _pair_linked_arms(text, values, drafts, eps)
     _attach_p_values(text, drafts, p_values, values)
     del group_id
@@ -836,7 +842,7 @@ _LANDMARK_AFTER_ENDPOINT = re.compile(rf"\s*(?:{cue('landmark_before').pattern})
 # "38% of patients who ...", "17,2 мес. в контрольной группе"
 _ARM_LEAD = re.compile(
     r"\.?\s*(?:(?:у|в|среди|of|in|for|among|de|da|で|の)\s*)?"  # (the full stop of 'мес.', 'mo.')
-    r"(?:(?:the )?(?:patients|those|subjects)(?: who were)?\s*)?",
+    r"(?:(?:the )?(?:patients|those|subjects)(?: who were)?\s*)?(?:aged\s*)?",
     re.I,
 )
 
