@@ -957,3 +957,23 @@ def test_a_rate_in_patients_aged_over_a_bound_is_that_age_groups() -> None:
     text = "The CR rate was 85.7% in the younger cohort and 62.5% in patients aged 60 years or older."
     records = {r.value: r for r in extract(text, "en")}
     assert records[62.5].arm == "age ≥ 60 years" and records[85.7].arm == "younger"
+
+
+def test_an_italian_share_of_complete_responses_is_the_complete_response_rate() -> None:
+    records = extract("Il tasso di risposta globale è stato del 73%, con il 45% di risposte complete.", "it")
+    assert sorted((r.endpoint, r.value) for r in records) == [("CR", 45.0), ("ORR", 73.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "La SG a 3 años fue del 78,3% en el grupo de combinación frente al 65,1% en el grupo control.",
+            "es",
+        ),
+        ("A SG em 3 anos foi de 78,3% no grupo de combinação versus 65,1% no grupo controle.", "pt"),
+    ],
+)
+def test_a_combination_group_is_labelled_in_english(text: str, language: str) -> None:
+    records = {r.value: r for r in extract(text, language)}
+    assert (records[78.3].arm, records[65.1].arm) == ("combination", "control")

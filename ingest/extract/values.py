@@ -217,10 +217,10 @@ def _is_difference(text: str, start: int, end: int) -> bool:
 # "El 84 % de los pacientes alcanzó ...", "81% de taxa de resposta", "77% des patients avaient une
 # réponse complète", "%53 tam yanıt", "53% CR": the number is the subject, its endpoint follows.
 _OF_AFTER = re.compile(
-    r"\s*(?:de|d'|des|du|der|dei|degli|della|delle|del|dos|das|do|da)\s+(?:(?:los|las|os|as|les|the)\s+)?",
+    r"\s*(?:de|d'|des|du|der|di|dei|degli|della|delle|del|dos|das|do|da)\s+(?:(?:los|las|os|as|les|the)\s+)?",
     re.I,
 )
-_SUBJECT_ARTICLE = re.compile(r"(?<![^\W\d_])(?:el|El|un|Un|um|Um|l'|L')\s*$")
+_SUBJECT_ARTICLE = re.compile(r"(?<![^\W\d_])(?:el|El|un|Un|um|Um|l'|L'|il|Il)\s*$")
 
 
 @cache
