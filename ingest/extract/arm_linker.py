@@ -127,28 +127,20 @@ def _clause_groups(view: ArmView, numbers: list[Value], chosen: dict[int, ArmPhr
         # the comma clause, or the semicolon clause it is part of ('; dans le groupe témoin, il était de')
         starts = [max(before, default=0), *(b for b in reversed(before) if view.text[b : b + 1] in ";；")][:2]
         for start in starts:
-            lead = _CLAUSE_LEAD.match(view.text, start)
-            treatment = _TREATMENT_LEAD.match(view.text, start)
-            opening = [
-                c
-                for c in view.candidates
-                if c.end <= v.start
-                and (
-                    (
-                        lead is not None
-                        and c.start == lead.end()
-                        and _GROUP_WORD.search(view.text, c.start, c.end)
-                    )
-                    or (
-                        treatment is not None
-                        and c.start == treatment.end()
-                        and c.source in ("drug", "combination")
-                    )
-                )
-            ]
+            opening = [c for c in view.candidates if c.end <= v.start and _opens_clause(view.text, start, c)]
             if opening:
                 chosen[v.start] = max(opening, key=lambda c: c.end)
                 break
+
+
+def _opens_clause(text: str, start: int, c: ArmPhrase) -> bool:
+    """Does the clause from `start` open with this group phrase ('in der Chemotherapie-Gruppe') or
+    treatment ('mit Glofitamab')?"""
+    lead = _CLAUSE_LEAD.match(text, start)
+    if lead is not None and c.start == lead.end() and _GROUP_WORD.search(text, c.start, c.end):
+        return True
+    treatment = _TREATMENT_LEAD.match(text, start)
+    return treatment is not None and c.start == treatment.end() and c.source in ("drug", "combination")
 
 
 _GROUP_WORD = re.compile(rf"\s*(?:{cue('group_words').pattern})\s*", re.I)

@@ -417,21 +417,16 @@ def _one_arm_per_comparison(results: list[ResultDraft], baseline: list[bool]) ->
     ('OS von 4,7 auf 12,4 Monate'); none where another number states it. The others are unnamed.
     (An arm that only shares its treatments with a stated one is kept: measured, clearing those
     lost more right arms than wrong ones.)"""
-    by_key: dict[str, list[int]] = {}
-    for k, d in enumerate(results):
-        if d.comparison_key and d.statistic != "hazard_ratio":
-            by_key.setdefault(d.comparison_key, []).append(k)
-    for members in by_key.values():
-        derived = [k for k in members if results[k].arm and not results[k].arm_stated]
-        stated = [k for k in members if results[k].arm and results[k].arm_stated]
-        named_by_stated = {results[k].arm for k in stated}
-        taken = {k for k in derived if results[k].arm in named_by_stated}
-        labels = [results[k].arm for k in derived]
-        colliding = [k for k in derived if labels.count(results[k].arm) > 1 or k in taken]
-        keep = next((k for k in colliding if not baseline[k] and k not in taken), None)
-        for k in colliding:
-            if k != keep:
-                results[k].arm = None
+    is_baseline = {id(d): b for d, b in zip(results, baseline, strict=True)}
+    for members in _comparisons_of(results).values():
+        derived = [d for d in members if d.arm and not d.arm_stated]
+        stated = {d.arm for d in members if d.arm and d.arm_stated}
+        labels = [d.arm for d in derived]
+        colliding = [d for d in derived if labels.count(d.arm) > 1 or d.arm in stated]
+        keep = next((d for d in colliding if not is_baseline[id(d)] and d.arm not in stated), None)
+        for d in colliding:
+            if d is not keep:
+                d.arm = None
 
 
 def _comparisons_of(batch: list[ResultDraft]) -> dict[str, list[ResultDraft]]:
@@ -519,8 +514,8 @@ def _each_of_both_arms(drafts: list[ResultDraft]) -> list[ResultDraft]:
     for members in _comparisons_of(drafts).values():
         stated = {d.arm: d for d in members if d.arm and d.arm_stated}
         if len(stated) == 2:
-            pair = tuple(sorted(stated))
-            pairs.setdefault(members[0].study.key, Counter())[pair] += 1  # type: ignore[index]
+            first, second = sorted(stated)
+            pairs.setdefault(members[0].study.key, Counter())[(first, second)] += 1
             for arm, d in stated.items():
                 carriers.setdefault((members[0].study.key, arm), d)
     out: list[ResultDraft] = []

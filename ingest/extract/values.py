@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
 
 from ingest.extract.lexicon import find_concepts
 from kb.vocab import cue, cue_group
@@ -231,8 +232,6 @@ def _subject_patients() -> re.Pattern[str]:
 
 
 def _endpoint_at(text: str, pos: int) -> bool:
-    from ingest.extract.lexicon import find_concepts  # lexicon needs no values: no cycle at run time
-
     return any(e.start == pos for e in find_concepts(text, "endpoints", pos, min(len(text), pos + 60)))
 
 
@@ -254,12 +253,18 @@ def _is_range_part(text: str, start: int, end: int) -> bool:
     )
 
 
+class _ChangeJoins(NamedTuple):
+    before: re.Pattern[str]  # the first number of a change, ending right before this one
+    after: re.Pattern[str]  # the second, starting right after this one
+    gap: re.Pattern[str]  # all that stands between the two
+
+
 @cache
-def _change_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _change_joins() -> _ChangeJoins:
     to = cue("change_to").pattern
-    return (
-        re.compile(rf"{NUM}\s*%?\s*(?:{to})\s*%?\s*$", re.I),  # the first number, before this one
-        re.compile(rf"^\s*%?\s*(?:{to})\s*%?\s*{NUM}", re.I),  # the second, after this one
+    return _ChangeJoins(
+        re.compile(rf"(?P<num>{NUM})\s*%?\s*(?:{to})\s*%?\s*$", re.I),
+        re.compile(rf"^\s*%?\s*(?:{to})\s*%?\s*(?P<num>{NUM})", re.I),
         re.compile(rf"^\s*%?\s*(?:{to})\s*%?\s*$", re.I),
     )
 
@@ -272,7 +277,7 @@ def is_change(text: str, first_end: int, second_start: int) -> bool:
     changes = cue("change_words")
     if len(gap) <= 12 and changes.search(gap) and re.search(r"[至到]|\bto\b", gap):
         return True
-    if not _change_patterns()[2].match(gap):
+    if not _change_joins().gap.match(gap):
         return False
     lo = max(0, first_end - 70)
     before = re.split(r"[;。.,，]\s", text[lo:first_end])[-1]
@@ -284,18 +289,12 @@ def is_change(text: str, first_end: int, second_start: int) -> bool:
 
 def in_change(text: str, start: int, end: int) -> bool:
     """Is the number at [start, end) one end of a change ('from 18% to 40%')?"""
-    first, second, _ = _change_patterns()
-    before = first.search(text, max(0, start - 24), start)
-    if before is not None:
-        number_end = re.match(rf"{NUM}\s*%?", text[before.start() : start])
-        if number_end and is_change(text, before.start() + number_end.end(), start):
-            return True
-    after = second.match(text, end)
-    if after is not None:
-        number_start = re.search(rf"{NUM}$", after.group())
-        if number_start and is_change(text, end, after.start() + number_start.start()):
-            return True
-    return False
+    joins = _change_joins()
+    before = joins.before.search(text, max(0, start - 24), start)
+    if before is not None and is_change(text, before.end("num"), start):
+        return True
+    after = joins.after.match(text, end)
+    return after is not None and is_change(text, end, after.start("num"))
 
 
 def _attach_ci(text: str, v: Value) -> None:
