@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import warnings
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from api.answer_cache import AnswerCacheMiddleware
 from api.body_limit import BodyTooLarge, RequestBodyLimit, body_too_large
 from api.caching import ETagMiddleware
 from api.errors import install_error_handlers
+from api.fair_use import QueryBudgets
 from api.routes import (
     common,
     compare,
@@ -45,6 +47,7 @@ from kb.search.engine import warm_up_in_background
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 
+log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # A server keeps ~0.6 M objects alive (model, vocabularies, records, caches). With CPython's default
 # thresholds (700, 10, 10) a full collection walks them all every few hundred requests: pauses of
@@ -96,6 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.set_threshold(*SERVER_GC_THRESHOLDS)
+        # a write a killed process cut is completed or undone before the first answer (kb/recovery.py)
+        for settled in knowledge_base.settle_cut_writes():
+            log.warning("cut write settled at start: %s", settled.line())
         sparql.start_sparql(app)
         warm_up = warm_up_in_background(knowledge_base.search)  # model, vectors: not on the first user
         freeze_when_warm(warm_up)
@@ -112,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.knowledge_base = knowledge_base
+    app.state.query_budgets = QueryBudgets(knowledge_base.settings.client_query_seconds)
     app.state.job_runner = job_runner
     install_error_handlers(app)
     access_log.install(knowledge_base.settings.api_key_list())  # no key or token in clear in the log

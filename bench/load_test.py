@@ -289,6 +289,15 @@ class EndpointStats:
         }
 
 
+def client_address(url: str, n: int) -> str | None:
+    """The address client `n` connects from: on loopback, one of its own (127.0.0.0/8 is all
+    loopback on Linux), as each user has one; the server tells clients apart by address for their
+    query-time budgets (api/fair_use.py), and 100 clients from one address would share one budget.
+    None (any address) for a server elsewhere."""
+    host = httpx.URL(url).host
+    return f"127.0.{1 + n // 250}.{2 + n % 250}" if host.startswith("127.") else None
+
+
 async def _warm(
     client: httpx.AsyncClient, templates: dict[str, list[Template]], ready_within: float = 120.0
 ) -> list[str]:
@@ -350,7 +359,8 @@ async def _drive(
         deadline = started + duration
 
         async def one_client(n: int) -> None:
-            async with httpx.AsyncClient(base_url=url, limits=own, timeout=timeout) as connection:
+            transport = httpx.AsyncHTTPTransport(limits=own, local_address=client_address(url, n))
+            async with httpx.AsyncClient(base_url=url, transport=transport, timeout=timeout) as connection:
                 await client_loop(n, connection)
 
         async def client_loop(n: int, client: httpx.AsyncClient) -> None:

@@ -6,8 +6,9 @@ indexed paper should have a graph, and no FTS, vector or tag row should outlive 
 
 An ingest commits the graph and then the index, so a process killed between the two leaves one
 paper disagreeing; the index's `pending` journal names it (kb/search/index.py). Such a paper is an
-interrupted write, not damage: the search skips its stale rows and ingesting it again completes
-it. A disagreement the journal does not explain is a problem.
+interrupted write, not damage: the search skips its stale rows, and the next writer (`kb ingest`,
+`kb delete`, the server's start) completes or undoes it (kb/recovery.py). A disagreement the
+journal does not explain is a problem.
 """
 
 from __future__ import annotations
@@ -38,11 +39,14 @@ class Agreement:
     index_exists: bool = True
     papers: int = 0  # papers in the graph or the index
     problems: list[str] = field(default_factory=list)
-    interrupted: list[str] = field(default_factory=list)  # journaled: completed by a re-ingest
+    interrupted: list[str] = field(default_factory=list)  # journaled: settled by the next writer
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+_SETTLED_BY = " (`kb ingest`, `kb delete`, or the start of `kb serve`: kb/recovery.py)"
 
 
 def _short(digest: str | None) -> str:
@@ -113,14 +117,14 @@ def check_agreement(store: GraphStore, index_file: Path, minter: Minter) -> Agre
             report.interrupted.append(
                 f"paper {paper_id}: a delete was interrupted between its graph"
                 f" ({'still there' if has_graph else 'gone'}) and its search index; the search skips the"
-                " paper; run `kb delete` on it again"
+                f" paper until the next writer settles it{_SETTLED_BY}"
             )
         elif paper_id in pending:
             report.interrupted.append(
                 f"paper {paper_id}: an ingest was interrupted between its graph (digest"
                 f" {_short(graph_digest) if has_graph else 'none: no graph'}) and its search index"
-                f" (digest {_short(index_digest)}); the search skips the paper until `kb ingest` runs on it"
-                " again"
+                f" (digest {_short(index_digest)}); the search skips the paper until the next writer"
+                f" settles it{_SETTLED_BY}"
             )
         elif not has_graph:
             report.problems.append(

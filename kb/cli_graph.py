@@ -52,7 +52,8 @@ def validate_command() -> None:
 
     Exits non-zero with the report (one line per violation or disagreement) when either check fails.
     A paper whose ingest was interrupted between its graph and its index is reported, not failed: the
-    search skips it until `kb ingest` runs on it again. Run it while no ingest is writing.
+    search skips it until the next writer (`kb ingest`, `kb delete`, the start of `kb serve`) settles it
+    (kb/recovery.py). Run it while no ingest is writing.
     """
     settings = _settings()
     try:
@@ -88,7 +89,7 @@ def validate_command() -> None:
         agreeing = agreement.papers - len(agreement.interrupted)
         line = f"ok: the search index agrees with the graph store on {agreeing} of {agreement.papers} papers"
         if agreement.interrupted:
-            line += f"; {len(agreement.interrupted)} interrupted (see above): `kb ingest` them again"
+            line += f"; {len(agreement.interrupted)} interrupted (see above): the next writer settles them"
         click.echo(line, err=True)
     if orphaned:
         click.echo(

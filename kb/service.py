@@ -27,7 +27,7 @@ from kb.citations import details_of
 from kb.compare import ComparisonTable, build_comparison
 from kb.comparisons import ComparisonRows, build_comparison_rows
 from kb.embedding import Embedder, embedder
-from kb.errors import KBError, PaperRejected, QueryRefused
+from kb.errors import KBError, PaperRejected, QueryRefused, StoreBusy
 from kb.outcome_table import OutcomeTable, OutcomeView, SyncReport, sync_with_store
 from kb.queries import (
     FACETS,
@@ -50,6 +50,7 @@ from kb.queries import (
 )
 from kb.rdf_mapping import Minter, PaperMeta, RunInfo, content_digest, records_to_triples, triples_to_records
 from kb.records import OutcomeRecord
+from kb.recovery import SettledPaper, settle_cut_writes
 from kb.reviews import (
     OrphanedReview,
     Review,
@@ -374,8 +375,29 @@ class KnowledgeBase:
         store = stack.enter_context(open_store(self.settings, writable=True))
         index = stack.enter_context(SearchIndex.open(self.settings, writable=True))
         sync_vocabularies(store, self.settings.base_iri)  # the concepts the papers point at
+        settle_cut_writes(self.settings, store, index, self._embedder)  # what a killed writer left
         sync_with_store(index_path(self.settings), store)  # builds the outcome table of an older store
         return store, index
+
+    def settle_cut_writes(self) -> list[SettledPaper]:
+        """Complete or undo the writes a killed process cut (kb/recovery.py), as any writer does when
+        it opens; for the server's start, so that every view agrees before the first answer. Nothing
+        to do (the usual case) costs one read of the journal; a writer at work (StoreBusy) settles
+        them itself."""
+        with SearchIndex.open(self.settings, writable=False) as reader:
+            if not reader.pending():
+                return []
+        try:
+            with ExitStack() as stack:
+                store = stack.enter_context(open_store(self.settings, writable=True))
+                index = stack.enter_context(SearchIndex.open(self.settings, writable=True))
+                settled = settle_cut_writes(self.settings, store, index, self._embedder)
+                sync_with_store(index_path(self.settings), store)
+        except StoreBusy:
+            return []
+        with self._paper_records_lock:
+            self._paper_records.clear()
+        return settled
 
     def _unchanged_digests(self, store: GraphStore, index: SearchIndex) -> frozenset[str]:
         """Content digests of the papers stored and indexed as they are: re-ingesting them changes
@@ -747,6 +769,7 @@ class KnowledgeBase:
             open_store(self.settings, writable=True) as store,
             SearchIndex.open(self.settings, writable=True) as index,
         ):
+            settle_cut_writes(self.settings, store, index, self._embedder)
             rows = paper_rows(store)
             row = next((r for r in rows if r.id == paper_id), None) or next(
                 (r for r in rows if paper_id.casefold() in (r.id.casefold(), r.file.casefold())), None

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     sparql_workers: int = Field(
         default=2, ge=1, le=32, description="KB_SPARQL_WORKERS: worker processes answering /sparql queries."
     )
+    client_query_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "KB_CLIENT_QUERY_SECONDS: query time per minute each client (API key, else address) may use"
+            " on /sparql and /search; past it: 429 with Retry-After. 0: no budget (api/fair_use.py)."
+        ),
+    )
     sparql_queue_timeout: float = Field(
         default=30.0,
         gt=0,

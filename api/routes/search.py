@@ -5,10 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES, UnknownParameter
+from api.fair_use import TOO_MANY_RESPONSES, charged_search
 from api.routes.common import MAX_FILTER_CHARS
 from kb.embedding import embedder
 from kb.search import DEFAULT_K, FILTERS, MAX_K, SearchResults, index_path
@@ -24,7 +25,12 @@ def _filter(description: str) -> Any:
     return Query(max_length=MAX_FILTER_CHARS, description=description)
 
 
-@router.get("/search", response_model=SearchResults, responses=ERROR_RESPONSES)
+@router.get(
+    "/search",
+    response_model=SearchResults,
+    responses={**ERROR_RESPONSES, **TOO_MANY_RESPONSES},
+    dependencies=[Depends(charged_search)],
+)
 def search(
     request: Request,
     kb: KnowledgeBaseDep,
@@ -46,7 +52,8 @@ def search(
 
     A hit's `text` is the paper's own words (the passage, or the record's evidence sentence); an
     outcome hit also carries its `record` and `evidence`. An unknown filter value is refused (400)
-    with the values that exist, and so is a `k` outside 1..50.
+    with the values that exist, and so is a `k` outside 1..50. Each client has a budget of query time
+    per minute (KB_CLIENT_QUERY_SECONDS): past it, 429 with Retry-After.
     """
     unknown = sorted(set(request.query_params) - set(_PARAMETERS))
     if unknown:

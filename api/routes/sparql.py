@@ -34,6 +34,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 
 from api.errors import ErrorEnvelope, error_response
+from api.fair_use import admit, budgets_of
+from api.security import RequestRefused
 from api.templating import TEMPLATES
 from kb.errors import KBError
 from kb.settings import Settings
@@ -319,6 +321,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {**_ERROR, "description": "Too many results, or the query or request body is too large."},
     415: {**_ERROR, "description": "A POST body that is neither a form nor a SPARQL query."},
     422: {**_ERROR, "description": "Invalid parameter."},
+    429: {**_ERROR, "description": "The client used its query time of the last minute; see Retry-After."},
     503: {**_ERROR, "description": "Past the time limit, or no worker came free in time."},
 }
 _POST_BODY = {
@@ -367,10 +370,22 @@ async def _sparql(request: Request) -> Response:
             accept=request.headers.get("accept"),
             max_results=settings.sparql_max_results,
         )
-        answer, source = await query_dispatcher(request.app).answer(job)
+        client = admit(request)  # past its query-time budget: 429 (api/fair_use.py)
+        answer, source = await query_dispatcher(request.app).answer(job, budgets_of(request).account(client))
     except KBError as exc:
         return sparql_error(request, exc)
+    except RequestRefused as exc:
+        return _refusal(request, exc)
     return _answer_response(answer, settings, source, request.headers.get("accept-encoding"))
+
+
+def _refusal(request: Request, exc: RequestRefused) -> Response:
+    """A refusal of the API's own (429 past the budget) in the endpoint's format, as sparql_error."""
+    if accepts_json(request.headers.get("accept")):
+        response: Response = error_response(exc.status, exc.code, exc.message)
+        response.headers.update(exc.headers)
+        return response
+    return PlainTextResponse(f"{exc.code}: {exc.message}\n", status_code=exc.status, headers=exc.headers)
 
 
 def _service_description(request: Request, format_param: str | None, settings: Settings) -> Response:

@@ -228,6 +228,21 @@ class SearchIndex:
         row = db.execute("SELECT digest FROM papers WHERE id = ?", [paper_id]).fetchone()
         return row[0] if row else None
 
+    def pending(self) -> dict[str, str]:
+        """The journal: paper id -> the digest a write was making it (DELETED: a delete), for every
+        write that began and did not end; empty when no write was cut."""
+        db = self._reader()
+        if db is None or not db["pending"].exists():
+            return {}
+        return dict(db.execute("SELECT paper_id, digest FROM pending").fetchall())
+
+    def end_pending(self, paper_id: str) -> None:
+        """Strike a paper from the journal: what its cut write left has been completed or undone."""
+        db = self._writer()
+        with self._lock, db.atomic():
+            db.execute(PENDING_TABLE)
+            db.execute("DELETE FROM pending WHERE paper_id = ?", [paper_id])
+
     @contextmanager
     def replacing(self, prepared: PreparedPaper) -> Iterator[None]:
         """Replace the paper's rows inside a transaction that commits when the block ends normally.

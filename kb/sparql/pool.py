@@ -5,7 +5,10 @@ queries run in a small pool of worker processes (multiprocessing, "spawn": no fo
 with its own read-only store (for Oxigraph: the published snapshot, followed as `kb ingest`
 publishes new ones). The server thread sends a job over a pipe and waits at most the time limit for
 the answer; a worker that does not answer in time is killed (SIGKILL) and replaced by a fresh one,
-so a runaway query costs its CPU time and nothing else.
+so a runaway query costs its CPU time and nothing else. Once a worker has been killed, a spare
+one is kept started (in the background): the next kill is replaced at once, not by a start of a
+second or more (longer on a machine busy with the very queries that overran) on the path of the
+next query, which may well be another client's quick lookup.
 
 A worker answers with the serialized body, so result rows never cross the pipe as Python objects.
 """
@@ -100,6 +103,8 @@ class QueryPool:
         for _ in range(size):
             self._idle.put(None)  # a slot: its worker starts on first use, or by warm()
         self.kills = 0  # workers killed on timeout, for tests and logs
+        self._spare: queue.Queue[_Worker] = queue.Queue(maxsize=1)
+        self._spare_starting = False
 
     def warm(self) -> None:
         """Start every worker now (in the background from the app), so the first query does not wait."""
@@ -127,6 +132,37 @@ class QueryPool:
         with self._lock:
             self._workers.discard(worker)
 
+    def _fresh(self) -> _Worker:
+        """A started worker: the spare if one is ready, else one started now."""
+        try:
+            spare = self._spare.get_nowait()
+        except queue.Empty:
+            return self._start()
+        self._keep_a_spare()  # overruns come in runs: have the next one ready too
+        return spare
+
+    def _keep_a_spare(self) -> None:
+        """Start a spare worker in the background unless one is ready or starting."""
+        with self._lock:
+            if self._spare_starting or self._spare.full() or self._closed:
+                return
+            self._spare_starting = True
+
+        def start() -> None:
+            try:
+                worker = self._start()
+                if self._closed:
+                    self._discard(worker)
+                else:
+                    self._spare.put_nowait(worker)
+            except (KBError, queue.Full) as exc:
+                log.error("%s", exc)
+            finally:
+                with self._lock:
+                    self._spare_starting = False
+
+        threading.Thread(target=start, name="kb-sparql-spare", daemon=True).start()
+
     def run(self, job: Job) -> Answer:
         if self._closed:
             raise KBError("the SPARQL endpoint is shut down")
@@ -143,13 +179,14 @@ class QueryPool:
                 if worker is not None:
                     self._discard(worker)
                 worker = None
-                worker = self._start()
+                worker = self._fresh()
             started = time.monotonic()
             worker.conn.send(job)
             if not worker.conn.poll(self.timeout):
                 self._discard(worker)
                 worker = None
                 self.kills += 1
+                self._keep_a_spare()
                 raise QueryTimeout(
                     f"the query ran longer than {self.timeout:g} s (KB_SPARQL_TIMEOUT) and was stopped;"
                     " narrow it or add a LIMIT"
