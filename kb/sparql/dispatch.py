@@ -9,11 +9,11 @@
   bound it is refused with 503 endpoint_busy. A job's own run time is bounded by the pool's limit.
 - Each run takes a thread of the dispatcher's own executor, one per worker, so that waiting jobs do
   not use up the threads that the synchronous routes (/outcomes, /search, ...) run on.
-- Jobs of *heavy* clients (past a share of their query-time budget: api/fair_use.py) may hold all
-  the workers but one; a free worker goes to a waiting job of a light client first, then to that of
-  the client with the fewest queries under way (WorkerGate). So a client within its budget is
-  answered while others flood the endpoint with queries that run to the time limit
-  (tests/test_fair_use.py), instead of waiting behind them.
+- Jobs of *heavy* clients (whose queries have been slow, or whose query-time budget is spent:
+  api/fair_use.py) may hold all the workers but one; a free worker goes to a waiting job of a light
+  client first, then to that of the client with the fewest queries under way (WorkerGate). So a
+  client within its budget is answered while others flood the endpoint with queries that run to
+  the time limit (tests/test_fair_use.py), instead of waiting behind them.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Account(Protocol):
     """A client's side of the fair-use budgets (api/fair_use.py), as the dispatcher asks for it."""
 
     def heavy(self) -> bool:
-        """Whether the client is past its share; asked whenever its job could take a worker."""
+        """Whether the client is heavy (module docstring); asked whenever its job could take a worker."""
         ...
 
     def running(self) -> int:
@@ -158,7 +158,7 @@ class WorkerGate:
     """Who takes a free worker: jobs of light clients first, then those of heavy clients, which may
     hold at most `size - 1` workers at once (all of them if `size` is 1); among equals, the job of
     the client with the fewest queries under way, then the first to come. Whether a job is heavy is
-    asked again each time it could start: a client that has just spent its share is heavy for its
+    asked again each time it could start: a client whose query has just run long is heavy for its
     jobs already waiting. Runs on the event loop: no locks."""
 
     def __init__(self, size: int) -> None:
