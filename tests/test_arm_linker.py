@@ -95,6 +95,11 @@ def test_arms_a_comparison_would_merge_keep_their_own_words(tmp_path: Path) -> N
     ("phrase", "label"),
     [
         ("kemoterapi grubunda", "chemotherapy"),
+        ("kemoterapi kolunda", "chemotherapy"),
+        ("kemoterapi alan grupta", "chemotherapy"),  # 'the group receiving chemotherapy'
+        ("kemoterapi almayan grupta", "no chemotherapy"),
+        ("blinatumomab ile tedavi edilen hastalarda", "blinatumomab"),
+        ("protokolü alan", "protocol"),
         ("без ТГСК", "no allo-HSCT"),
         ("pembrolizumab arm", "pembrolizumab"),
         ("≤6个月", "≤6 months"),

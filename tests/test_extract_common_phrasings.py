@@ -699,6 +699,7 @@ def test_a_result_after_the_follow_up_in_one_clause_is_kept() -> None:
             ">=3",
         ),
         ("Синдром высвобождения цитокинов развился у 72 % больных, 3–4-й степени — у 5 %.", "ru", "3-4"),
+        ("Синдром высвобождения цитокинов развился у 72 % больных, 3-й степени и выше — у 5 %.", "ru", ">=3"),
     ],
 )
 def test_a_grade_named_after_the_event_is_the_grade_of_the_next_rate(text: str, language: str, grade: str):

@@ -25,7 +25,12 @@ _EDGE = re.compile(
     r"^(?:(?:in|of|the|with|на|в|у|de|del|el|la|le|les|los|las|dans|di|da|do|du|des|im|mit|en|em|et|"
     r"those|patients|who|receiving|received|treated with|treated by|given|bridged with)\s+|"
     r"(?:пациент\w*|больн\w*|дет(?:ей|и)),?\s+)+"
-    r"|[\s,.;:]+$",
+    r"|[\s,.;:]+$"
+    # Turkish names the arm before its participle and group word: 'kemoterapi alan grupta',
+    # 'blinatumomab ile tedavi edilen hastalarda', 'kemoterapi kolunda' (the arm's own words only:
+    # these group words do not make arm candidates, grammar.yaml's group_words do)
+    r"|\s+(?:(?:ile\s+)?(?:alan|almayan|tedavi\s+edilen|uygulanan|yap[ıi]lan|yap[ıi]lmayan)\s*)?"
+    r"(?:hastalar\w*|kolu\w*|kolda|grupta|grupt[ae]n)?$",
     re.I,
 )
 _AMOUNT = re.compile(

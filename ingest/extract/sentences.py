@@ -52,7 +52,8 @@ _GRADE = re.compile(
     rf"(?:{_GRADE_WORD}\s*(?P<f>\d)\s*(?:{cue('or_higher').pattern})|"
     rf"{_GRADE_WORD}\s*(?P<a>[≥>]=?\s*\d|\d(?:\s*-\s*\d)?)|(?P<b>\d)\s*级及?以上|"
     r"(?P<c>[ⅠⅡⅢⅣIV]+~[ⅠⅡⅢⅣIV]+)\s*度|(?P<d>\d)\s*级|herhangi bir grade\S*|any grade|любой степени|"
-    # "3–4-й степени", "3. derece": the number before the word
+    # "3-й степени и выше", "3. derece ve üzeri", "3–4-й степени": the number before the word
+    rf"(?P<h>\d)(?:-?[йи]|-?ей|\.)?\s*(?:степен\w*|derece)\s*(?:{cue('or_higher').pattern})|"
     r"(?P<g>\d(?:\s*[–-]\s*\d)?)(?:-?[йи]|-?ей|\.)?\s*(?:степен\w*|derece)|"
     r"(?P<e>广泛型))",
     re.I,
@@ -897,8 +898,8 @@ def _grade_before_value(text: str, ep: Mention, v: Value, values: list[Value]) -
 
 
 def _grade_of(m: re.Match[str]) -> str:
-    if m["f"]:
-        return f">={m['f']}"
+    if m["f"] or m["h"]:
+        return f">={m['f'] or m['h']}"
     if m["a"]:
         return m["a"].replace(" ", "").replace("≥", ">=")
     if m["d"]:
