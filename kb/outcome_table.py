@@ -37,7 +37,6 @@ SPARQL path.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from collections import Counter, OrderedDict
@@ -58,6 +57,7 @@ from kb.queries import FACETS, Selection, StudyRow
 from kb.rdf_mapping import DCT, HK, RDF, triples_to_records
 from kb.records import OutcomeRecord, PaperRef
 from kb.store import GraphStore
+from kb.thread_connections import ThreadConnections
 
 TABLE_VERSION = "2"
 _TABLES = (
@@ -713,21 +713,17 @@ class OutcomeTable:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        # a connection per thread, closed when the thread ends
+        self._connections: ThreadConnections[sqlite3.Connection] = ThreadConnections(
+            self._connect_reader, sqlite3.Connection.close
+        )
         self._cache = RecordCache()
 
+    def _connect_reader(self) -> sqlite3.Connection | None:
+        return _connect(self.path, writable=False) if self.path.exists() else None
+
     def _connection(self) -> sqlite3.Connection | None:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            if not self.path.exists():
-                return None
-            conn = _connect(self.path, writable=False)
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.get()
 
     @contextmanager
     def reading(self) -> Iterator[OutcomeView | None]:
@@ -746,12 +742,7 @@ class OutcomeTable:
             conn.execute("COMMIT")
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._connections:
-                with contextlib.suppress(sqlite3.ProgrammingError):  # closed from another thread already
-                    conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close_all()
         self._cache.clear()
 
 

@@ -59,6 +59,7 @@ from kb.search.documents import FACETS, PreparedPaper
 from kb.search.text import tokens
 from kb.search.vectors import VECTOR_TABLE, VectorCache
 from kb.settings import Settings
+from kb.thread_connections import ThreadConnections
 
 CONCEPT_TERM_PREFIXES = (f"{DOC_PREFIX}.", f"{PAPER_PREFIX}.")
 
@@ -116,9 +117,10 @@ class SearchIndex:
         self.writable = writable
         self._lock = threading.RLock()  # the writer's connection, used by one thread at a time
         self._db: sqlite_utils.Database | None = None
-        self._local = threading.local()  # a read-only index's connection of this thread
-        self._readers: list[sqlite_utils.Database] = []
-        self._readers_lock = threading.Lock()
+        # a read-only index's connection per thread, closed when the thread ends
+        self._readers: ThreadConnections[sqlite_utils.Database] = ThreadConnections(
+            self._connect_reader, sqlite_utils.Database.close
+        )
         self._vectors = VectorCache(VECTOR_TABLE)
         self._bm25 = Bm25Cache()
         if writable:
@@ -145,13 +147,10 @@ class SearchIndex:
         """The connection to read with: the writer's, or this thread's own, opened once the file exists."""
         if self.writable:
             return self._db
-        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
-        if db is None and self.path.exists():
-            db = self._connect()
-            with self._readers_lock:
-                self._readers.append(db)
-            self._local.db = db
-        return db
+        return self._readers.get()
+
+    def _connect_reader(self) -> sqlite_utils.Database | None:
+        return self._connect() if self.path.exists() else None
 
     # ------------------------------------------------------------------ schema
 
@@ -577,11 +576,7 @@ class SearchIndex:
             if self._db is not None:
                 self._db.close()
                 self._db = None
-        with self._readers_lock:
-            for db in self._readers:
-                db.close()
-            self._readers.clear()
-            self._local = threading.local()
+        self._readers.close_all()
         self._vectors.clear()
         self._bm25.clear()
 
