@@ -24,6 +24,7 @@ import random
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +157,19 @@ def uploader(server: LiveServer, n: int, stop: threading.Event, tally: Tally) ->
             tally.deleted += deleted.status_code == 200
 
 
+def _recording(client: Callable[[LiveServer, int, threading.Event, Tally], None]) -> Callable[..., None]:
+    """A client whose crash (a connection reset, a body that is not JSON) is an error of the run."""
+
+    def run(server: LiveServer, n: int, stop: threading.Event, tally: Tally) -> None:
+        try:
+            client(server, n, stop, tally)
+        except Exception as exc:
+            with tally.lock:
+                tally.errors.append(f"client {n}: {type(exc).__name__}: {exc}")
+
+    return run
+
+
 def soak(home: Path, seconds: float) -> None:
     server = LiveServer(home, timeout=120, KB_API_KEYS=KEY)
     stop, tally = threading.Event(), Tally()
@@ -163,7 +177,9 @@ def soak(home: Path, seconds: float) -> None:
     try:
         threads = [
             threading.Thread(
-                target=uploader if n < UPLOADERS else reader, args=(server, n, stop, tally), daemon=True
+                target=_recording(uploader if n < UPLOADERS else reader),
+                args=(server, n, stop, tally),
+                daemon=True,
             )
             for n in range(CLIENTS)
         ]
