@@ -56,6 +56,13 @@ class _Bucket:
     runs: deque[tuple[float, float]] = field(default_factory=deque)  # (end, seconds), last minute
 
 
+def _spend(bucket: _Bucket, seconds: float) -> None:
+    bucket.seconds -= seconds
+    bucket.runs.append((bucket.at, seconds))
+    if len(bucket.runs) > MAX_RUNS_KEPT:
+        bucket.runs.popleft()
+
+
 class QueryBudgets:
     """Each client's query time left (module docstring); safe to share between threads."""
 
@@ -120,18 +127,12 @@ class QueryBudgets:
             bucket = self._bucket(client)
             if token in bucket.running:
                 bucket.running.remove(token)
-            bucket.seconds -= bucket.at - token
-            bucket.runs.append((bucket.at, bucket.at - token))
-            if len(bucket.runs) > MAX_RUNS_KEPT:
-                bucket.runs.popleft()
+            _spend(bucket, bucket.at - token)
 
     def charge(self, client: str, seconds: float) -> None:
+        """Charge `client` a query of `seconds` that ended now."""
         with self._lock:
-            bucket = self._bucket(client)
-            bucket.seconds -= seconds
-            bucket.runs.append((bucket.at, seconds))
-            if len(bucket.runs) > MAX_RUNS_KEPT:
-                bucket.runs.popleft()
+            _spend(self._bucket(client), seconds)
 
     def account(self, client: str) -> ClientAccount:
         return ClientAccount(self, client)

@@ -12,7 +12,8 @@ before it does anything else, holding the writer lock, so no write of another pr
 for a cut one:
 
 - the graph and the index describe the same content (the kill came before the graph changed, or
-  after both committed): nothing was cut; the paper is struck from the journal;
+  after both committed), or the graph has no ingest run (it was not written by an ingest: `kb
+  import`): nothing was cut; the paper is struck from the journal;
 - no graph, index rows (a delete cut after its graph was dropped): the rows are deleted, so the
   delete is completed;
 - a graph the index does not describe (an ingest cut after its graph was published): the index
@@ -60,22 +61,24 @@ def settle_cut_writes(
         run = read_run(triples) if triples else None
         graph_digest = run.content_digest if run is not None else None
         indexed = index.indexed_digest(paper_id)
-        if triples and graph_digest is not None and graph_digest == indexed:
+        if triples and (graph_digest is None or graph_digest == indexed):
+            # an ingest always writes its run: a graph without one (`kb import`) was not the cut write's
             outcome: Outcome = "nothing cut"
-            why = "the graph and the search index describe the same content"
+            why = "the graph and the search index agree, or the write never reached the graph"
         elif not triples:
             if indexed is not None:
                 index.remove_paper(paper_id)
             outcome, why = "delete completed", "no graph; its search index rows were deleted"
         else:
+            assert graph_digest is not None  # a graph without a run took the first branch
             meta = read_paper_meta(triples)
             text = load_text(settings, meta.sha256)
-            if text is None or graph_digest is None:
+            if text is None:
                 store.remove_paper(paper_id)
                 if indexed is not None:
                     index.remove_paper(paper_id)
                 outcome = "rolled back"
-                why = "the graph could not be indexed (no saved text or no ingest run); it was dropped"
+                why = "the graph could not be indexed (its text was not saved); it was dropped"
             else:
                 records = triples_to_records(triples)
                 entry = prepare_paper(meta.ref(), graph_digest, text, records, embedder())
