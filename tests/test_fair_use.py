@@ -117,33 +117,13 @@ def test_heavy_jobs_leave_a_worker_for_a_light_one():
     assert asyncio.run(scenario()) == ["light ran heavy=False", "second heavy ran"]
 
 
-def test_a_waiting_light_job_goes_before_a_heavy_one_that_came_first():
+def start_order(queued: list[tuple[str, Standing]]) -> list[str]:
+    """The order in which jobs queued behind a busy single worker (in the order given) start."""
+
     async def scenario() -> list[str]:
         gate = WorkerGate(1)
         started: list[str] = []
         first = await gate.acquire(LIGHT)
-
-        async def job(name: str, heavy: bool) -> None:
-            took = await gate.acquire(Standing(heavy))
-            started.append(name)
-            await asyncio.sleep(0)
-            gate.release(took)
-
-        waiting = [asyncio.ensure_future(job("heavy", True)), asyncio.ensure_future(job("light", False))]
-        await asyncio.sleep(0)
-        gate.release(first)
-        await asyncio.gather(*waiting)
-        return started
-
-    assert asyncio.run(scenario()) == ["light", "heavy"]
-
-
-def test_among_light_jobs_the_client_with_fewest_queries_under_way_goes_first():
-    async def scenario() -> list[str]:
-        gate = WorkerGate(1)
-        started: list[str] = []
-        first = await gate.acquire(LIGHT)
-        busy_client, quiet_client = Standing(False, running=1), Standing(False)
 
         async def job(name: str, account: Standing) -> None:
             took = await gate.acquire(account)
@@ -151,16 +131,22 @@ def test_among_light_jobs_the_client_with_fewest_queries_under_way_goes_first():
             await asyncio.sleep(0)
             gate.release(took)
 
-        waiting = [
-            asyncio.ensure_future(job("busy", busy_client)),
-            asyncio.ensure_future(job("quiet", quiet_client)),
-        ]
+        waiting = [asyncio.ensure_future(job(name, account)) for name, account in queued]
         await asyncio.sleep(0)
         gate.release(first)
         await asyncio.gather(*waiting)
         return started
 
-    assert asyncio.run(scenario()) == ["quiet", "busy"]
+    return asyncio.run(scenario())
+
+
+def test_a_waiting_light_job_goes_before_a_heavy_one_that_came_first():
+    assert start_order([("heavy", Standing(True)), ("light", Standing(False))]) == ["light", "heavy"]
+
+
+def test_among_light_jobs_the_client_with_fewest_queries_under_way_goes_first():
+    queued = [("busy", Standing(False, running=1)), ("quiet", Standing(False))]
+    assert start_order(queued) == ["quiet", "busy"]
 
 
 def test_a_cancelled_wait_gives_its_worker_to_the_next_job():
