@@ -40,11 +40,11 @@ from api.routes import (
     web,
 )
 from api.security import RequestRefused, request_refused
+from ingest.ingestion import IngestingKnowledgeBase
+from ingest.jobs import JobRunner
 from kb import __version__
-from kb.jobs import JobRunner
 from kb.render import NotAcceptable
 from kb.search.engine import warm_up_in_background
-from kb.service import KnowledgeBase
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def _unique_operation_ids(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """An app over the knowledge base in `settings.home`, read-only: `kb ingest` writes it meanwhile."""
-    knowledge_base = KnowledgeBase(settings or Settings())
+    knowledge_base = IngestingKnowledgeBase(settings or Settings())
     job_runner = JobRunner(knowledge_base)  # POST /papers: one background writer, jobs in order
 
     @asynccontextmanager

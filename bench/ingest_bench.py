@@ -49,9 +49,10 @@ def _current_rss_mib() -> float:
 
 def run_batch(home: Path, sources: Sequence[Path]) -> dict[str, Any]:
     """Ingest `sources` into `home` here and now; timings, counts and memory as a dict."""
-    import kb.service as service
+    import ingest.ingestion as ingestion
+    import kb.paper_writes as paper_writes
+    from ingest.ingestion import IngestingKnowledgeBase, expand_sources
     from kb.embedding import embedder
-    from kb.service import KnowledgeBase, expand_sources
     from kb.settings import Settings
 
     stages = {"extract": 0.0, "validate": 0.0, "embed": 0.0, "write": 0.0}
@@ -67,9 +68,9 @@ def run_batch(home: Path, sources: Sequence[Path]) -> dict[str, Any]:
 
         return wrapper
 
-    service.validate_paper_graph = timed("validate", service.validate_paper_graph)
-    service.prepare_paper = timed("embed", service.prepare_paper)
-    service._write_paper = timed("write", service._write_paper)
+    paper_writes.validate_paper_graph = timed("validate", paper_writes.validate_paper_graph)
+    paper_writes.prepare_paper = timed("embed", paper_writes.prepare_paper)
+    paper_writes.write_paper = timed("write", paper_writes.write_paper)
 
     settings = Settings(home=home)
     files = [path for path, problem in expand_sources(sources) if problem is None]
@@ -80,7 +81,7 @@ def run_batch(home: Path, sources: Sequence[Path]) -> dict[str, Any]:
     model_s = time.perf_counter() - started
     rss_model = _current_rss_mib()
 
-    knowledge_base = KnowledgeBase(settings, extractor=timed("extract", service.default_extractor))
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=timed("extract", ingestion.default_extractor))
     cpu_start = time.process_time()
     started = time.perf_counter()
     report = knowledge_base.ingest_paths(sources)

@@ -31,7 +31,8 @@ PAPERS = REPO / "data" / "papers"
 
 def run_one(home: Path, jobs: int, sources: list[Path]) -> dict[str, Any]:
     """One ingest here and now; papers/min overall and steady, and what each paper became."""
-    from kb.service import KnowledgeBase, PaperStatus
+    from ingest.ingestion import IngestingKnowledgeBase
+    from kb.paper_writes import PaperStatus
     from kb.settings import Settings
 
     stamps: list[float] = []
@@ -41,7 +42,7 @@ def run_one(home: Path, jobs: int, sources: list[Path]) -> dict[str, Any]:
             stamps.append(time.perf_counter())
 
     load = os.getloadavg()[0]
-    knowledge_base = KnowledgeBase(Settings(home=home))
+    knowledge_base = IngestingKnowledgeBase(Settings(home=home))
     cpu_start = _cpu_s()
     started = time.perf_counter()
     report = knowledge_base.ingest_paths(sources, jobs=jobs, progress=progress)

@@ -45,12 +45,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("HEMEKB_SHARED", ROOT.parent / "shared"))
 
+from ingest.ingestion import IngestingKnowledgeBase, default_extractor  # noqa: E402
 from kb.embedding import BLAS_THREADS, embedder  # noqa: E402
 from kb.search.documents import documents_of  # noqa: E402
 from kb.search.engine import Fusion  # noqa: E402
 from kb.search.index import SearchIndex, index_path  # noqa: E402
 from kb.search.text import tokens  # noqa: E402
-from kb.service import KnowledgeBase, default_extractor  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 
 
@@ -325,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "corpus"
-        kb = KnowledgeBase(Settings(home=home))
+        kb = IngestingKnowledgeBase(Settings(home=home))
         report = kb.ingest_paths(papers)
         kb.close()
         assert report.ok, [p.line() for p in report.failed]

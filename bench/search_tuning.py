@@ -32,11 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("HEMEKB_SHARED", ROOT.parent / "shared"))
 
+from ingest.ingestion import IngestingKnowledgeBase, default_extractor  # noqa: E402
 from kb.embedding import embedder  # noqa: E402
 from kb.search.documents import Options, prepare_paper  # noqa: E402
 from kb.search.engine import Fusion, Searcher  # noqa: E402
 from kb.search.index import SearchIndex  # noqa: E402
-from kb.service import KnowledgeBase, default_extractor  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 from kb.store import open_store  # noqa: E402
 
@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         base = Settings(home=Path(tmp) / "graph-kb")
-        kb = KnowledgeBase(base, extractor=lambda p: extracted[p])
+        kb = IngestingKnowledgeBase(base, extractor=lambda p: extracted[p])
         assert kb.ingest_paths(papers).ok
         kb.close()
         store = open_store(base, writable=False).pinned()

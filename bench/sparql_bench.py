@@ -348,10 +348,10 @@ def load_embedded(home: Path, graphs: dict[str, list], data: bytes, via_ingest: 
 def corpus_graphs(home: Path | None, work: Path) -> tuple[dict[str, list], Path]:
     """The corpus's paper graphs: from an existing KB_HOME, or ingested from data/papers now."""
     if home is None:
-        from kb.service import KnowledgeBase
+        from ingest.ingestion import IngestingKnowledgeBase
 
         home = work / "corpus"
-        report = KnowledgeBase(Settings(home=home)).ingest_paths([REPO / "data" / "papers"])
+        report = IngestingKnowledgeBase(Settings(home=home)).ingest_paths([REPO / "data" / "papers"])
         if not report.ok:
             raise SystemExit("corpus ingest failed: " + "; ".join(p.line() for p in report.failed))
     with open_store(Settings(home=home), writable=False) as store:

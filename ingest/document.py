@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.readers import read_text
+from kb.records import paper_id_for
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,6 @@ class PaperDocument:
     sections: tuple[LanguageSection, ...] = ()
     format: str = "text"  # the reader that decoded the file: text, html, jats or pdf
     encoding: str | None = None  # the character encoding of a text or HTML file
-
-
-def paper_id_for(file_name: str) -> str:
-    """A stable id from the file stem: re-ingesting the same file replaces the same paper."""
-    stem = Path(file_name).stem
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "paper"
 
 
 def read_paper(path: Path, max_bytes: int | None = None) -> PaperDocument:

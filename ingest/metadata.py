@@ -108,13 +108,6 @@ def paper_metadata(text: str, language: str, declared: Mapping[str, object] | No
     return PaperMetadata(**found)
 
 
-def guess_title(text: str) -> str | None:
-    """The paper's title as read from its text (see `paper_metadata`)."""
-    from ingest.language import detect_language
-
-    return paper_metadata(text, detect_language(text)).title
-
-
 def _from_text(text: str, language: str) -> dict:
     found: dict = {}
     lines = _front_lines(text)

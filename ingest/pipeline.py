@@ -1,4 +1,4 @@
-"""From a file on disk to outcome records: the one entry point the knowledge base calls."""
+"""From a file on disk to outcome records: the extractor ingest/ingestion.py runs on each paper."""
 
 from __future__ import annotations
 

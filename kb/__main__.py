@@ -1,5 +1,5 @@
 """`python -m kb` is the `kb` command."""
 
-from kb.cli import main
+from cli.main import main
 
 main()

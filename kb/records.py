@@ -6,6 +6,8 @@ contract and the CLI can print them unchanged.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +25,12 @@ class Span(BaseModel):
     text: str
     char_start: int
     char_end: int
+
+
+def paper_id_for(file_name: str) -> str:
+    """A stable id from the file stem: re-ingesting the same file replaces the same paper."""
+    stem = Path(file_name).stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "paper"
 
 
 class PaperRef(BaseModel):

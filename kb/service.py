@@ -7,28 +7,20 @@ that follows what writers publish, so a running API server and a `kb ingest` can
 
 from __future__ import annotations
 
-import os
-import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Generic, TypeVar
-from typing import Literal as TypingLiteral
 
-from pyoxigraph import Triple
-
-from ingest.readers import SUFFIXES, read_text
-from kb import __version__
 from kb.citations import details_of
 from kb.compare import ComparisonTable, build_comparison
 from kb.comparisons import ComparisonRows, build_comparison_rows
 from kb.embedding import Embedder, embedder
-from kb.errors import KBError, PaperRejected, QueryRefused, StoreBusy
+from kb.errors import KBError, QueryRefused, StoreBusy
 from kb.outcome_table import OutcomeTable, OutcomeView, SyncReport, sync_with_store
+from kb.paper_writes import PaperWriter
 from kb.queries import (
     FACETS,
     MAX_LIMIT,
@@ -39,17 +31,15 @@ from kb.queries import (
     count_outcomes,
     facet_counts,
     graph_digests,
-    graphs_holding_results,
     page_of_outcomes,
     paper_rows,
     parse_sort,
     result_count,
-    stored_digest,
     study_rows,
     validated,
 )
-from kb.rdf_mapping import Minter, PaperMeta, RunInfo, content_digest, records_to_triples, triples_to_records
-from kb.records import OutcomeRecord
+from kb.rdf_mapping import Minter, triples_to_records
+from kb.records import OutcomeRecord, paper_id_for
 from kb.recovery import SettledPaper, settle_cut_writes
 from kb.reviews import (
     OrphanedReview,
@@ -62,168 +52,15 @@ from kb.reviews import (
     review_book,
     save_reviews,
 )
-from kb.search import DEFAULT_K, PreparedPaper, Searcher, SearchIndex, SearchResults, prepare_paper
+from kb.search import DEFAULT_K, Searcher, SearchIndex, SearchResults
 from kb.search.index import index_path
 from kb.settings import Settings
 from kb.store import GraphStore, open_store, published_snapshot
-from kb.texts import load_text, save_text, text_path
-from kb.validation import GraphInvalid, validate_paper_graph
+from kb.texts import load_text, text_path
 from kb.vocabulary_graphs import sync_vocabularies
 
-# Paper files a folder is expanded to: every format ingest/readers/ reads (.txt, .html, .xml, .pdf, ...).
-PAPER_SUFFIXES = SUFFIXES
 # Papers whose records a reader keeps converted (kb.rdf_mapping.triples_to_records), by content digest.
 CACHED_PAPERS = 1024
-# `kb ingest` uses the cores it may, with at most this many workers: each holds a copy of the model.
-MAX_AUTO_JOBS = 4
-
-Status = TypingLiteral["ingested", "unchanged", "failed"]
-
-
-@dataclass(frozen=True)
-class ExtractedPaper:
-    """What an extractor hands over: the paper as read, and its outcome records.
-
-    `text` is the decoded source (the offset space of every span); when an extractor leaves it
-    out, the ingest reads the file again.
-    """
-
-    meta: PaperMeta
-    records: list[OutcomeRecord]
-    text: str | None = None
-
-
-Extractor = Callable[[Path], ExtractedPaper]
-
-
-def default_extractor(path: Path) -> ExtractedPaper:
-    """The project's extraction pipeline (ingest/), imported only when a paper is ingested."""
-    from ingest.pipeline import extract_paper
-
-    extraction = extract_paper(path)
-    return ExtractedPaper(
-        meta=PaperMeta.from_document(extraction.document),
-        records=extraction.records,
-        text=extraction.document.text,
-    )
-
-
-def crosses_processes(extractor: Extractor) -> bool:
-    """Whether another process can run this extractor (ingest workers, upload jobs): the project's
-    own always can; a stand-in defined inside a test (a closure) cannot be sent to another one."""
-    try:
-        pickle.dumps(extractor)
-    except Exception:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class PaperStatus:
-    """How one source fared in an ingest."""
-
-    source: str
-    status: Status
-    paper_id: str | None = None
-    records: int = 0
-    reason: str | None = None
-    details: list[str] | None = None  # e.g. every SHACL violation of a refused graph, one per line
-
-    def line(self) -> str:
-        """One line for a terminal or a log."""
-        if self.status == "failed":
-            return f"failed     {self.source}: {self.reason}"
-        return f"{self.status:<10} {self.source} -> {self.paper_id} ({self.records} records)"
-
-
-@dataclass
-class IngestReport:
-    papers: list[PaperStatus] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[PaperStatus]:
-        return [p for p in self.papers if p.status == "failed"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-
-@dataclass(frozen=True)
-class IngestStarted:
-    """The first progress event of an ingest: the number of sources it will report on, one each."""
-
-    total: int
-    jobs: int = 1
-
-
-IngestEvent = IngestStarted | PaperStatus
-IngestProgress = Callable[[IngestEvent], None]
-
-
-@dataclass(frozen=True)
-class GraphRefusal:
-    """Why a paper's records cannot become a graph (a mapping error or SHACL violations)."""
-
-    reason: str
-    details: list[str] | None = None
-
-
-@dataclass
-class PaperWork:
-    """One source on its way into the store: extracted (or why not), and what can be computed
-    before the store is consulted: the content digest, the graph and the search index entry.
-
-    Worker processes (kb/ingest_workers.py) fill in everything; the in-process ingest leaves the
-    graph and the entry to `_store_paper`, which computes what is missing.
-    """
-
-    source: str
-    paper: ExtractedPaper | None = None
-    failure: str | None = None  # why the source could not be extracted
-    digest: str | None = None
-    graph: list[Triple] | GraphRefusal | None = None
-    entry: PreparedPaper | str | None = None  # the search index entry, or why it failed
-
-
-def extract_source(extractor: Extractor, path: Path) -> PaperWork:
-    """Run the extractor on one file; a rejection or a crash is the paper's one-line failure."""
-    try:
-        paper = extractor(path)
-        if paper.text is None:
-            paper = replace(paper, text=read_text(path).text)  # decoded as ingest/ does
-        return PaperWork(str(path), paper=paper)
-    except PaperRejected as exc:
-        return PaperWork(str(path), failure=_one_line(exc.reason))
-    except Exception as exc:  # one paper's extraction bug must not stop the others
-        return PaperWork(str(path), failure=_one_line(f"extraction failed: {type(exc).__name__}: {exc}"))
-
-
-def paper_graph(base_iri: str, paper: ExtractedPaper, digest: str) -> list[Triple] | GraphRefusal:
-    """The paper's graph, checked against the SHACL shapes, or why it cannot be stored."""
-    try:
-        run = RunInfo(__version__, datetime.now(UTC).replace(microsecond=0), digest)
-        triples = records_to_triples(base_iri, paper.meta, paper.records, run)
-        validate_paper_graph(triples, f"paper {paper.meta.id}")  # SHACL, before anything is written
-    except GraphInvalid as exc:
-        return GraphRefusal(_one_line(exc.reason), exc.details)
-    except ValueError as exc:
-        return GraphRefusal(_one_line(str(exc)))
-    return triples
-
-
-def search_entry(paper: ExtractedPaper, digest: str, model: Embedder) -> PreparedPaper | str:
-    """The paper's search index entry (passages, cards, embeddings), or why it failed.
-
-    KBError (the model cannot be loaded) propagates: then no paper can be indexed.
-    """
-    assert paper.text is not None
-    try:
-        return prepare_paper(paper.meta.ref(), digest, paper.text, paper.records, model)
-    except KBError:
-        raise
-    except Exception as exc:
-        return _one_line(f"search indexing failed: {type(exc).__name__}: {exc}")
 
 
 T = TypeVar("T")
@@ -257,34 +94,15 @@ class Stats:
     triples: int
 
 
-def expand_sources(paths: Iterable[Path | str]) -> list[tuple[Path, str | None]]:
-    """Files as given, folders as their paper files (PAPER_SUFFIXES) in name order; a reason for sources
-    with none."""
-    sources: list[tuple[Path, str | None]] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() in PAPER_SUFFIXES and p.is_file())
-            if not files:
-                sources.append((path, f"no paper files ({', '.join(PAPER_SUFFIXES)}) in this folder"))
-            sources.extend((file, None) for file in files)
-        elif not path.exists():
-            sources.append((path, "no such file or folder"))
-        else:
-            sources.append((path, None))
-    return sources
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 class KnowledgeBase:
-    """Ingest papers into the graph store and read outcome records back from it."""
+    """Write extracted papers into the graph store and search index, and read outcome records back.
 
-    def __init__(self, settings: Settings | None = None, *, extractor: Extractor | None = None) -> None:
+    Reading files and extracting them is ingest/'s (ingest/ingestion.py); this class takes what an
+    extractor hands over (kb/paper_writes.py) and owns everything from there on.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        self._extractor = extractor or default_extractor
         self._minter = Minter(self.settings.base_iri)
         self._reader: GraphStore | None = None
         self._reader_lock = threading.Lock()
@@ -298,86 +116,20 @@ class KnowledgeBase:
         self._version_reader: SearchIndex | None = None
         self._outcome_table: OutcomeTable | None = None
 
-    @property
-    def extractor(self) -> Extractor:
-        """The extractor this knowledge base ingests papers with."""
-        return self._extractor
-
     # ------------------------------------------------------------------ writing
 
-    def ingest_paths(
-        self,
-        paths: Iterable[Path | str],
-        jobs: int | TypingLiteral["auto"] = 1,
-        progress: IngestProgress | None = None,
-    ) -> IngestReport:
-        """Ingest files and folders; each paper is stored whole or not at all, failures are reported.
-
-        `progress` gets an IngestStarted event with the number of sources, then each source's
-        PaperStatus as soon as it is decided, in source order (the report's order too).
-        `jobs` > 1 extracts and prepares the search entries (embeddings) of papers in that many
-        worker processes (kb/ingest_workers.py) while this process writes them, one at a time and
-        in order. The writer lock is taken once the first paper is extracted (with jobs > 1: at
-        the start, since the workers skip papers the store already holds) and held to the end.
-        """
-        sources = expand_sources(paths)
-        files = [path for path, problem in sources if problem is None]
-        if jobs == "auto":
-            jobs = self._auto_jobs(len(files))
-        if jobs < 1:
-            raise KBError(f"jobs must be 1 or more, got {jobs}")
-        report = IngestReport()
-
-        def decided(status: PaperStatus) -> None:
-            report.papers.append(status)
-            if progress is not None:
-                progress(status)
-
-        if progress is not None:
-            progress(IngestStarted(total=len(sources), jobs=jobs))
+    @contextmanager
+    def writer(self) -> Iterator[PaperWriter]:
+        """The store and the search index opened writable, holding the writer lock until the block
+        ends (StoreBusy if another writer holds it), made ready for new papers: the vocabularies
+        synced, what a killed writer cut settled, the outcome table of an older store built."""
         with ExitStack() as stack:
-            writer: tuple[GraphStore, SearchIndex] | None = None
-            if jobs > 1 and files:
-                from kb.ingest_workers import ParallelIngest
-
-                writer = self._open_writer(stack)
-                known = self._unchanged_digests(*writer)
-                parallel = stack.enter_context(ParallelIngest(self.settings, self._extractor, jobs, known))
-                writer[1].ensure_schema(self.settings.embedding_model, parallel.dimension)
-                works: Iterator[PaperWork] = parallel.run(files)
-            else:
-                works = (extract_source(self._extractor, path) for path in files)
-            seen: dict[str, str] = {}
-            for path, problem in sources:
-                if problem is not None:
-                    decided(PaperStatus(str(path), "failed", reason=problem))
-                    continue
-                work = next(works)
-                if work.paper is None:
-                    decided(PaperStatus(work.source, "failed", reason=work.failure))
-                    continue
-                if writer is None:
-                    writer = self._open_writer(stack)
-                    writer[1].ensure_schema(self.settings.embedding_model, lambda: self._embedder().dimension)
-                decided(self._store_paper(*writer, work, seen))
-        return report
-
-    def _auto_jobs(self, files: int) -> int:
-        """As many worker processes as this process may use cores (at most MAX_AUTO_JOBS), and no
-        more than there are files; one process (no workers) for one file or an extractor that
-        worker processes cannot import (a test's stand-in)."""
-        if not crosses_processes(self._extractor):
-            return 1
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        return max(1, min(cores, MAX_AUTO_JOBS, files))
-
-    def _open_writer(self, stack: ExitStack) -> tuple[GraphStore, SearchIndex]:
-        store = stack.enter_context(open_store(self.settings, writable=True))
-        index = stack.enter_context(SearchIndex.open(self.settings, writable=True))
-        sync_vocabularies(store, self.settings.base_iri)  # the concepts the papers point at
-        settle_cut_writes(self.settings, store, index, self._embedder)  # what a killed writer left
-        sync_with_store(index_path(self.settings), store)  # builds the outcome table of an older store
-        return store, index
+            store = stack.enter_context(open_store(self.settings, writable=True))
+            index = stack.enter_context(SearchIndex.open(self.settings, writable=True))
+            sync_vocabularies(store, self.settings.base_iri)  # the concepts the papers point at
+            settle_cut_writes(self.settings, store, index, self._embedder)  # what a killed writer left
+            sync_with_store(index_path(self.settings), store)  # builds the outcome table of an older store
+            yield PaperWriter(self.settings, store, index, self._embedder)
 
     def settle_cut_writes(self) -> list[SettledPaper]:
         """Complete or undo the writes a killed process cut (kb/recovery.py), as any writer does when
@@ -399,61 +151,8 @@ class KnowledgeBase:
             self._paper_records.clear()
         return settled
 
-    def _unchanged_digests(self, store: GraphStore, index: SearchIndex) -> frozenset[str]:
-        """Content digests of the papers stored and indexed as they are: re-ingesting them changes
-        nothing, so workers need not embed them (a digest covers the paper id and all its content).
-
-        An index built with another model is about to be emptied (ensure_schema): then none is.
-        Should a paper still turn out changed, `_store_paper` embeds it here.
-        """
-        if index.meta().get("model") != self.settings.embedding_model:
-            return frozenset()
-        graphs = {self._minter.graph(paper_id).value: paper_id for paper_id in store.paper_ids()}
-        digests = graph_digests(store, list(graphs))
-        return frozenset(d for graph, d in digests.items() if index.indexed_digest(graphs[graph]) == d)
-
     def _embedder(self) -> Embedder:
         return embedder(self.settings.embedding_model)
-
-    def _store_paper(
-        self, store: GraphStore, index: SearchIndex, work: PaperWork, seen: dict[str, str]
-    ) -> PaperStatus:
-        source, paper = work.source, work.paper
-        assert paper is not None
-        meta, records = paper.meta, paper.records
-        if meta.id in seen:
-            reason = f"same paper id {meta.id!r} as {seen[meta.id]}, ingested earlier in this run"
-            return PaperStatus(source, "failed", paper_id=meta.id, reason=reason)
-        seen[meta.id] = source
-        if paper.text is not None:  # before the graph: a reader of the new graph finds its text
-            save_text(self.settings, meta.sha256, paper.text)
-        graph = self._minter.graph(meta.id)
-        digest = work.digest or content_digest(meta, records)
-        graph_unchanged = stored_digest(store, graph) == digest
-        if graph_unchanged and index.indexed_digest(meta.id) == digest:
-            return PaperStatus(source, "unchanged", paper_id=meta.id, records=len(records))
-        triples: list[Triple] | None = None  # None: the graph already holds this content
-        if not graph_unchanged:
-            taken = graphs_holding_results(store, [self._minter.result(r.id) for r in records], graph)
-            if taken:
-                owners = ", ".join(str(self._minter.paper_id_of_graph_iri(g)) for g in taken)
-                reason = f"record ids already used by another paper ({owners}); ids must be unique"
-                return PaperStatus(source, "failed", paper_id=meta.id, reason=reason)
-            built = work.graph
-            if built is None:
-                built = paper_graph(self.settings.base_iri, paper, digest)
-            if isinstance(built, GraphRefusal):
-                return PaperStatus(source, "failed", meta.id, reason=built.reason, details=built.details)
-            triples = built
-        entry = work.entry if work.entry is not None else search_entry(paper, digest, self._embedder())
-        if isinstance(entry, str):
-            return PaperStatus(source, "failed", paper_id=meta.id, reason=entry)
-        try:
-            _write_paper(store, index, meta.id, entry, triples)
-        except Exception as exc:
-            reason = _one_line(f"storing failed, nothing was changed: {type(exc).__name__}: {exc}")
-            return PaperStatus(source, "failed", paper_id=meta.id, reason=reason)
-        return PaperStatus(source, "ingested", paper_id=meta.id, records=len(records))
 
     def reindex(self) -> SyncReport:
         """Rebuild the outcome table (kb/outcome_table.py) from the graph store, every paper.
@@ -763,8 +462,6 @@ class KnowledgeBase:
         another paper has the same file SHA-256, hence the same text) and the uploaded file go only
         once both have changed.
         """
-        from ingest.document import paper_id_for
-
         with (
             open_store(self.settings, writable=True) as store,
             SearchIndex.open(self.settings, writable=True) as index,
@@ -827,35 +524,3 @@ class DeletedPaper:
     results: int
     text_removed: bool
     uploads_removed: int
-
-
-def _write_paper(
-    store: GraphStore,
-    index: SearchIndex,
-    paper_id: str,
-    prepared: PreparedPaper,
-    triples: Sequence[Triple] | None,
-) -> None:
-    """Write the paper's search index entry and its graph (`triples`, None: leave it) all or nothing.
-
-    Order: the embeddings are already computed; the index rows are written inside an open SQLite
-    transaction; the graph is replaced (one Oxigraph transaction, then published); only then does
-    SQLite commit. A graph failure rolls SQLite back, so both stay as they were. If the COMMIT
-    itself fails, the graph is put back as it was (its previous triples, or no graph); so it is
-    after a failed update of a store that cannot replace a graph atomically (`atomic_replace`).
-    """
-    previous = store.paper_triples(paper_id) if triples is not None else []
-    graph_touched = graph_written = False
-    try:
-        with index.replacing(prepared):
-            if triples is not None:
-                graph_touched = True
-                store.replace_paper_graph(paper_id, triples)
-                graph_written = True
-    except BaseException:
-        if graph_written or (graph_touched and not store.atomic_replace):
-            if previous:
-                store.replace_paper_graph(paper_id, previous)
-            else:
-                store.remove_paper(paper_id)
-        raise

@@ -18,9 +18,11 @@ import httpx
 import pytest
 
 from ingest.document import read_paper
+from ingest.ingestion import IngestingKnowledgeBase
+from kb.paper_writes import ExtractedPaper
 from kb.rdf_mapping import PaperMeta
 from kb.records import ConceptRef, OutcomeRecord, Span, StudyRef
-from kb.service import ExtractedPaper, KnowledgeBase
+from kb.service import KnowledgeBase
 from kb.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +80,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def kb(settings: Settings) -> Iterator[KnowledgeBase]:
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     yield knowledge_base
     knowledge_base.close()
 
@@ -231,7 +233,7 @@ def populated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
     folder.mkdir()
     (folder / "a.txt").write_text(PAPER_A, encoding="utf-8")
     (folder / "b.txt").write_text(PAPER_B, encoding="utf-8")
-    knowledge_base = KnowledgeBase(Settings(home=root / "kb"), extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(Settings(home=root / "kb"), extractor=line_extractor)
     assert knowledge_base.ingest_paths([folder]).ok
     server = LiveServer(root / "kb")
     yield server

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.ingestion import IngestingKnowledgeBase
+from kb.paper_writes import ExtractedPaper
 from kb.rdf_mapping import PaperMeta
 from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
-from kb.service import ExtractedPaper, KnowledgeBase
 from kb.settings import Settings
 
 TEXT_RU = (
@@ -228,7 +229,7 @@ def build(root: Path) -> Settings:
         (folder / meta.file).write_text(text, encoding="utf-8")
         by_file[meta.file] = ExtractedPaper(meta=meta, records=records, text=text)
     settings = Settings(home=root / "kb")
-    knowledge_base = KnowledgeBase(settings, extractor=lambda path: by_file[path.name])
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=lambda path: by_file[path.name])
     try:
         report = knowledge_base.ingest_paths([folder])
         assert report.ok, [p.line() for p in report.papers]

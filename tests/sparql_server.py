@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.service import KnowledgeBase
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.settings import Settings
 from tests.conftest import PAPER_A, PAPER_B, REPO, LiveServer, line_extractor
 
@@ -20,7 +20,7 @@ def make_home(root: Path) -> Path:
     folder.mkdir()
     (folder / "a.txt").write_text(PAPER_A, encoding="utf-8")
     (folder / "b.txt").write_text(PAPER_B, encoding="utf-8")
-    knowledge_base = KnowledgeBase(Settings(home=root / "kb"), extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(Settings(home=root / "kb"), extractor=line_extractor)
     assert knowledge_base.ingest_paths([folder]).ok
     knowledge_base.close()
     return root / "kb"

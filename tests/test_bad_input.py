@@ -119,7 +119,7 @@ def test_size_cap_is_a_setting(tmp_path):
 
 
 def test_page_and_text_limits_refuse_a_paper_before_extraction_and_store_nothing(tmp_path, monkeypatch):
-    from kb.service import KnowledgeBase
+    from ingest.ingestion import IngestingKnowledgeBase
     from tests.conftest import line_extractor
 
     doc = pymupdf.open()
@@ -130,7 +130,7 @@ def test_page_and_text_limits_refuse_a_paper_before_extraction_and_store_nothing
     (tmp_path / "chars.txt").write_text(sentence * 100, encoding="utf-8")  # 3,100 characters
     monkeypatch.setenv("KB_MAX_PDF_PAGES", "3")
     monkeypatch.setenv("KB_MAX_TEXT_CHARS", "2000")
-    knowledge_base = KnowledgeBase(Settings(home=tmp_path / "kb"), extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(Settings(home=tmp_path / "kb"), extractor=line_extractor)
     report = knowledge_base.ingest_paths([tmp_path / "pages.pdf", tmp_path / "chars.txt"])
     reasons = {Path(p.source).name: (p.status, p.reason) for p in report.papers}
     assert reasons["pages.pdf"] == (

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from kb.cli import main
+from cli.main import main
 from kb.records import OutcomeRecord
 from kb.store import open_store
 from tests.conftest import line_extractor, run_kb

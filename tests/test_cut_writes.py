@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.service import KnowledgeBase
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.settings import Settings
 from tests.conftest import PAPER_A, LiveServer, line_extractor, run_kb
 from tests.test_validate_index import PAPER_A_V2, delete_killed, ingest_killed, validate
@@ -51,7 +51,7 @@ def views_of(server: LiveServer, paper_id: str) -> dict[str, object]:
 def reference_export(tmp_path: Path, folder: Path) -> str:
     """`kb export outcomes` of a store that ingested `folder` with nothing killed."""
     home = tmp_path / "reference"
-    knowledge_base = KnowledgeBase(Settings(home=home), extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(Settings(home=home), extractor=line_extractor)
     assert knowledge_base.ingest_paths([folder]).ok
     knowledge_base.close()
     exported = run_kb(home, "export", "outcomes")

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb.cli import main
-from kb.ingest_workers import WORKER_DIED
-from kb.service import ExtractedPaper, IngestStarted, KnowledgeBase, PaperStatus
+from cli.main import main
+from ingest.ingestion import IngestingKnowledgeBase, IngestStarted
+from ingest.workers import WORKER_DIED
+from kb.paper_writes import ExtractedPaper, PaperStatus
 from kb.settings import Settings
 from tests.conftest import PAPER_A, PAPER_B, REPO, extractor_ready, kb_env, line_extractor
 
@@ -60,7 +61,7 @@ def test_progress_gets_the_total_then_each_status_in_source_order(kb, papers, tm
 
 
 def _outcomes(settings: Settings) -> list[dict]:
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     try:
         return [r.model_dump() for r in knowledge_base.export_outcomes()]
     finally:
@@ -71,9 +72,9 @@ def test_two_workers_store_what_one_process_stores(tmp_path):
     folder = _write_papers(tmp_path / "papers", 5)
     (folder / "p02.txt").write_bytes(b"  \n")  # an empty file fails in its worker, with its reason
     serial, parallel = Settings(home=tmp_path / "serial"), Settings(home=tmp_path / "parallel")
-    one = KnowledgeBase(serial, extractor=line_extractor).ingest_paths([folder])
+    one = IngestingKnowledgeBase(serial, extractor=line_extractor).ingest_paths([folder])
     events: list[object] = []
-    two = KnowledgeBase(parallel, extractor=line_extractor).ingest_paths(
+    two = IngestingKnowledgeBase(parallel, extractor=line_extractor).ingest_paths(
         [folder], jobs=2, progress=events.append
     )
     assert [(p.status, p.source, p.paper_id, p.records, p.reason) for p in two.papers] == [
@@ -85,7 +86,7 @@ def test_two_workers_store_what_one_process_stores(tmp_path):
     assert _outcomes(parallel) == _outcomes(serial)
     # Unchanged papers are recognised, and a changed one is rewritten, with workers too.
     (folder / "p01.txt").write_text("Paper 1\nCR 12.5% only.\n", encoding="utf-8")
-    again = KnowledgeBase(parallel, extractor=line_extractor).ingest_paths([folder], jobs=2)
+    again = IngestingKnowledgeBase(parallel, extractor=line_extractor).ingest_paths([folder], jobs=2)
     assert [p.status for p in again.papers] == ["unchanged", "ingested", "failed", "unchanged", "unchanged"]
     assert [r["value"] for r in _outcomes(parallel) if r["paper"]["id"] == "p01"] == [12.5]
 
@@ -95,7 +96,9 @@ def test_workers_keep_duplicate_ids_and_shacl_refusals_per_paper(tmp_path, setti
     _write_papers(first, 2)
     _write_papers(second, 1)  # p00 again: the same paper id
     (first / "bad.txt").write_text("Bad\nCR 50% (p = 0.01).\n", encoding="utf-8")
-    report = KnowledgeBase(settings, extractor=refusing_extractor).ingest_paths([first, second], jobs=2)
+    report = IngestingKnowledgeBase(settings, extractor=refusing_extractor).ingest_paths(
+        [first, second], jobs=2
+    )
     statuses = {Path(p.source).parent.name + "/" + Path(p.source).name: p for p in report.papers}
     assert statuses["one/bad.txt"].status == "failed"
     assert "SHACL" in (statuses["one/bad.txt"].reason or "")
@@ -109,7 +112,7 @@ def test_workers_keep_duplicate_ids_and_shacl_refusals_per_paper(tmp_path, setti
 def test_a_dying_worker_fails_only_its_paper(tmp_path, settings):
     folder = _write_papers(tmp_path / "papers", 3)
     (folder / "crash.txt").write_text(PAPER_A, encoding="utf-8")
-    report = KnowledgeBase(settings, extractor=crashing_extractor).ingest_paths([folder], jobs=2)
+    report = IngestingKnowledgeBase(settings, extractor=crashing_extractor).ingest_paths([folder], jobs=2)
     assert [(Path(p.source).name, p.status) for p in report.papers] == [
         ("crash.txt", "failed"),
         ("p00.txt", "ingested"),
@@ -121,7 +124,7 @@ def test_a_dying_worker_fails_only_its_paper(tmp_path, settings):
 
 
 def test_an_extractor_workers_cannot_import_is_refused_before_anything_runs(settings, papers):
-    knowledge_base = KnowledgeBase(settings, extractor=lambda path: line_extractor(path))
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=lambda path: line_extractor(path))
     with pytest.raises(Exception, match="--jobs needs an extractor that worker processes can import"):
         knowledge_base.ingest_paths([papers], jobs=2)
 
@@ -192,18 +195,20 @@ def test_auto_jobs_takes_the_usable_cores_and_no_more_workers_than_files(tmp_pat
     cores = len(os.sched_getaffinity(0))
     folder = _write_papers(tmp_path / "papers", 5)
     events: list[object] = []
-    report = KnowledgeBase(Settings(home=tmp_path / "a"), extractor=line_extractor).ingest_paths(
+    report = IngestingKnowledgeBase(Settings(home=tmp_path / "a"), extractor=line_extractor).ingest_paths(
         [folder], jobs="auto", progress=events.append
     )
     assert events[0] == IngestStarted(total=5, jobs=min(cores, 4, 5))
     assert [p.status for p in report.papers] == ["ingested"] * 5
     single: list[object] = []
-    KnowledgeBase(Settings(home=tmp_path / "b"), extractor=line_extractor).ingest_paths(
+    IngestingKnowledgeBase(Settings(home=tmp_path / "b"), extractor=line_extractor).ingest_paths(
         [folder / "p00.txt"], jobs="auto", progress=single.append
     )
     assert single[0] == IngestStarted(total=1, jobs=1)
     # an extractor worker processes cannot import (a lambda) runs in this process, without error
-    unpicklable = KnowledgeBase(Settings(home=tmp_path / "c"), extractor=lambda path: line_extractor(path))
+    unpicklable = IngestingKnowledgeBase(
+        Settings(home=tmp_path / "c"), extractor=lambda path: line_extractor(path)
+    )
     assert unpicklable.ingest_paths([folder], jobs="auto").ok
 
 
@@ -233,11 +238,11 @@ def test_workers_exit_when_kb_ingest_is_killed(tmp_path):
     home = tmp_path / "kb"
     script = (
         "from pathlib import Path\n"
-        "from kb.service import KnowledgeBase\n"
+        "from ingest.ingestion import IngestingKnowledgeBase\n"
         "from kb.settings import Settings\n"
         "from tests.test_ingest_progress import sleepy_extractor\n"
         "if __name__ == '__main__':\n"
-        "    knowledge_base = KnowledgeBase(Settings(), extractor=sleepy_extractor)\n"
+        "    knowledge_base = IngestingKnowledgeBase(Settings(), extractor=sleepy_extractor)\n"
         f"    knowledge_base.ingest_paths([Path({str(folder)!r})], jobs=2)\n"
     )
     parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=kb_env(home))

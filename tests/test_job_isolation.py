@@ -1,4 +1,4 @@
-"""An upload's ingest runs in a process of its own (kb/job_process.py): while the heaviest paper a
+"""An upload's ingest runs in a process of its own (ingest/job_process.py): while the heaviest paper a
 user may upload is extracted, the server keeps answering at full speed, and a job past its memory
 cap fails with the reason while the server goes on."""
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.processes import JOB_NICENESS, lower_thread_priority
+from ingest.processes import JOB_NICENESS, lower_thread_priority
 from tests.conftest import LiveServer, extractor_ready
 
 KEY = "isolation-key-7c1d9e"

@@ -8,7 +8,7 @@ import pytest
 
 from ingest.document import read_paper
 from ingest.language import block_language, language_sections
-from ingest.metadata import guess_title, paper_metadata
+from ingest.metadata import paper_metadata
 from tests.conftest import PAPERS
 
 RU, TR, ZH, JA, ZH_MM = (
@@ -132,8 +132,8 @@ def test_declared_metadata_wins_over_the_text():
     assert plain.title == "Какой-то заголовок" and plain.authors == ("Л.А. Вавилова", "Ю.Ю. Дьяконова")
 
 
-def test_guess_title_is_kept_for_callers():
-    assert guess_title(ZH_MM.read_text(encoding="utf-8")) == "多发性骨髓瘤免疫治疗研究进展"
+def test_title_of_a_chinese_review_is_read_from_its_text():
+    assert paper_metadata(ZH_MM.read_text(encoding="utf-8"), "zh").title == "多发性骨髓瘤免疫治疗研究进展"
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from sqlite_utils.utils import sqlite3  # the SQLite the index uses (kb/outcome_table.py)
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb import outcome_table
 from kb.errors import QueryRefused
+from kb.paper_writes import ExtractedPaper
 from kb.queries import (
     FACETS,
     SORT_KEYS,
@@ -32,7 +34,7 @@ from kb.queries import (
 )
 from kb.search import SearchIndex
 from kb.search.index import index_path
-from kb.service import ExtractedPaper, KnowledgeBase
+from kb.service import KnowledgeBase
 from kb.settings import Settings
 from kb.store import GraphStore, open_store
 from tests import evidence_kb
@@ -178,7 +180,7 @@ def drop_table(settings: Settings) -> None:
 
 @pytest.fixture(scope="module")
 def evidence(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
-    knowledge_base = KnowledgeBase(evidence_kb.build(tmp_path_factory.mktemp("evidence")))
+    knowledge_base = IngestingKnowledgeBase(evidence_kb.build(tmp_path_factory.mktemp("evidence")))
     yield knowledge_base
     knowledge_base.close()
 
@@ -212,7 +214,7 @@ def test_unknown_values_are_refused_with_the_graph_paths_message(evidence, filte
 
 def test_an_older_store_reads_the_graph_until_its_table_is_built(tmp_path):
     settings = evidence_kb.build(tmp_path)
-    kb = KnowledgeBase(settings)
+    kb = IngestingKnowledgeBase(settings)
     try:
         expected = table_answers(kb, OutcomeFilters(disease="ALL"), "-value")
         drop_table(settings)
@@ -238,7 +240,7 @@ def test_an_ingest_builds_the_table_of_an_older_version_before_it_writes(tmp_pat
         r.model_copy(update={"id": f"copy-{r.id}", "paper": other.ref(), "comparison": None}) for r in records
     ]
     (tmp_path / "ru-copy.txt").write_text(text, encoding="utf-8")
-    kb = KnowledgeBase(settings, extractor=lambda path: ExtractedPaper(other, copies, text))
+    kb = IngestingKnowledgeBase(settings, extractor=lambda path: ExtractedPaper(other, copies, text))
     try:
         assert kb.ingest_paths([tmp_path / "ru-copy.txt"]).ok
         assert table_ready(settings)
@@ -253,7 +255,7 @@ def test_an_ingest_builds_the_table_of_an_older_version_before_it_writes(tmp_pat
 
 def test_removing_a_paper_from_the_index_removes_its_rows(tmp_path):
     settings = evidence_kb.build(tmp_path)
-    kb = KnowledgeBase(settings)
+    kb = IngestingKnowledgeBase(settings)
     try:
         assert kb.find_outcomes(OutcomeFilters())[0] == 8
         with SearchIndex.open(settings, writable=True) as index:
@@ -293,7 +295,7 @@ def test_a_reader_sees_one_snapshot_while_a_paper_is_written(tmp_path):
 
 @pytest.fixture(scope="module")
 def corpus(corpus_home: Path) -> Iterator[KnowledgeBase]:
-    knowledge_base = KnowledgeBase(Settings(home=corpus_home))
+    knowledge_base = IngestingKnowledgeBase(Settings(home=corpus_home))
     yield knowledge_base
     knowledge_base.close()
 

@@ -10,7 +10,9 @@ import pytest
 from pyoxigraph import Literal, NamedNode
 
 from ingest.document import read_paper
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.citations import Bibliographic, bibtex, citations_for, details_of, ris
+from kb.paper_writes import ExtractedPaper
 from kb.rdf_mapping import (
     BIBO,
     DCT,
@@ -25,7 +27,6 @@ from kb.rdf_mapping import (
     triples_to_records,
 )
 from kb.records import PaperRef
-from kb.service import ExtractedPaper, KnowledgeBase
 from kb.settings import Settings
 from kb.validation import GraphInvalid, validate_paper_graph
 from tests.conftest import PAPERS, LiveServer
@@ -184,7 +185,7 @@ def _meta_extractor(path: Path) -> ExtractedPaper:
 @pytest.fixture(scope="module")
 def metadata_server(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("metadata") / "kb"
-    knowledge_base = KnowledgeBase(Settings(home=home), extractor=_meta_extractor)
+    knowledge_base = IngestingKnowledgeBase(Settings(home=home), extractor=_meta_extractor)
     assert knowledge_base.ingest_paths([PAPERS]).ok
     knowledge_base.close()
     server = LiveServer(home)

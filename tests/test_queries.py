@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import QueryRefused
 from kb.queries import OutcomeFilters, parse_sort
 from kb.service import KnowledgeBase
@@ -16,7 +17,7 @@ from tests import evidence_kb
 @pytest.fixture(scope="module")
 def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
     settings = evidence_kb.build(tmp_path_factory.mktemp("evidence"))
-    knowledge_base = KnowledgeBase(settings)
+    knowledge_base = IngestingKnowledgeBase(settings)
     yield knowledge_base
     knowledge_base.close()
 
@@ -175,7 +176,7 @@ def test_texts_are_kept_for_papers_ingested_by_any_extractor(kb, papers: Path, t
     from kb.settings import Settings
     from tests.conftest import line_extractor
 
-    other = KnowledgeBase(Settings(home=tmp_path / "other"), extractor=line_extractor)
+    other = IngestingKnowledgeBase(Settings(home=tmp_path / "other"), extractor=line_extractor)
     try:
         assert other.ingest_paths([papers]).ok
         row = next(p for p in other.papers() if p.file == "a.txt")

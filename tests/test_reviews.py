@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.queries import OutcomeFilters
 from kb.reviews import ReviewRefused, ReviewRequest, reviews_graph
 from kb.service import KnowledgeBase
@@ -228,7 +229,7 @@ def paper_kb(tmp_path: Path) -> Iterator[tuple[KnowledgeBase, Path]]:
     folder = tmp_path / "papers"
     folder.mkdir()
     (folder / "a.txt").write_text(PAPER_A, encoding="utf-8")
-    kb = KnowledgeBase(Settings(home=tmp_path / "kb"), extractor=line_extractor)
+    kb = IngestingKnowledgeBase(Settings(home=tmp_path / "kb"), extractor=line_extractor)
     assert kb.ingest_paths([folder]).ok
     yield kb, folder
     kb.close()
@@ -289,7 +290,7 @@ def test_reviews_are_prov_activities_in_their_own_graph_and_round_trip_a_dump(pa
     other = tmp_path / "other"
     assert run_kb(other, "import", str(dump)).returncode == 0
     assert run_kb(other, "reindex").returncode == 0
-    imported = KnowledgeBase(Settings(home=other))
+    imported = IngestingKnowledgeBase(Settings(home=other))
     try:
         again = imported.outcome(record.id)
         assert again.n == 40 and again.review.status == "corrected" and again.review.note == "N"

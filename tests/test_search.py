@@ -14,7 +14,9 @@ from typing import ClassVar
 import pytest
 from pyoxigraph import Triple
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import KBError, QueryRefused
+from kb.paper_writes import ExtractedPaper
 from kb.records import ConceptRef, OutcomeRecord, Span
 from kb.search import MAX_K, SearchIndex, index_path
 from kb.search.cards import as_written, card
@@ -22,7 +24,7 @@ from kb.search.documents import documents_of
 from kb.search.gloss import gloss_text
 from kb.search.passages import MAX_CHARS, split_passages
 from kb.search.text import clean_with_offsets, tokens
-from kb.service import ExtractedPaper, KnowledgeBase
+from kb.service import KnowledgeBase
 from kb.settings import Settings
 from kb.store import BACKENDS, OxigraphStore, open_store
 from tests.conftest import PAPERS, line_extractor
@@ -215,7 +217,7 @@ def poisoned(monkeypatch, tmp_path) -> Settings:
 
 
 def test_a_failing_graph_update_leaves_graph_and_index_as_they_were(poisoned, papers):
-    kb = KnowledgeBase(poisoned, extractor=line_extractor)
+    kb = IngestingKnowledgeBase(poisoned, extractor=line_extractor)
     assert kb.ingest_paths([papers / "a.txt"]).ok
     graph, index = graph_dump(poisoned), index_rows(poisoned)
     (papers / "a.txt").write_text("Title A\nCD19 CAR-T gave CR in 90% of patients.\n", encoding="utf-8")
@@ -315,7 +317,7 @@ def cross_lingual(tmp_path_factory) -> KnowledgeBase:
     root = tmp_path_factory.mktemp("cross-lingual")
     for name, text in CROSS_LINGUAL.items():
         (root / name).write_text(text, encoding="utf-8")
-    knowledge_base = KnowledgeBase(Settings(home=root / "kb"), extractor=passages_only)
+    knowledge_base = IngestingKnowledgeBase(Settings(home=root / "kb"), extractor=passages_only)
     assert knowledge_base.ingest_paths([root]).ok
     yield knowledge_base
     knowledge_base.close()
@@ -395,7 +397,7 @@ def test_an_empty_knowledge_base_finds_nothing(kb):
 
 def test_an_index_built_with_another_model_is_refused_until_reingested(kb, papers, settings):
     assert kb.ingest_paths([papers]).ok
-    other = KnowledgeBase(settings.model_copy(update={"embedding_model": "some-other-model"}))
+    other = IngestingKnowledgeBase(settings.model_copy(update={"embedding_model": "some-other-model"}))
     with pytest.raises(KBError, match=r"built with embedding model 'use-multilingual-v3'.*run `kb ingest`"):
         other.search("remission")
     other.close()
@@ -405,7 +407,7 @@ def test_a_model_that_cannot_be_loaded_stops_the_ingest_with_the_setting_named(p
     not_a_model = tmp_path / "not-a-model"
     not_a_model.mkdir()
     settings = Settings(home=tmp_path / "kb", embedding_model=str(not_a_model))
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     with pytest.raises(KBError, match=r"cannot load the embedding model .*KB_EMBEDDING_MODEL"):
         knowledge_base.ingest_paths([papers])
     with open_store(settings, writable=False) as store:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from ingest.ingestion import IngestingKnowledgeBase
+from kb.paper_writes import ExtractedPaper
 from kb.search.concept_terms import query_terms
 from kb.search.engine import Fusion, Searcher
 from kb.search.gloss import reading_gloss
-from kb.service import ExtractedPaper, KnowledgeBase
+from kb.service import KnowledgeBase
 from kb.settings import Settings
 from tests.conftest import line_extractor
 
@@ -93,7 +95,7 @@ def store(tmp_path_factory) -> KnowledgeBase:
     root = tmp_path_factory.mktemp("concepts")
     for name, text in PAPERS.items():
         (root / name).write_text(text, encoding="utf-8")
-    knowledge_base = KnowledgeBase(Settings(home=root / "kb"), extractor=passages_only)
+    knowledge_base = IngestingKnowledgeBase(Settings(home=root / "kb"), extractor=passages_only)
     assert knowledge_base.ingest_paths([root]).ok
     yield knowledge_base
     knowledge_base.close()

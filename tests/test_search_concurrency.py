@@ -19,10 +19,10 @@ import sqlite_vec
 import yaml
 from sqlite_utils.utils import sqlite3
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.embedding import BLAS_THREADS, embedder
 from kb.search import SearchIndex, index_path
 from kb.search.vectors import _chunk_from_virtual_table, load_vectors
-from kb.service import KnowledgeBase
 from kb.settings import Settings
 from tests.conftest import PAPERS, SHARED, line_extractor
 
@@ -33,7 +33,7 @@ from tests.conftest import PAPERS, SHARED, line_extractor
 def corpus_kb(tmp_path_factory) -> Settings:
     """The repository's papers, indexed with the stand-in extractor (passages and outcome cards)."""
     settings = Settings(home=tmp_path_factory.mktemp("corpus") / "kb")
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert knowledge_base.ingest_paths(sorted(PAPERS.glob("*.txt"))).ok
     knowledge_base.close()
     return settings
@@ -202,8 +202,8 @@ def test_searches_on_many_threads_each_see_one_version_of_a_paper_being_replaced
     paper = folder / "v.txt"
     paper.write_text(VERSIONS["alpha"], encoding="utf-8")
     settings = Settings(home=tmp_path / "kb")
-    writer = KnowledgeBase(settings, extractor=line_extractor)
-    reader = KnowledgeBase(settings, extractor=line_extractor)
+    writer = IngestingKnowledgeBase(settings, extractor=line_extractor)
+    reader = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert writer.ingest_paths([paper]).ok
     stop = threading.Event()
     seen: list[set[str]] = []

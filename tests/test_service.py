@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Store
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import QueryRefused
+from kb.paper_writes import ExtractedPaper
 from kb.queries import OutcomeFilters
 from kb.rdf_mapping import PaperMeta
 from kb.reviews import unreviewed
-from kb.service import ExtractedPaper, KnowledgeBase
 from kb.settings import Settings
 from kb.store import open_store
 from tests.conftest import line_extractor
@@ -75,7 +76,7 @@ def test_pages_read_after_a_change_show_the_new_records(kb, papers, settings):
     """Records a reader converted are kept by content digest: a changed graph is read again."""
     assert kb.ingest_paths([papers]).ok
     assert [r.value for r in kb.find_outcomes(OutcomeFilters(paper="a"))[1]] == [80.7, 45.0]
-    writer = KnowledgeBase(settings, extractor=line_extractor)  # another process, as `kb ingest` is
+    writer = IngestingKnowledgeBase(settings, extractor=line_extractor)  # another process, as `kb ingest` is
     (papers / "a.txt").write_text("Title A\nCR 12.5% only.\n", encoding="utf-8")
     assert writer.ingest_paths([papers / "a.txt"]).ok
     writer.close()
@@ -116,7 +117,7 @@ def test_an_extractor_crash_fails_only_that_paper(settings, papers):
             raise IndexError("list index out of range")
         return line_extractor(path)
 
-    report = KnowledgeBase(settings, extractor=crashing).ingest_paths([papers])
+    report = IngestingKnowledgeBase(settings, extractor=crashing).ingest_paths([papers])
     assert [(p.status, p.reason) for p in report.papers] == [
         ("failed", "extraction failed: IndexError: list index out of range"),
         ("ingested", None),
@@ -133,7 +134,7 @@ def test_records_the_graph_cannot_hold_fail_the_paper(settings, papers):
             return ExtractedPaper(meta=meta, records=[full_record(endpoint="TTP")])
         return line_extractor(path)
 
-    kb = KnowledgeBase(settings, extractor=unknown_endpoint)
+    kb = IngestingKnowledgeBase(settings, extractor=unknown_endpoint)
     report = kb.ingest_paths([papers])
     assert report.papers[0].status == "failed" and "Unexpected endpoint: 'TTP'" in report.papers[0].reason
     assert [p.status for p in report.papers[1:]] == ["ingested"]
@@ -147,7 +148,7 @@ def test_record_ids_must_be_unique_across_papers(settings, papers):
             paper.meta, [r.model_copy(update={"id": f"r{i}"}) for i, r in enumerate(paper.records)]
         )
 
-    report = KnowledgeBase(settings, extractor=same_ids).ingest_paths([papers])
+    report = IngestingKnowledgeBase(settings, extractor=same_ids).ingest_paths([papers])
     assert [p.status for p in report.papers] == ["ingested", "failed"]
     assert "record ids already used by another paper (a)" in report.papers[1].reason
 
@@ -219,7 +220,7 @@ def test_treatment_filters_keep_comparisons_whole(settings, tmp_path):
     )
     alone = minimal_record("alone", start=9, interventions=[ConceptRef(id="chemo", label="chemotherapy")])
     (tmp_path / "p.txt").write_text("x", encoding="utf-8")
-    kb = KnowledgeBase(settings, extractor=lambda path: ExtractedPaper(PAPER, [ino, chemo, alone]))
+    kb = IngestingKnowledgeBase(settings, extractor=lambda path: ExtractedPaper(PAPER, [ino, chemo, alone]))
     assert kb.ingest_paths([tmp_path / "p.txt"]).ok
     assert [r.id for r in kb.find_outcomes(OutcomeFilters(antigen="cd22"))[1]] == ["ino", "chemo"]
     assert [r.id for r in kb.find_outcomes(OutcomeFilters(intervention="INO"))[1]] == ["ino", "chemo"]

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kb.service import KnowledgeBase
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.settings import Settings
 from tests.conftest import line_extractor
 from tests.sparql_server import Server, make_home
@@ -364,7 +364,7 @@ def test_cached_answers_never_outlive_a_new_snapshot(tmp_path):
         folder = tmp_path / "more"
         folder.mkdir()
         (folder / "c.txt").write_text("Paper C\nBCMA CAR-T: ORR 73% in myeloma.\n", encoding="utf-8")
-        writer = KnowledgeBase(Settings(home=home), extractor=line_extractor)
+        writer = IngestingKnowledgeBase(Settings(home=home), extractor=line_extractor)
         try:
             assert writer.ingest_paths([folder]).ok
         finally:

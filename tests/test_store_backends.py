@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import KBError
 from kb.rdf_mapping import Minter, RunInfo, records_to_triples, triples_to_records
 from kb.records import Span
-from kb.service import KnowledgeBase
 from kb.settings import Settings
 from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
 from kb.store import BACKENDS, Dataset, Solutions, open_store
@@ -171,7 +171,7 @@ def test_evaluate_refuses_bad_syntax_and_too_many_results(settings):
 
 
 def test_the_knowledge_base_works_on_the_backend(settings, papers):
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     report = knowledge_base.ingest_paths([papers])
     assert report.ok, [p.line() for p in report.papers]
     again = knowledge_base.ingest_paths([papers])
@@ -226,7 +226,7 @@ def test_validate_reports_a_number_no_text_of_the_record_states(settings):
 
 
 def test_the_vocabularies_are_in_the_store_and_the_default_graph_is_a_set(settings, papers):
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert knowledge_base.ingest_paths([papers]).ok
     knowledge_base.close()
     base = settings.base_iri

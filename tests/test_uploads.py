@@ -22,8 +22,8 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from kb.jobs import Job, JobRegistry, JobRunner, keep_upload, keep_uploads
-from kb.service import KnowledgeBase
+from ingest.ingestion import IngestingKnowledgeBase
+from ingest.jobs import Job, JobRegistry, JobRunner, keep_upload, keep_uploads
 from kb.settings import Settings
 from kb.store import open_store
 from kb.texts import text_path
@@ -383,7 +383,7 @@ def test_a_job_waits_while_another_process_holds_the_store(server, home):
 
 def test_a_job_fails_with_the_reason_when_the_store_stays_busy(tmp_path):
     settings = Settings(home=tmp_path / "kb")
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     runner = JobRunner(knowledge_base, store_wait=1.0)
     source = tmp_path / "a.txt"
     source.write_text(PAPER_A, encoding="utf-8")
@@ -418,7 +418,7 @@ def test_progress_is_reported_paper_by_paper(tmp_path):
             assert let_second_finish.wait(120)
         return line_extractor(path)
 
-    knowledge_base = KnowledgeBase(settings, extractor=gated_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=gated_extractor)
     runner = JobRunner(knowledge_base)
     kept = []
     for name, text in (("a.txt", PAPER_A), ("b.txt", PAPER_B)):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.ingestion import IngestingKnowledgeBase
 from kb.search.index import SearchIndex, index_path
-from kb.service import KnowledgeBase
 from kb.settings import Settings
 from kb.store import open_store
 from tests.conftest import REPO, kb_env, line_extractor, run_kb
@@ -40,6 +40,7 @@ def ingest_killed(settings: Settings, paper: Path, *, before_publishing: bool) -
         f"""
         import os, signal
         from kb.service import KnowledgeBase
+        from ingest.ingestion import IngestingKnowledgeBase
         from kb.store.oxigraph import OxigraphStore
         from tests.conftest import line_extractor
 
@@ -54,7 +55,7 @@ def ingest_killed(settings: Settings, paper: Path, *, before_publishing: bool) -
             publishing_at_open(self)  # the first publication (an empty store) is not the one to die in
             OxigraphStore._publish = publish_then_die
         OxigraphStore._open_writer = open_writer
-        KnowledgeBase(extractor=line_extractor).ingest_paths([{str(paper)!r}])
+        IngestingKnowledgeBase(extractor=line_extractor).ingest_paths([{str(paper)!r}])
         raise SystemExit("the ingest was not killed")
         """
     )
@@ -130,7 +131,7 @@ def test_a_kill_after_the_graph_before_the_index_is_interrupted_not_broken(kb, p
     assert result.returncode == 0, result.stderr
     assert "paper a: an ingest was interrupted between its graph" in result.stderr
     assert "agrees with the graph store on 1 of 2 papers; 1 interrupted" in result.stderr
-    reader = KnowledgeBase(settings)
+    reader = IngestingKnowledgeBase(settings)
     try:
         with open_store(settings, writable=False) as store:
             assert len(list(store.paper_triples("a"))) > 0  # the new graph is published
@@ -140,20 +141,20 @@ def test_a_kill_after_the_graph_before_the_index_is_interrupted_not_broken(kb, p
         reader.close()
 
     # The next writer, whatever it writes, completes the cut ingest from the graph and the saved text.
-    other = KnowledgeBase(settings, extractor=line_extractor)
+    other = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert [p.status for p in other.ingest_paths([papers / "b.txt"]).papers] == ["unchanged"]
     other.close()
     result = validate(settings)
     assert result.returncode == 0, result.stderr
     assert "interrupted" not in result.stderr
     assert "agrees with the graph store on 2 of 2 papers" in result.stderr
-    reader = KnowledgeBase(settings)
+    reader = IngestingKnowledgeBase(settings)
     try:
         hits = reader.search("CD19 CAR-T relapsed B-ALL complete remission", k=20).results
         assert any(hit.paper.id == "a" and hit.record and hit.record.value == 90.1 for hit in hits)
     finally:
         reader.close()
-    rerun = KnowledgeBase(settings, extractor=line_extractor)
+    rerun = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert [p.status for p in rerun.ingest_paths([papers / "a.txt"]).papers] == ["unchanged"]
     rerun.close()
 
@@ -174,7 +175,7 @@ def test_a_kill_before_publishing_leaves_the_old_paper_until_the_next_writer(kb,
 
     # The next writer publishes what the killed one had committed to the graph and, the journal
     # naming the paper, indexes it: the paper is whole again, in its new version.
-    other = KnowledgeBase(settings, extractor=line_extractor)
+    other = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert [p.status for p in other.ingest_paths([papers / "b.txt"]).papers] == ["unchanged"]
     other.close()
     with open_store(settings, writable=False) as store:
@@ -183,7 +184,7 @@ def test_a_kill_before_publishing_leaves_the_old_paper_until_the_next_writer(kb,
     assert result.returncode == 0 and "interrupted" not in result.stderr, result.stderr
     assert "agrees with the graph store on 2 of 2 papers" in result.stderr
 
-    rerun = KnowledgeBase(settings, extractor=line_extractor)
+    rerun = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert [p.status for p in rerun.ingest_paths([papers / "a.txt"]).papers] == ["unchanged"]
     rerun.close()
 
@@ -195,6 +196,7 @@ def delete_killed(settings: Settings, paper_id: str) -> None:
         f"""
         import os, signal
         from kb.service import KnowledgeBase
+        from ingest.ingestion import IngestingKnowledgeBase
         from kb.store.oxigraph import OxigraphStore
 
         remove = OxigraphStore.remove_paper
@@ -203,7 +205,7 @@ def delete_killed(settings: Settings, paper_id: str) -> None:
             self._publish()  # the graph is gone for readers, the index has not committed
             os.kill(os.getpid(), signal.SIGKILL)
         OxigraphStore.remove_paper = remove_then_die
-        KnowledgeBase().delete_paper({paper_id!r})
+        IngestingKnowledgeBase().delete_paper({paper_id!r})
         raise SystemExit("the delete was not killed")
         """
     )
@@ -220,13 +222,13 @@ def test_a_kill_during_a_delete_is_an_interrupted_delete_that_the_next_writer_co
     result = validate(settings)
     assert result.returncode == 0, result.stderr
     assert "paper a: a delete was interrupted" in result.stderr
-    reader = KnowledgeBase(settings)
+    reader = IngestingKnowledgeBase(settings)
     try:
         hits = reader.search("CD19 CAR-T relapsed B-ALL complete remission", k=20).results
         assert all(hit.paper.id != "a" for hit in hits)  # its rows are there, its graph is not
     finally:
         reader.close()
-    again = KnowledgeBase(settings)
+    again = IngestingKnowledgeBase(settings)
     assert again.delete_paper("a") is None  # the writer's opening completed the delete: nothing left
     again.close()
     result = validate(settings)

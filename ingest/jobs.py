@@ -2,17 +2,17 @@
 
 Uploads are kept content-addressed, `KB_HOME/uploads/<file SHA-256>/<original name>`: the SHA-256
 is the one the paper's graph records (hk:paperSha256), so deleting a paper finds its upload, and
-the original name is kept because the paper id is made from it (ingest.document.paper_id_for).
+the original name is kept because the paper id is made from it (kb.records.paper_id_for).
 
 Jobs are rows of a small SQLite table, `KB_HOME/jobs/jobs.sqlite`, so a restarted server still
 answers for finished jobs. Each row names the process that owns it: when that process is gone, a
 job it was running is reported `interrupted` (each paper was stored whole or not at all, so the
 knowledge base is consistent; upload again to finish) and a job still queued is taken up again.
 
-One worker thread runs the jobs in order, each in a process of its own (kb/job_process.py: the
+One worker thread runs the jobs in order, each in a process of its own (ingest/job_process.py: the
 server's answers never wait for an extraction), so the server has one writer at a time; a `kb ingest`
 holding the store's writer lock makes a job wait (up to STORE_WAIT_SECONDS) and then fail with
-that reason. A job's results grow paper by paper, from KnowledgeBase.ingest_paths' progress events.
+that reason. A job's results grow paper by paper, from IngestingKnowledgeBase.ingest_paths' progress events.
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ from typing import BinaryIO, Literal
 
 from sqlite_utils.utils import sqlite3  # the SQLite the index uses: two libraries in one process break locks
 
+from ingest.ingestion import IngestEvent, IngestingKnowledgeBase, IngestReport, crosses_processes
+from ingest.job_process import ServerStopping, ingest_in_process
+from ingest.processes import lower_thread_priority, process_alive
 from ingest.readers import SUFFIXES
 from kb.errors import KBError, StoreBusy
-from kb.job_process import ServerStopping, ingest_in_process
-from kb.processes import lower_thread_priority, process_alive
-from kb.service import IngestEvent, IngestReport, KnowledgeBase, PaperStatus, crosses_processes
+from kb.paper_writes import PaperStatus
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -357,7 +358,7 @@ class JobRunner:
 
     def __init__(
         self,
-        knowledge_base: KnowledgeBase,
+        knowledge_base: IngestingKnowledgeBase,
         registry: JobRegistry | None = None,
         *,
         store_wait: float = STORE_WAIT_SECONDS,
@@ -479,7 +480,7 @@ class JobRunner:
         self._end(replace(job, results=results), status, message)
 
     def _ingest(self, paths: list[Path], progress: Callable[[IngestEvent], None]) -> IngestReport:
-        """The job's papers ingested in a process of its own (kb/job_process.py), or in this thread
+        """The job's papers ingested in a process of its own (ingest/job_process.py), or in this thread
         for an extractor that cannot be sent to another process (a test's stand-in)."""
         extractor = self.knowledge_base.extractor
         if not crosses_processes(extractor):

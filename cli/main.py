@@ -13,17 +13,17 @@ from typing import Literal
 
 import click
 
+from cli.graph import export_graph_command, import_command, validate_command
+from cli.review import review_command
+from ingest.ingestion import IngestingKnowledgeBase
 from kb import __version__
 from kb.citations import details_of
-from kb.cli_graph import export_graph_command, import_command, validate_command
-from kb.cli_review import review_command
 from kb.errors import KBError
 from kb.outcome_table import unreadable_message
 from kb.queries import OutcomeFilters
 from kb.records import OutcomeRecord
 from kb.render import COMPARE_FORMATS, OUTCOME_FORMATS, render_comparison, render_records
 from kb.search import DEFAULT_K, MAX_K
-from kb.service import KnowledgeBase
 from kb.settings import Settings
 
 
@@ -44,14 +44,14 @@ class JobsType(click.ParamType):
         return number
 
 
-def _knowledge_base(ctx: click.Context) -> KnowledgeBase:
+def _knowledge_base(ctx: click.Context) -> IngestingKnowledgeBase:
     # ctx.obj may carry an extractor: tests inject one while the real extractor is being written.
     obj = ctx.find_root().obj or {}
     try:
         settings = Settings()
     except ValueError as exc:
         raise click.ClickException(f"invalid KB_* setting: {' '.join(str(exc).split())}") from exc
-    return KnowledgeBase(settings, extractor=obj.get("extractor"))
+    return IngestingKnowledgeBase(settings, extractor=obj.get("extractor"))
 
 
 @click.group()
@@ -81,7 +81,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], jobs: int | Literal["aut
     Each paper is stored whole or not at all; re-ingesting an unchanged paper changes nothing.
     A line per paper goes to stderr as it is decided; on a terminal, above a progress bar.
     """
-    from kb.ingest_progress import ingest_display
+    from cli.progress import ingest_display
 
     kb = _knowledge_base(ctx)
     try:
@@ -323,7 +323,7 @@ def _serve_processes(settings: Settings) -> None:
     serve_processes(settings.host, settings.port, settings.workers)
 
 
-# The graph store as linked data: kb/cli_graph.py.
+# The graph store as linked data: cli/graph.py.
 main.add_command(validate_command)
 main.add_command(review_command)
 main.add_command(import_command)

@@ -1,6 +1,6 @@
 """`kb review`: accept, reject or correct an outcome record from the command line (kb/reviews.py).
 
-Registered on the `kb` group by kb/cli.py; what POST /outcomes/{id}/reviews does, with the same
+Registered on the `kb` group by cli/main.py; what POST /outcomes/{id}/reviews does, with the same
 checks and errors.
 """
 

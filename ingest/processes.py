@@ -1,8 +1,8 @@
 """Whether a process still runs, and the priority of the work one starts.
 
-Used by the upload jobs (a job whose server is gone is taken over, kb/jobs.py; a job's process
-whose server is gone exits, kb/job_process.py) and by the ingest workers (a worker whose `kb ingest`
-is gone exits, kb/ingest_workers.py).
+Used by the upload jobs (a job whose server is gone is taken over, ingest/jobs.py; a job's process
+whose server is gone exits, ingest/job_process.py) and by the ingest workers (a worker whose `kb ingest`
+is gone exits, ingest/workers.py).
 """
 
 from __future__ import annotations

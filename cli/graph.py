@@ -1,6 +1,6 @@
 """`kb validate`, `kb export graph` and `kb import`: the graph store as linked data (kb/store/dump.py).
 
-Registered on the `kb` group by kb/cli.py; like it, a thin layer that turns domain errors into
+Registered on the `kb` group by cli/main.py; like it, a thin layer that turns domain errors into
 one-line click errors (with the SHACL details on the lines after).
 """
 

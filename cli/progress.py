@@ -27,7 +27,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from kb.service import IngestEvent, IngestProgress, IngestStarted, PaperStatus
+from ingest.ingestion import IngestEvent, IngestProgress, IngestStarted
+from kb.paper_writes import PaperStatus
 
 
 def plain_lines(event: IngestEvent) -> None:

@@ -4,7 +4,7 @@ The server answers requests from one process; extraction is CPU-bound Python and
 that holds the interpreter for long stretches, so run in a thread of the server it delays every
 answer (a first upload's cold start stalled GET /jobs for over a minute on a busy machine). The
 job's ingest runs instead in a child process started with "spawn" (a clean interpreter, not a
-copy of the server's threads, locks and store handles), at lower CPU priority (kb/job_child.py) and
+copy of the server's threads, locks and store handles), at lower CPU priority (ingest/job_child.py) and
 with its address space capped at KB_JOB_MEMORY_BYTES, so a hostile file costs the child, not
 the server. The child writes the papers as `kb ingest` does (the server's reads follow what
 writers publish) and sends each paper's status back as soon as it is decided.
@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kb import job_child
+from ingest import job_child
+from ingest.ingestion import Extractor, IngestReport
 from kb.errors import KBError, StoreBusy
-from kb.service import Extractor, IngestReport, PaperStatus
+from kb.paper_writes import PaperStatus
 from kb.settings import Settings
 
 POLL_SECONDS = 0.5

@@ -1,10 +1,10 @@
-"""The entry point of an upload job's process (kb/job_process.py).
+"""The entry point of an upload job's process (ingest/job_process.py).
 
-The process starts at the job thread's low priority (kb.processes.lower_thread_priority) and makes
+The process starts at the job thread's low priority (ingest.processes.lower_thread_priority) and makes
 sure of it before it imports anything of the knowledge base: the modules it needs (the extractor,
 the stores, the models) take a second or two to load, and at the server's own priority that
 start-up would delay the server's answers. Hence only the standard library at the top of this
-module (and kb.processes, which has no other), and the job's settings, extractor and paths
+module (and ingest.processes, which has no other), and the job's settings, extractor and paths
 arrive pickled.
 """
 
@@ -15,7 +15,7 @@ import resource
 import threading
 from multiprocessing.connection import Connection
 
-from kb.processes import exit_with_parent, lower_thread_priority  # the standard library only
+from ingest.processes import exit_with_parent, lower_thread_priority  # the standard library only
 
 
 def main(payload: bytes, sending: Connection, parent: int) -> None:
@@ -27,10 +27,11 @@ def main(payload: bytes, sending: Connection, parent: int) -> None:
     settings, extractor, paths = pickle.loads(payload)
     limit = settings.job_memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from ingest.ingestion import IngestingKnowledgeBase
     from kb.errors import KBError, StoreBusy
-    from kb.service import KnowledgeBase, PaperStatus
+    from kb.paper_writes import PaperStatus
 
-    knowledge_base = KnowledgeBase(settings, extractor=extractor)
+    knowledge_base = IngestingKnowledgeBase(settings, extractor=extractor)
 
     def progress(event: object) -> None:
         if isinstance(event, PaperStatus):
