@@ -262,6 +262,72 @@ def templates_for(paths: set[str]) -> tuple[dict[str, list[Template]], list[str]
     return {k: v for k, v in templates.items() if v}, notes
 
 
+class FreshQuestions:
+    """Always-new questions, as users who mostly ask something nobody asked before: /outcomes and
+    /compare with filters drawn from the concepts the server holds and a random page, /search with
+    words drawn from the search questions, /sparql lookups of one random result or paper by its IRI
+    (the "simple lookups" a linked-data client sends). Each request is a combination the run most
+    likely has not sent yet, so no cache can answer it; the other endpoints keep their templates."""
+
+    FILTERS = ("antigen", "intervention", "disease", "endpoint", "line")
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.values: dict[str, list[str]] = {}
+        for kind in self.FILTERS:
+            listing = client.get("/concepts", params={"kind": kind, "limit": "500"}).json()
+            self.values[kind] = [c["id"] for c in listing.get("concepts", []) if c.get("results")]
+        self.values = {k: v for k, v in self.values.items() if v}
+        self.words = sorted({w for q in search_queries() for w in q.split() if len(w) > 2})
+        listing = {
+            "query": "PREFIX hk: <https://w3id.org/hemekb/ontology#>\n"
+            "SELECT ?result ?paper WHERE { ?result hk:reportedIn ?paper } LIMIT 5000"
+        }
+        accept = {"Accept": "application/sparql-results+json"}
+        answer = client.get("/sparql", params=listing, headers=accept)
+        for _ in range(120):  # 503 while the /sparql workers start
+            if answer.status_code != 503:
+                break
+            time.sleep(1)
+            answer = client.get("/sparql", params=listing, headers=accept)
+        answer.raise_for_status()
+        rows = answer.json()["results"]["bindings"]
+        self.results = [row["result"]["value"] for row in rows]
+        self.papers = sorted({row["paper"]["value"] for row in rows})
+
+    def _filters(self, rng: random.Random) -> dict[str, str]:
+        kinds = rng.sample(sorted(self.values), k=min(len(self.values), rng.choice((1, 1, 2))))
+        params = {kind: rng.choice(self.values[kind]) for kind in kinds}
+        params["offset"] = str(rng.randrange(0, 200, 10))
+        params["limit"] = str(rng.choice((10, 20, 50)))
+        return params
+
+    def template(self, endpoint: str, rng: random.Random) -> Template | None:
+        """A new question for `endpoint`, or None for an endpoint asked from its templates."""
+        if endpoint == "/outcomes" and self.values:
+            return Template(endpoint, self._filters(rng))
+        if endpoint == "/compare" and "endpoint" in self.values:
+            # an endpoint and one other filter: a comparison table a reader asks for (a filter
+            # matching over 5,000 results is refused: narrow the filters)
+            other = rng.choice(sorted(set(self.values) - {"endpoint"}) or ["endpoint"])
+            return Template(
+                endpoint,
+                {"endpoint": rng.choice(self.values["endpoint"]), other: rng.choice(self.values[other])},
+            )
+        if endpoint == "/search" and self.words:
+            return Template(endpoint, {"q": " ".join(rng.sample(self.words, k=3)), "k": "10"})
+        if endpoint == "/sparql" and self.results:
+            if rng.random() < 0.5:
+                query = f"SELECT ?p ?o WHERE {{ <{rng.choice(self.results)}> ?p ?o }}"
+            else:
+                query = (
+                    "PREFIX hk: <https://w3id.org/hemekb/ontology#>\n"
+                    f"SELECT ?result ?endpoint WHERE {{ ?result hk:reportedIn <{rng.choice(self.papers)}> ;"
+                    " hk:endpoint ?endpoint }"
+                )
+            return Template(endpoint, {"query": query}, {"Accept": "application/sparql-results+json"})
+        return None
+
+
 # ---------------------------------------------------------------------------------- the run
 
 WARM_COPIES = 8  # concurrent copies of each template before the clock: new connections, any process
@@ -340,6 +406,7 @@ async def _drive(
     seed: int,
     timeout: float,
     server_cpu: Callable[[], float] | None = None,
+    fresh: FreshQuestions | None = None,
 ) -> tuple[dict[str, EndpointStats], float, list[str], float | None]:
     # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: at equal
     # timeouts (httpx's default is 5 s too) a request can go out on a socket the server is closing.
@@ -371,7 +438,8 @@ async def _drive(
             while time.perf_counter() < deadline and sent < max_requests:
                 sent += 1
                 endpoint = rng.choices(endpoints, weights)[0]
-                template = rng.choice(templates[endpoint])
+                new = fresh.template(endpoint, rng) if fresh is not None else None
+                template = new or rng.choice(templates[endpoint])
                 record = stats[endpoint]
                 begun = time.perf_counter()
                 try:
@@ -409,8 +477,11 @@ def run_load(
     seed: int = 7,
     timeout: float = 60.0,
     server_cpu: Callable[[], float] | None = None,
+    fresh: bool = False,
 ) -> dict[str, Any]:
     """Drive the server at `url` (loopback only); per-endpoint and total figures as a dict.
+
+    `fresh`: always-new questions (FreshQuestions) instead of the fixed templates where it has them.
 
     `server_cpu` (the server's CPU seconds so far) is read when the clock starts and stops: the
     result's `server_cpu_s` is then the timed run's, without start-up and warm-up."""
@@ -418,10 +489,11 @@ def run_load(
     with httpx.Client(base_url=url, timeout=30) as client:
         paths = set(client.get("/openapi.json").json().get("paths", {}))
         health = client.get("/health").json()
+        questions = FreshQuestions(client) if fresh else None
     templates, notes = templates_for(paths)
     cpu_start = time.process_time()
     stats, seconds, dropped, server_cpu_s = asyncio.run(
-        _drive(url, templates, clients, duration, think, max_requests, seed, timeout, server_cpu)
+        _drive(url, templates, clients, duration, think, max_requests, seed, timeout, server_cpu, questions)
     )
     client_cpu = time.process_time() - cpu_start
     endpoints = {e: s.row(seconds) for e, s in stats.items()}
@@ -443,6 +515,7 @@ def run_load(
         "notes": notes,
         "dropped_templates": dropped,
         "server_cpu_s": server_cpu_s,
+        "fresh": fresh,
     }
 
 
@@ -466,6 +539,8 @@ def describe(result: dict[str, Any]) -> str:
         f" {result['papers']} papers / {result['records']} records;"
         f" load generator used {result['client_cpu_share']:.0%} of a core"
     )
+    if result.get("fresh"):
+        head += "; always-new questions (/outcomes, /compare, /search, /sparql lookups)"
     if result.get("server_peak_rss_mib"):
         head += f"; server peak RSS {result['server_peak_rss_mib']:.0f} MiB (its processes' peaks added)"
     if result.get("server_cpu_ms_per_request"):
@@ -507,6 +582,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds")
     parser.add_argument("--think", type=float, default=0.0, help="mean think time between requests, s")
     parser.add_argument("--max-requests", type=int, default=1_000_000)
+    parser.add_argument("--fresh", action="store_true", help="always-new questions (FreshQuestions)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     parser.add_argument("--workers", type=int, default=1, help="server processes (KB_WORKERS), with --home")
     parser.add_argument(
@@ -519,6 +595,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "duration": args.duration,
         "think": args.think,
         "max_requests": args.max_requests,
+        "fresh": args.fresh,
     }
     if args.home:
         result = load_test_home(args.home, workers=args.workers, settings=settings, **options)

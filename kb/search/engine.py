@@ -9,8 +9,11 @@ glosses of the vocabulary concepts it mentions (kb.search.gloss), is embedded an
 Chinese query also meets the English cards and the glossed passages.
 Weights and depth were chosen by bench/search_tuning.py (results in bench/results/).
 
-Outcome hits carry the record as the graph holds it: records are read back from the paper's graph
-(cached per paper and content digest), never from the index.
+Outcome hits carry the record as the graph holds it at the content digest the hit was indexed
+with: the outcome table's copy of it (kb.outcome_table, written from the same extraction, in the
+same file), one indexed row per hit; a paper graph is read and converted (cached per paper and
+digest) only for an index without that table. Reading whole graphs was a third of a search's CPU on
+1,000 papers with always-new questions (bench/results/REPORT.md).
 
 Concurrency: the query is embedded before the index is read, and the index reads of one search run
 in one read transaction on the thread's own connection (kb.search.index), so searches on the
@@ -30,6 +33,7 @@ import sqlite_utils
 
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError, QueryRefused
+from kb.outcome_table import table_record
 from kb.queries import graph_digests
 from kb.rdf_mapping import Minter, triples_to_records
 from kb.records import OutcomeRecord
@@ -148,19 +152,20 @@ class Searcher:
         digests = graph_digests(store, list(graphs.values()))
         hits: list[SearchHit] = []
         shown: set[tuple[str, int, int]] = set()
-        for candidate, score in ranked:
-            if len(hits) == k:
-                break
-            row = rows[candidate.doc_id]
-            if digests.get(graphs[row.paper.id]) != row.digest:
-                continue
-            span = (row.paper.id, row.char_start, row.char_end)
-            if fusion.collapse and span in shown:
-                continue
-            hit = self._hit(store, row, score)
-            if hit is not None:
-                hits.append(hit)
-                shown.add(span)
+        with self.index.reading() as db:  # the hits' records: from the outcome table where it has them
+            for candidate, score in ranked:
+                if len(hits) == k:
+                    break
+                row = rows[candidate.doc_id]
+                if digests.get(graphs[row.paper.id]) != row.digest:
+                    continue
+                span = (row.paper.id, row.char_start, row.char_end)
+                if fusion.collapse and span in shown:
+                    continue
+                hit = self._hit(store, row, score, db)
+                if hit is not None:
+                    hits.append(hit)
+                    shown.add(span)
         return SearchResults(query=query, k=k, filters=given, results=hits)
 
     def _candidates(
@@ -235,7 +240,9 @@ class Searcher:
                 f" {self.settings.embedding_model!r}; run `kb ingest` on the papers again to rebuild it"
             )
 
-    def _hit(self, store: GraphStore, row: DocRow, score: float) -> SearchHit | None:
+    def _hit(
+        self, store: GraphStore, row: DocRow, score: float, db: sqlite_utils.Database | None = None
+    ) -> SearchHit | None:
         common = {
             "score": round(score, 6),
             "paper": row.paper,
@@ -244,7 +251,9 @@ class Searcher:
         }
         if row.kind == "passage":
             return SearchHit(kind="passage", text=row.text, **common)
-        record = self._records_of(store, row.paper.id, row.digest).get(row.record_id or "")
+        record = table_record(db, row.paper.id, row.digest, row.record_id or "") if db is not None else None
+        if record is None:  # an older store's index without the outcome table: the graph's records
+            record = self._records_of(store, row.paper.id, row.digest).get(row.record_id or "")
         if record is None:  # the graph moved on between the index read and this one
             return None
         return SearchHit(
