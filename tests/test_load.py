@@ -7,14 +7,16 @@ The smoke test (20 clients, 5 s, on the corpus) runs in the default suite. The l
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-from bench.load_test import WEIGHTS, Server, describe, run_load
+from bench.load_test import WEIGHTS, FreshQuestions, Server, describe, run_load
 from tests.conftest import REPO, run_kb
 
 MAIN_ENDPOINTS = ("/outcomes", "/search", "/sparql", "/compare")
@@ -53,6 +55,25 @@ def test_smoke_20_clients_for_5_seconds(corpus_server):
     assert result["total"]["requests"] >= 20, describe(result)
     missing = [e for e in MAIN_ENDPOINTS if e not in result["endpoints"]]
     assert not missing or all(e in " ".join(result["notes"]) for e in missing), result["notes"]
+
+
+def test_always_new_questions_are_answered_without_error(corpus_server):
+    """The uncached benchmark's questions (FreshQuestions): every one a valid question the server
+    answers 200, and no two /outcomes or /search requests alike."""
+    result = run_load(corpus_server.url, clients=10, duration=4, max_requests=400, fresh=True)
+    assert_clean(result)
+    assert result["fresh"] and result["endpoints"]["/outcomes"]["requests"] > 5, describe(result)
+
+
+def test_fresh_questions_do_not_repeat(corpus_server):
+    with httpx.Client(base_url=corpus_server.url, timeout=30) as client:
+        questions = FreshQuestions(client)
+    rng = random.Random(1)
+    # of 50: half the /sparql lookups ask for one of the corpus's 5 papers, the rest for one of its results
+    for endpoint, different in (("/outcomes", 45), ("/search", 45), ("/sparql", 25)):
+        asked = [questions.template(endpoint, rng) for _ in range(50)]
+        assert all(a is not None for a in asked)
+        assert len({tuple(sorted(a.params.items())) for a in asked}) >= different, endpoint
 
 
 def test_refuses_any_address_but_loopback():
