@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from kb.errors import KBError, QueryRefused, StoreBusy
-from kb.reviews import ReviewRefused
+from kb.evidence.reviews import ReviewRefused
 
 log = logging.getLogger(__name__)
 

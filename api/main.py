@@ -43,7 +43,7 @@ from api.security import RequestRefused, request_refused
 from ingest.ingestion import IngestingKnowledgeBase
 from ingest.jobs import JobRunner
 from kb import __version__
-from kb.render import NotAcceptable
+from kb.exports.render import NotAcceptable
 from kb.search.engine import warm_up_in_background
 from kb.settings import Settings
 
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.set_threshold(*SERVER_GC_THRESHOLDS)
-        # a write a killed process cut is completed or undone before the first answer (kb/recovery.py)
+        # a write a killed process cut is completed or undone before the first answer (kb/store/recovery.py)
         for settled in knowledge_base.settle_cut_writes():
             log.warning("cut write settled at start: %s", settled.line())
         sparql.start_sparql(app)

@@ -50,7 +50,7 @@ def _current_rss_mib() -> float:
 def run_batch(home: Path, sources: Sequence[Path]) -> dict[str, Any]:
     """Ingest `sources` into `home` here and now; timings, counts and memory as a dict."""
     import ingest.ingestion as ingestion
-    import kb.paper_writes as paper_writes
+    import kb.store.paper_writes as paper_writes
     from ingest.ingestion import IngestingKnowledgeBase, expand_sources
     from kb.embedding import embedder
     from kb.settings import Settings

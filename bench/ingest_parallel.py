@@ -32,8 +32,8 @@ PAPERS = REPO / "data" / "papers"
 def run_one(home: Path, jobs: int, sources: list[Path]) -> dict[str, Any]:
     """One ingest here and now; papers/min overall and steady, and what each paper became."""
     from ingest.ingestion import IngestingKnowledgeBase
-    from kb.paper_writes import PaperStatus
     from kb.settings import Settings
+    from kb.store.paper_writes import PaperStatus
 
     stamps: list[float] = []
 

@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.pdf_typeset import typeset  # noqa: E402
 from ingest.pipeline import extract_paper  # noqa: E402
-from kb.records import OutcomeRecord  # noqa: E402
+from kb.model.records import OutcomeRecord  # noqa: E402
 
 LAYOUTS = {
     "000": [("ru", 2), ("ru", 1)],

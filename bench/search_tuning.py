@@ -146,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         assert kb.ingest_paths(papers).ok
         kb.close()
         store = open_store(base, writable=False).pinned()
-        from kb.rdf_mapping import content_digest
+        from kb.model.rdf_mapping import content_digest
 
         for n, options in enumerate(option_grid(args.quick)):
             settings = Settings(home=Path(tmp) / f"index-{n}")

@@ -37,8 +37,8 @@ import pyoxigraph  # noqa: E402
 import rdflib  # noqa: E402
 from pyoxigraph import Quad, RdfFormat, serialize  # noqa: E402
 
-from kb.rdf_mapping import Minter, PaperMeta, RunInfo, records_to_triples  # noqa: E402
-from kb.records import ConceptRef, OutcomeRecord, Span, StudyRef  # noqa: E402
+from kb.model.rdf_mapping import Minter, PaperMeta, RunInfo, records_to_triples  # noqa: E402
+from kb.model.records import ConceptRef, OutcomeRecord, Span, StudyRef  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 from kb.sparql.pool import Job  # noqa: E402
 from kb.sparql.worker import answer  # noqa: E402

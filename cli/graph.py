@@ -11,13 +11,15 @@ from pathlib import Path
 
 import click
 
-from kb.agreement import check_agreement
 from kb.errors import KBError
-from kb.rdf_mapping import Minter
-from kb.reviews import review_book
+from kb.evidence.reviews import review_book
+from kb.model.rdf_mapping import Minter
+from kb.model.validation import GraphInvalid
+from kb.model.vocabulary_graphs import sync_vocabularies
 from kb.search.index import index_path
 from kb.settings import Settings
 from kb.store import open_store
+from kb.store.agreement import check_agreement
 from kb.store.dump import (
     EXPORT_FORMATS,
     IMPORT_FORMATS,
@@ -26,8 +28,6 @@ from kb.store.dump import (
     unwritten_number_problems,
     validate_store,
 )
-from kb.validation import GraphInvalid
-from kb.vocabulary_graphs import sync_vocabularies
 
 
 def _settings() -> Settings:
@@ -45,15 +45,15 @@ def _fail_with_report(exc: GraphInvalid) -> None:
 
 @click.command("validate")
 def validate_command() -> None:
-    """Check every paper graph against the SHACL shapes (kb/shapes.ttl), every record's numbers
-    against its text (written in its evidence or mentions, or listed as derived; kb/provenance.py),
+    """Check every paper graph against the SHACL shapes (kb/model/shapes.ttl), every record's numbers
+    against its text (written in its evidence or mentions, or listed as derived; kb/model/provenance.py),
     and the search index against the graphs (same papers, same content digests, no orphan rows;
-    kb/agreement.py).
+    kb/store/agreement.py).
 
     Exits non-zero with the report (one line per violation or disagreement) when either check fails.
     A paper whose ingest was interrupted between its graph and its index is reported, not failed: the
     search skips it until the next writer (`kb ingest`, `kb delete`, the start of `kb serve`) settles it
-    (kb/recovery.py). Run it while no ingest is writing.
+    (kb/store/recovery.py). Run it while no ingest is writing.
     """
     settings = _settings()
     try:
@@ -82,7 +82,7 @@ def validate_command() -> None:
         )
     if failures:
         raise click.ClickException("; ".join(failures))
-    click.echo(f"ok: {papers} paper graphs conform to kb/shapes.ttl", err=True)
+    click.echo(f"ok: {papers} paper graphs conform to kb/model/shapes.ttl", err=True)
     if not agreement.index_exists:
         click.echo("ok: no search index yet, so nothing to compare the graphs with", err=True)
     else:

@@ -17,14 +17,14 @@ from cli.graph import export_graph_command, import_command, validate_command
 from cli.review import review_command
 from ingest.ingestion import IngestingKnowledgeBase
 from kb import __version__
-from kb.citations import details_of
 from kb.errors import KBError
-from kb.outcome_table import unreadable_message
-from kb.queries import OutcomeFilters
-from kb.records import OutcomeRecord
-from kb.render import COMPARE_FORMATS, OUTCOME_FORMATS, render_comparison, render_records
+from kb.evidence.queries import OutcomeFilters
+from kb.exports.citations import details_of
+from kb.exports.render import COMPARE_FORMATS, OUTCOME_FORMATS, render_comparison, render_records
+from kb.model.records import OutcomeRecord
 from kb.search import DEFAULT_K, MAX_K
 from kb.settings import Settings
+from kb.store.outcome_table import unreadable_message
 
 
 class JobsType(click.ParamType):
@@ -136,7 +136,7 @@ def export() -> None:
     type=click.Choice(["jsonl", *(f for f in OUTCOME_FORMATS if f != "jsonl")]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one outcome record (CONTRACT.md) per line; json, csv, xlsx, md, html: kb/render.py.",
+    help="jsonl: one outcome record (CONTRACT.md) per line; json, csv, xlsx, md, html: kb/exports/render.py.",
 )
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not stdout."
@@ -183,7 +183,7 @@ def export_outcomes(
 
 
 def _filter_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--antigen, --intervention, ... : the filters of GET /outcomes (kb.queries.OutcomeFilters)."""
+    """--antigen, --intervention, ... : the filters of GET /outcomes (kb.evidence.queries.OutcomeFilters)."""
     for name in reversed(OutcomeFilters.names()):
         kind = {"min_n": int, "min_confidence": float}.get(name, str)
         command = click.option(
@@ -226,7 +226,7 @@ def export_compare(
     kb = _knowledge_base(ctx)
     try:
         chosen = OutcomeFilters(**{k: v for k, v in filters.items() if v is not None})
-        table, records = kb.compare(chosen, layout)
+        table, records = kb.evidence.compare(chosen, layout)
         csv_url = output.name.replace("-metadata.json", "").removesuffix(".json") if output else "compare.csv"
         if not csv_url.endswith(".csv"):
             csv_url += ".csv"

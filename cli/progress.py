@@ -28,7 +28,7 @@ from rich.progress import (
 )
 
 from ingest.ingestion import IngestEvent, IngestProgress, IngestStarted
-from kb.paper_writes import PaperStatus
+from kb.store.paper_writes import PaperStatus
 
 
 def plain_lines(event: IngestEvent) -> None:

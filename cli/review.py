@@ -1,4 +1,4 @@
-"""`kb review`: accept, reject or correct an outcome record from the command line (kb/reviews.py).
+"""`kb review`: accept, reject or correct an outcome record from the command line (kb/evidence/reviews.py).
 
 Registered on the `kb` group by cli/main.py; what POST /outcomes/{id}/reviews does, with the same
 checks and errors.
@@ -13,7 +13,7 @@ import click
 from pydantic import ValidationError
 
 from kb.errors import KBError
-from kb.reviews import VERDICTS, ReviewRefused, ReviewRequest
+from kb.evidence.reviews import VERDICTS, ReviewRefused, ReviewRequest
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 

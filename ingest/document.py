@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.readers import read_text
-from kb.records import paper_id_for
+from kb.model.records import paper_id_for
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 `IngestingKnowledgeBase` is kb's KnowledgeBase with file ingestion on top: it expands folders into
 paper files, runs the extractor on each (in worker processes with `jobs` > 1, ingest/workers.py)
-and hands each ExtractedPaper to the knowledge base's PaperWriter (kb/paper_writes.py), which
+and hands each ExtractedPaper to the knowledge base's PaperWriter (kb/store/paper_writes.py), which
 stores it whole or not at all. `kb ingest`, the upload jobs (ingest/jobs.py) and the tests ingest
 through it; kb/ itself never reads a file.
 """
@@ -19,10 +19,10 @@ from typing import Literal
 
 from ingest.readers import SUFFIXES, read_text
 from kb.errors import KBError, PaperRejected
-from kb.paper_writes import ExtractedPaper, PaperStatus, PaperWork, PaperWriter, one_line
-from kb.rdf_mapping import PaperMeta
+from kb.model.rdf_mapping import PaperMeta
 from kb.service import KnowledgeBase
 from kb.settings import Settings
+from kb.store.paper_writes import ExtractedPaper, PaperStatus, PaperWork, PaperWriter, one_line
 
 # Paper files a folder is expanded to: every format ingest/readers/ reads (.txt, .html, .xml, .pdf, ...).
 PAPER_SUFFIXES = SUFFIXES

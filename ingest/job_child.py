@@ -29,7 +29,7 @@ def main(payload: bytes, sending: Connection, parent: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from ingest.ingestion import IngestingKnowledgeBase
     from kb.errors import KBError, StoreBusy
-    from kb.paper_writes import PaperStatus
+    from kb.store.paper_writes import PaperStatus
 
     knowledge_base = IngestingKnowledgeBase(settings, extractor=extractor)
 

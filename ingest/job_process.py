@@ -26,8 +26,8 @@ from pathlib import Path
 from ingest import job_child
 from ingest.ingestion import Extractor, IngestReport
 from kb.errors import KBError, StoreBusy
-from kb.paper_writes import PaperStatus
 from kb.settings import Settings
+from kb.store.paper_writes import PaperStatus
 
 POLL_SECONDS = 0.5
 

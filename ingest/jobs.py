@@ -2,7 +2,7 @@
 
 Uploads are kept content-addressed, `KB_HOME/uploads/<file SHA-256>/<original name>`: the SHA-256
 is the one the paper's graph records (hk:paperSha256), so deleting a paper finds its upload, and
-the original name is kept because the paper id is made from it (kb.records.paper_id_for).
+the original name is kept because the paper id is made from it (kb.model.records.paper_id_for).
 
 Jobs are rows of a small SQLite table, `KB_HOME/jobs/jobs.sqlite`, so a restarted server still
 answers for finished jobs. Each row names the process that owns it: when that process is gone, a
@@ -40,8 +40,8 @@ from ingest.job_process import ServerStopping, ingest_in_process
 from ingest.processes import lower_thread_priority, process_alive
 from ingest.readers import SUFFIXES
 from kb.errors import KBError, StoreBusy
-from kb.paper_writes import PaperStatus
 from kb.settings import Settings
+from kb.store.paper_writes import PaperStatus
 
 log = logging.getLogger(__name__)
 

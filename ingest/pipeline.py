@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.document import PaperDocument, read_paper
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 
 
 @dataclass

@@ -38,9 +38,9 @@ from ingest.ingestion import Extractor, extract_source
 from ingest.processes import exit_with_parent
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError
-from kb.paper_writes import GraphRefusal, PaperWork, paper_graph, search_entry
-from kb.rdf_mapping import content_digest
+from kb.model.rdf_mapping import content_digest
 from kb.settings import Settings
+from kb.store.paper_writes import GraphRefusal, PaperWork, paper_graph, search_entry
 
 # Imported once by the fork server, so that every worker forked from it has them (module names).
 FORKSERVER_PRELOAD = [

@@ -14,14 +14,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from kb.citations import details_of
-from kb.compare import ComparisonTable, build_comparison
-from kb.comparisons import ComparisonRows, build_comparison_rows
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError, QueryRefused, StoreBusy
-from kb.outcome_table import OutcomeTable, OutcomeView, SyncReport, sync_with_store
-from kb.paper_writes import PaperWriter
-from kb.queries import (
+from kb.evidence.compare import ComparisonTable, build_comparison
+from kb.evidence.comparisons import ComparisonRows, build_comparison_rows
+from kb.evidence.queries import (
     FACETS,
     MAX_LIMIT,
     OutcomeFilters,
@@ -38,10 +35,7 @@ from kb.queries import (
     study_rows,
     validated,
 )
-from kb.rdf_mapping import Minter, triples_to_records
-from kb.records import OutcomeRecord, paper_id_for
-from kb.recovery import SettledPaper, settle_cut_writes
-from kb.reviews import (
+from kb.evidence.reviews import (
     OrphanedReview,
     Review,
     ReviewBook,
@@ -52,14 +46,20 @@ from kb.reviews import (
     review_book,
     save_reviews,
 )
+from kb.exports.citations import details_of
+from kb.model.rdf_mapping import Minter, triples_to_records
+from kb.model.records import OutcomeRecord, paper_id_for
+from kb.model.vocabulary_graphs import sync_vocabularies
 from kb.search import DEFAULT_K, Searcher, SearchIndex, SearchResults
 from kb.search.index import index_path
 from kb.settings import Settings
 from kb.store import GraphStore, open_store, published_snapshot
-from kb.texts import load_text, text_path
-from kb.vocabulary_graphs import sync_vocabularies
+from kb.store.outcome_table import OutcomeTable, OutcomeView, SyncReport, sync_with_store
+from kb.store.paper_writes import PaperWriter
+from kb.store.recovery import SettledPaper, settle_cut_writes
+from kb.store.texts import load_text, text_path
 
-# Papers whose records a reader keeps converted (kb.rdf_mapping.triples_to_records), by content digest.
+# Papers whose records a reader keeps converted (kb.model.rdf_mapping.triples_to_records), by content digest.
 CACHED_PAPERS = 1024
 
 
@@ -98,7 +98,7 @@ class KnowledgeBase:
     """Write extracted papers into the graph store and search index, and read outcome records back.
 
     Reading files and extracting them is ingest/'s (ingest/ingestion.py); this class takes what an
-    extractor hands over (kb/paper_writes.py) and owns everything from there on.
+    extractor hands over (kb/store/paper_writes.py) and owns everything from there on.
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -132,7 +132,7 @@ class KnowledgeBase:
             yield PaperWriter(self.settings, store, index, self._embedder)
 
     def settle_cut_writes(self) -> list[SettledPaper]:
-        """Complete or undo the writes a killed process cut (kb/recovery.py), as any writer does when
+        """Complete or undo the writes a killed process cut (kb/store/recovery.py), as any writer does when
         it opens; for the server's start, so that every view agrees before the first answer. Nothing
         to do (the usual case) costs one read of the journal; a writer at work (StoreBusy) settles
         them itself."""
@@ -155,7 +155,7 @@ class KnowledgeBase:
         return embedder(self.settings.embedding_model)
 
     def reindex(self) -> SyncReport:
-        """Rebuild the outcome table (kb/outcome_table.py) from the graph store, every paper.
+        """Rebuild the outcome table (kb/store/outcome_table.py) from the graph store, every paper.
 
         `kb ingest` already builds it for a store that lacks it; this is for a table gone wrong, or a
         graph changed behind the ingest's back (`kb import`). Holds the writer lock meanwhile.
@@ -193,7 +193,7 @@ class KnowledgeBase:
                 continue
             yield record
 
-    # ------------------------------------------------------------------ reviews (kb/reviews.py)
+    # ------------------------------------------------------------------ reviews (kb/evidence/reviews.py)
 
     def _validated(self, source: GraphStore | OutcomeView, filters: OutcomeFilters) -> Selection:
         return validated(source, filters, self.review_book())
@@ -214,7 +214,7 @@ class KnowledgeBase:
         return None if record is None else self.review_book().apply(record)
 
     def orphaned_reviews(self) -> list[OrphanedReview]:
-        """Reviews applied to nothing: their record is gone or has changed (kb/reviews.py)."""
+        """Reviews applied to nothing: their record is gone or has changed (kb/evidence/reviews.py)."""
         return list(self.review_book().orphaned)
 
     def review_outcome(self, record_id: str, request: ReviewRequest) -> Review | None:
@@ -287,7 +287,8 @@ class KnowledgeBase:
         return records
 
     # Reads for the browsing API (studies, papers, concepts, comparison tables): the outcome table
-    # (kb/outcome_table.py), or kb/queries.py's SPARQL over the graph for a store that has none yet.
+    # (kb/store/outcome_table.py), or kb/evidence/queries.py's SPARQL over the graph for a store
+    # that has none yet.
 
     def all_outcomes(self, filters: OutcomeFilters, sort: str | None = None) -> list[OutcomeRecord]:
         """Every matching record (no paging), for comparison tables, plots and detail pages."""
@@ -308,9 +309,9 @@ class KnowledgeBase:
         limit: int | None = None,
         max_records: int | None = None,
     ) -> tuple[ComparisonTable | ComparisonRows, list[OutcomeRecord]]:
-        """The comparison table of the matching records, one study arm per row (`arms`, kb/compare.py)
-        or one comparison per row (`comparisons`, kb/comparisons.py), and the records behind the
-        rows shown. QueryRefused past `max_records` matches."""
+        """The comparison table of the matching records, one study arm per row (`arms`,
+        kb/evidence/compare.py) or one comparison per row (`comparisons`, kb/evidence/comparisons.py),
+        and the records behind the rows shown. QueryRefused past `max_records` matches."""
         records = self.all_outcomes(filters)
         if max_records is not None and len(records) > max_records:
             raise QueryRefused(

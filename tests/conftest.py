@@ -19,11 +19,11 @@ import pytest
 
 from ingest.document import read_paper
 from ingest.ingestion import IngestingKnowledgeBase
-from kb.paper_writes import ExtractedPaper
-from kb.rdf_mapping import PaperMeta
-from kb.records import ConceptRef, OutcomeRecord, Span, StudyRef
+from kb.model.rdf_mapping import PaperMeta
+from kb.model.records import ConceptRef, OutcomeRecord, Span, StudyRef
 from kb.service import KnowledgeBase
 from kb.settings import Settings
+from kb.store.paper_writes import ExtractedPaper
 
 REPO = Path(__file__).resolve().parents[1]
 PAPERS = REPO / "data" / "papers"

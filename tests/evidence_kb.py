@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.ingestion import IngestingKnowledgeBase
-from kb.paper_writes import ExtractedPaper
-from kb.rdf_mapping import PaperMeta
-from kb.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
+from kb.model.rdf_mapping import PaperMeta
+from kb.model.records import ConceptRef, OutcomeRecord, PaperRef, Span, StudyRef
 from kb.settings import Settings
+from kb.store.paper_writes import ExtractedPaper
 
 TEXT_RU = (
     "Блинатумомаб у детей и взрослых\n"

@@ -1,6 +1,6 @@
 """Two versions of the corpus papers, for tests in which an ingest replaces papers.
 
-A paper's id is its file stem (kb.records.paper_id_for), so a shortened copy of a paper under
+A paper's id is its file stem (kb.model.records.paper_id_for), so a shortened copy of a paper under
 the same file name is an earlier version of the same paper: ingesting data/papers over it replaces
 the paper's graph and index rows with different content and a different number of records.
 """

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kb.rdf_mapping import PaperMeta
-from kb.records import ConceptRef, OutcomeRecord, Span, StudyRef
+from kb.model.rdf_mapping import PaperMeta
+from kb.model.records import ConceptRef, OutcomeRecord, Span, StudyRef
 
 PAPER = PaperMeta(
     id="003_test", file="003_test.txt", sha256="ab" * 32, title="INO-VATE 試験のまとめ", language="ja"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kb import __version__
-from kb.records import OutcomeRecord
-from kb.reviews import unreviewed
+from kb.evidence.reviews import unreviewed
+from kb.model.records import OutcomeRecord
 from tests.conftest import PAPER_A, line_extractor
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 from kb.store import open_store
 from tests.conftest import line_extractor, run_kb
 

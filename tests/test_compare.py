@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 import pytest
 from openpyxl import load_workbook
 
-from kb.compare import ComparisonTable, build_comparison, number, value_text
-from kb.records import OutcomeRecord
+from kb.evidence.compare import ComparisonTable, build_comparison, number, value_text
+from kb.model.records import OutcomeRecord
 from tests import evidence_kb
 from tests.conftest import LiveServer, run_kb
 

@@ -1,4 +1,4 @@
-"""One comparison per row (kb/comparisons.py, GET /compare?layout=comparisons) over the corpus as the
+"""One comparison per row (kb/evidence/comparisons.py, GET /compare?layout=comparisons) over the corpus as the
 real extractor reads it: arms side by side with their own n, effects computed by statsmodels,
 evidence levels, and the formats a reviewer takes home."""
 
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from openpyxl import load_workbook
 
-from kb.comparisons import EVIDENCE_LEVELS, ArmResult, computed_effects, evidence_level
+from kb.evidence.comparisons import EVIDENCE_LEVELS, ArmResult, computed_effects, evidence_level
 from tests.conftest import LiveServer, run_kb
 
 

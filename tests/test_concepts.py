@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kb import concepts
+from kb.evidence import concepts
 from tests import evidence_kb
 from tests.conftest import LiveServer
 

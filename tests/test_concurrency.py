@@ -36,12 +36,12 @@ from pathlib import Path
 import httpx
 
 from ingest.readers import read_text
-from kb.queries import paper_rows
-from kb.rdf_mapping import triples_to_records
+from kb.evidence.queries import paper_rows
+from kb.model.rdf_mapping import triples_to_records
 from kb.search import Searcher
 from kb.settings import Settings
 from kb.store import open_store
-from kb.texts import load_text
+from kb.store.texts import load_text
 from tests.conftest import REPO, LiveServer, extractor_ready, kb_env, run_kb
 from tests.paper_versions import corpus_files, shortened_corpus
 

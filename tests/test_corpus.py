@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 from tests.conftest import PAPERS, REPO, SHARED, LiveServer, run_kb
 
 

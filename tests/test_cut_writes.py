@@ -1,5 +1,5 @@
 """One state per paper after a crash: a server started on a store whose last write was killed
-between the graph and the search index answers every view of the paper alike (kb/recovery.py).
+between the graph and the search index answers every view of the paper alike (kb/store/recovery.py).
 
 The kills are real SIGKILLs of a child process at a chosen point of the write
 (tests/test_validate_index.py): after the new graph of a paper is published, before the index

@@ -11,7 +11,7 @@ import pytest
 from ingest.document import read_paper
 from ingest.extract import extract_records
 from ingest.extract.arms import find_arm_phrases
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 
 
 def extract(text: str, language: str) -> list[OutcomeRecord]:

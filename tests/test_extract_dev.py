@@ -13,7 +13,7 @@ import yaml
 from ingest.document import read_paper
 from ingest.extract import extract_records
 from ingest.extract.training import score, shared_dir
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 
 SHARED = shared_dir()
 TEXTS = SHARED / "dev" / "texts"
@@ -53,7 +53,7 @@ def test_scorer_gate_on_real_published_text(part: str, dev_export: Path) -> None
 def test_no_record_of_the_dev_texts_states_a_number_its_text_does_not(dev_export: Path) -> None:
     """Every value, p-value, CI bound, hazard ratio, ± and n is written in the record's evidence or
     mentions, or listed in `derived` with what it was computed from (issue 14)."""
-    from kb.provenance import unwritten_numbers
+    from kb.model.provenance import unwritten_numbers
 
     records = [OutcomeRecord.model_validate_json(line) for line in dev_export.open(encoding="utf-8")]
     unwritten = {r.id: unwritten_numbers(r) for r in records if unwritten_numbers(r)}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import extract_paper
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 
 DATA = Path(__file__).parent / "data" / "unseen"
 

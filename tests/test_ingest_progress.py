@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from cli.main import main
 from ingest.ingestion import IngestingKnowledgeBase, IngestStarted
 from ingest.workers import WORKER_DIED
-from kb.paper_writes import ExtractedPaper, PaperStatus
 from kb.settings import Settings
+from kb.store.paper_writes import ExtractedPaper, PaperStatus
 from tests.conftest import PAPER_A, PAPER_B, REPO, extractor_ready, kb_env, line_extractor
 
 

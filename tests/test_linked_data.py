@@ -59,8 +59,8 @@ def test_every_vocabulary_is_a_concept_scheme_in_its_own_graph(corpus_server):
 
 
 def test_the_vocabulary_graphs_conform_to_the_shapes():
-    from kb.validation import validate_paper_graph
-    from kb.vocabulary_graphs import vocabulary_graphs
+    from kb.model.validation import validate_paper_graph
+    from kb.model.vocabulary_graphs import vocabulary_graphs
 
     # together, as the default graph holds them: the ontology says hk:Endpoint is a skos:Concept
     union = [triple for triples in vocabulary_graphs(BASE).values() for triple in triples]

@@ -1,4 +1,4 @@
-"""kb/ontology.ttl declares, with a label and a comment, every hk: term the graph uses."""
+"""kb/model/ontology.ttl declares, with a label and a comment, every hk: term the graph uses."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
-from kb.endpoints import ENDPOINTS
-from kb.rdf_mapping import HK, RDFS, RunInfo, records_to_triples
+from kb.model.endpoints import ENDPOINTS
+from kb.model.rdf_mapping import HK, RDFS, RunInfo, records_to_triples
 from tests.records_factory import PAPER, full_record
 
-ONTOLOGY = Path(__file__).resolve().parents[1] / "kb" / "ontology.ttl"
+ONTOLOGY = Path(__file__).resolve().parents[1] / "kb" / "model" / "ontology.ttl"
 
 
 def ontology() -> dict[str, dict[str, list]]:
@@ -31,7 +31,7 @@ def test_every_term_in_the_graph_is_declared():
     }
     declared = ontology()
     for term in sorted(iri for iri in used if iri.startswith(HK)):
-        assert term in declared, f"{term} is not in kb/ontology.ttl"
+        assert term in declared, f"{term} is not in kb/model/ontology.ttl"
         assert declared[term].get(RDFS + "label"), f"{term} has no rdfs:label"
         assert declared[term].get(RDFS + "comment"), f"{term} has no rdfs:comment"
 
@@ -70,9 +70,9 @@ def test_every_term_the_shapes_name_is_declared():
         for term in (triple.predicate, triple.object):
             if isinstance(term, NamedNode) and term.value.startswith(HK):
                 used.add(term.value)
-    assert used, "kb/shapes.ttl names no hk: term"
+    assert used, "kb/model/shapes.ttl names no hk: term"
     missing = sorted(term for term in used if term not in declared)
-    assert not missing, f"kb/shapes.ttl names undeclared terms: {missing}"
+    assert not missing, f"kb/model/shapes.ttl names undeclared terms: {missing}"
 
 
 def test_every_class_of_the_model_has_a_shape():
@@ -126,9 +126,9 @@ def test_a_result_follows_the_fhir_evidence_pattern():
 
 
 def test_the_readme_diagram_is_generated_from_the_ontology():
-    from kb.ontology_diagram import mermaid_class_diagram
+    from kb.model.ontology_diagram import mermaid_class_diagram
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     diagram = mermaid_class_diagram()
-    assert diagram in readme, "run `python -m kb.ontology_diagram` and paste it into the README"
+    assert diagram in readme, "run `python -m kb.model.ontology_diagram` and paste it into the README"
     assert "OutcomeResult --> LineOfTherapy : lineOfTherapyConcept" in diagram

@@ -1,4 +1,5 @@
-"""The outcome table (kb/outcome_table.py) gives the answers of the SPARQL path (kb/queries.py).
+"""The outcome table (kb/store/outcome_table.py) gives the answers of the SPARQL path
+(kb/evidence/queries.py).
 
 Both paths run on the same knowledge base: the table through KnowledgeBase's read methods, the
 graph through the SPARQL functions on the store. Ids in order, counts, pages, facet counts, study
@@ -15,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlite_utils.utils import sqlite3  # the SQLite the index uses (kb/outcome_table.py)
+from sqlite_utils.utils import sqlite3  # the SQLite the index uses (kb/store/outcome_table.py)
 
 from ingest.ingestion import IngestingKnowledgeBase
-from kb import outcome_table
 from kb.errors import QueryRefused
-from kb.paper_writes import ExtractedPaper
-from kb.queries import (
+from kb.evidence.queries import (
     FACETS,
     SORT_KEYS,
     OutcomeFilters,
@@ -36,7 +35,8 @@ from kb.search import SearchIndex
 from kb.search.index import index_path
 from kb.service import KnowledgeBase
 from kb.settings import Settings
-from kb.store import GraphStore, open_store
+from kb.store import GraphStore, open_store, outcome_table
+from kb.store.paper_writes import ExtractedPaper
 from tests import evidence_kb
 from tests.conftest import run_kb
 

@@ -11,9 +11,8 @@ from pyoxigraph import Literal, NamedNode
 
 from ingest.document import read_paper
 from ingest.ingestion import IngestingKnowledgeBase
-from kb.citations import Bibliographic, bibtex, citations_for, details_of, ris
-from kb.paper_writes import ExtractedPaper
-from kb.rdf_mapping import (
+from kb.exports.citations import Bibliographic, bibtex, citations_for, details_of, ris
+from kb.model.rdf_mapping import (
     BIBO,
     DCT,
     HK,
@@ -26,9 +25,10 @@ from kb.rdf_mapping import (
     records_to_triples,
     triples_to_records,
 )
-from kb.records import PaperRef
+from kb.model.records import PaperRef
+from kb.model.validation import GraphInvalid, validate_paper_graph
 from kb.settings import Settings
-from kb.validation import GraphInvalid, validate_paper_graph
+from kb.store.paper_writes import ExtractedPaper
 from tests.conftest import PAPERS, LiveServer
 from tests.records_factory import full_record
 
@@ -169,7 +169,7 @@ def test_citations_use_the_whole_record():
 
 
 def _row(meta: PaperMeta):
-    from kb.queries import PaperRow
+    from kb.evidence.queries import PaperRow
 
     fields = {k: v for k, v in asdict(meta).items() if k in PaperRow.__dataclass_fields__}
     fields["sections"] = meta.sections

@@ -1,4 +1,4 @@
-"""Forest plots a reviewer can put in a report (kb/plot.py), drawn from the corpus as the real
+"""Forest plots a reviewer can put in a report (kb/exports/plot.py), drawn from the corpus as the real
 extractor reads it: one time point per panel, randomised and single-arm results apart, each study
 under its name, and labels in every script drawn with their glyphs."""
 
@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kb.plot import SECTIONS, forest_plot, label_image, panel_lines, panels
-from kb.queries import OutcomeFilters
+from kb.evidence.queries import OutcomeFilters
+from kb.exports.plot import SECTIONS, forest_plot, label_image, panel_lines, panels
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 from tests.conftest import REPO
@@ -77,7 +77,7 @@ def test_labels_in_every_script_are_drawn_not_as_boxes(script, label):
 
 
 def test_a_reviewed_result_says_so_on_the_plot(records):
-    from kb.records import RecordReview
+    from kb.model.records import RecordReview
 
     maia = [r for r in records if r.study.label == "MAIA" and r.endpoint == "PFS"]
     corrected = maia[0].model_copy(

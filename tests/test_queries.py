@@ -1,4 +1,5 @@
-"""Evidence queries in kb.service/kb.queries: vocabulary-resolved filters, sorting, paging, facets."""
+"""Evidence queries in kb.service/kb.evidence.queries: vocabulary-resolved filters, sorting, paging,
+facets."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import QueryRefused
-from kb.queries import OutcomeFilters, parse_sort
+from kb.evidence.queries import OutcomeFilters, parse_sort
 from kb.service import KnowledgeBase
 from tests import evidence_kb
 

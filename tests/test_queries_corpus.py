@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kb import concepts
-from kb.records import OutcomeRecord
+from kb.evidence import concepts
+from kb.model.records import OutcomeRecord
 from kb.vocab import concepts as vocab_concepts
 from tests.conftest import PAPERS, LiveServer, run_kb
 

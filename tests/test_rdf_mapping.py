@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
-from kb.rdf_mapping import (
+from kb.model.rdf_mapping import (
     HK,
     XSD,
     Minter,
@@ -17,7 +17,7 @@ from kb.rdf_mapping import (
     records_to_triples,
     triples_to_records,
 )
-from kb.records import ConceptRef, StudyRef
+from kb.model.records import ConceptRef, StudyRef
 from tests.records_factory import PAPER, full_record, minimal_record
 
 BASE = "https://w3id.org/hemekb/id/"
@@ -166,8 +166,8 @@ def test_unexpected_literal_on_read_is_refused():
 
 
 def test_concepts_link_the_checked_hgnc_and_ncit_ids():
-    from kb.rdf_mapping import external_id_table
-    from kb.vocabulary_graphs import vocabulary_graphs
+    from kb.model.rdf_mapping import external_id_table
+    from kb.model.vocabulary_graphs import vocabulary_graphs
 
     table = external_id_table()
     triples = [t for graph in vocabulary_graphs(BASE).values() for t in graph]

@@ -159,8 +159,8 @@ def test_text_that_reads_like_a_formula_stays_text_as_written(server, tmp_path):
     as written (no apostrophe added), in openpyxl and in LibreOffice."""
     from openpyxl import load_workbook
 
-    from kb.records import OutcomeRecord
-    from kb.render import render_records
+    from kb.exports.render import render_records
+    from kb.model.records import OutcomeRecord
 
     record = OutcomeRecord.model_validate(
         server.client.get("/outcomes", params={"limit": 1}).json()["results"][0]

@@ -1,4 +1,4 @@
-"""Reviews of outcome records (kb/reviews.py): over HTTP with an API key, the web form, the CLI, the
+"""Reviews of outcome records (kb/evidence/reviews.py): over HTTP with an API key, the web form, the CLI, the
 exports, the graph (PROV activities in their own named graph) and across re-ingests.
 
 The HTTP tests run a live `kb serve` over a copy of the corpus knowledge base built by the real
@@ -19,8 +19,8 @@ import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from ingest.ingestion import IngestingKnowledgeBase
-from kb.queries import OutcomeFilters
-from kb.reviews import ReviewRefused, ReviewRequest, reviews_graph
+from kb.evidence.queries import OutcomeFilters
+from kb.evidence.reviews import ReviewRefused, ReviewRequest, reviews_graph
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 from tests.conftest import PAPER_A, LiveServer, line_extractor, run_kb

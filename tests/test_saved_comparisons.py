@@ -1,4 +1,4 @@
-"""Saved comparisons (kb/saved_comparisons.py) over a live server on a copy of the corpus: a named,
+"""Saved comparisons (kb/evidence/saved_comparisons.py) over a live server on a copy of the corpus: a named,
 versioned comparison keeps its rows at a stable URL while reviews change the evidence, and its Atom
 feed announces what changed."""
 

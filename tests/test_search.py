@@ -16,8 +16,7 @@ from pyoxigraph import Triple
 
 from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import KBError, QueryRefused
-from kb.paper_writes import ExtractedPaper
-from kb.records import ConceptRef, OutcomeRecord, Span
+from kb.model.records import ConceptRef, OutcomeRecord, Span
 from kb.search import MAX_K, SearchIndex, index_path
 from kb.search.cards import as_written, card
 from kb.search.documents import documents_of
@@ -27,6 +26,7 @@ from kb.search.text import clean_with_offsets, tokens
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 from kb.store import BACKENDS, OxigraphStore, open_store
+from kb.store.paper_writes import ExtractedPaper
 from tests.conftest import PAPERS, line_extractor
 from tests.records_factory import full_record
 

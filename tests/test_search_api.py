@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 from kb.search import MAX_K
 from tests.conftest import PAPERS, REPO, SHARED, LiveServer, run_kb
 from tests.test_error_shape import assert_canonical_error

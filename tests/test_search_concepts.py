@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from ingest.ingestion import IngestingKnowledgeBase
-from kb.paper_writes import ExtractedPaper
 from kb.search.concept_terms import query_terms
 from kb.search.engine import Fusion, Searcher
 from kb.search.gloss import reading_gloss
 from kb.service import KnowledgeBase
 from kb.settings import Settings
+from kb.store.paper_writes import ExtractedPaper
 from tests.conftest import line_extractor
 
 

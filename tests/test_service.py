@@ -9,12 +9,12 @@ from pyoxigraph import Store
 
 from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import QueryRefused
-from kb.paper_writes import ExtractedPaper
-from kb.queries import OutcomeFilters
-from kb.rdf_mapping import PaperMeta
-from kb.reviews import unreviewed
+from kb.evidence.queries import OutcomeFilters
+from kb.evidence.reviews import unreviewed
+from kb.model.rdf_mapping import PaperMeta
 from kb.settings import Settings
 from kb.store import open_store
+from kb.store.paper_writes import ExtractedPaper
 from tests.conftest import line_extractor
 from tests.records_factory import full_record
 
@@ -204,7 +204,7 @@ def test_store_files_live_under_kb_home(kb, papers, settings):
 
 
 def test_treatment_filters_keep_comparisons_whole(settings, tmp_path):
-    from kb.records import ConceptRef
+    from kb.model.records import ConceptRef
     from tests.records_factory import PAPER, minimal_record
 
     ino = minimal_record(

@@ -13,7 +13,7 @@ import pytest
 from pyoxigraph import Store
 
 from kb.errors import KBError, StoreBusy, StoreMisconfigured
-from kb.rdf_mapping import RunInfo, records_to_triples
+from kb.model.rdf_mapping import RunInfo, records_to_triples
 from kb.settings import Settings
 from kb.store import OxigraphStore, open_store
 from kb.store.oxigraph import KEEP_SNAPSHOTS

@@ -17,8 +17,8 @@ from pyoxigraph import NamedNode
 
 from ingest.ingestion import IngestingKnowledgeBase
 from kb.errors import KBError
-from kb.rdf_mapping import Minter, RunInfo, records_to_triples, triples_to_records
-from kb.records import Span
+from kb.model.rdf_mapping import Minter, RunInfo, records_to_triples, triples_to_records
+from kb.model.records import Span
 from kb.settings import Settings
 from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
 from kb.store import BACKENDS, Dataset, Solutions, open_store

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from ingest.document import read_paper
 from ingest.extract import extract_records
-from kb.rdf_mapping import PaperMeta, RunInfo, records_to_triples
-from kb.validation import validate_paper_graph
+from kb.model.rdf_mapping import PaperMeta, RunInfo, records_to_triples
+from kb.model.validation import validate_paper_graph
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from synthetic_corpus import write_corpus  # noqa: E402
+from synthetic_corpus import write_corpus
 
 
 def test_a_study_named_in_two_places_is_described_once(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Per-thread SQLite connections are closed when their thread ends (kb/thread_connections.py).
+"""Per-thread SQLite connections are closed when their thread ends (kb/store/thread_connections.py).
 
 The server's thread pool ends idle threads and starts new ones; a connection kept for every thread
 ever seen leaked open files and memory over a long run (tests/test_soak.py found it)."""
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.thread_connections import ThreadConnections
+from kb.store.thread_connections import ThreadConnections
 
 
 def test_the_connection_of_an_ended_thread_is_closed(tmp_path: Path) -> None:

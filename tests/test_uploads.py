@@ -26,7 +26,7 @@ from ingest.ingestion import IngestingKnowledgeBase
 from ingest.jobs import Job, JobRegistry, JobRunner, keep_upload, keep_uploads
 from kb.settings import Settings
 from kb.store import open_store
-from kb.texts import text_path
+from kb.store.texts import text_path
 from tests.conftest import (
     PAPER_A,
     PAPER_B,

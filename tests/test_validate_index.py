@@ -1,9 +1,9 @@
-"""`kb validate` compares the search index with the graph store (kb/agreement.py).
+"""`kb validate` compares the search index with the graph store (kb/store/agreement.py).
 
 Every paper graph must have index rows made from the same content digest and every indexed paper
 a graph; rows of vanished documents are orphans. A paper whose ingest was killed between its
 graph and its index commit is journaled (`pending`), reported as interrupted without failing,
-skipped by the search, and settled by the next writer (kb/recovery.py). The kills here are real
+skipped by the search, and settled by the next writer (kb/store/recovery.py). The kills here are real
 SIGKILLs of a child process at a chosen point of the write; tests/test_cut_writes.py checks what a
 server started on such a store answers.
 """

@@ -1,4 +1,4 @@
-"""SHACL validation (kb/shapes.ttl): graphs the mapping writes conform, broken ones are refused with
+"""SHACL validation (kb/model/shapes.ttl): graphs the mapping writes conform, broken ones are refused with
 the report, a refused paper leaves the store as it was, and `kb validate` / `kb import` check too."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 
 from ingest.ingestion import IngestingKnowledgeBase
-from kb.paper_writes import ExtractedPaper
-from kb.rdf_mapping import (
+from kb.model.rdf_mapping import (
     HK,
     XSD,
     Minter,
@@ -22,9 +21,10 @@ from kb.rdf_mapping import (
     records_to_triples,
     triples_to_records,
 )
-from kb.records import Span
+from kb.model.records import Span
+from kb.model.validation import GraphInvalid, validate_paper_graph, violations
 from kb.store import open_store
-from kb.validation import GraphInvalid, validate_paper_graph, violations
+from kb.store.paper_writes import ExtractedPaper
 from tests.conftest import line_extractor, run_kb
 from tests.records_factory import PAPER, full_record, minimal_record
 
@@ -127,7 +127,7 @@ def test_broken_graphs_are_refused_with_the_report(change, message_part):
         validate_paper_graph(change(graph()), "paper 003_test")
     error = refused.value
     assert "\n" not in error.reason
-    assert error.reason.startswith("paper 003_test breaks the SHACL shapes (kb/shapes.ttl): ")
+    assert error.reason.startswith("paper 003_test breaks the SHACL shapes (kb/model/shapes.ttl): ")
     assert any(message_part in line for line in error.details), error.details
     assert error.report().splitlines()[0] == error.reason
 
@@ -150,7 +150,9 @@ def test_a_paper_that_breaks_the_shapes_is_rejected_and_the_store_is_unchanged(s
     report = rejecting.ingest_paths([papers / "a.txt"])
     (status,) = report.papers
     assert status.status == "failed"
-    assert status.reason.startswith("paper a breaks the SHACL shapes (kb/shapes.ttl): 1 violation; first: ")
+    assert status.reason.startswith(
+        "paper a breaks the SHACL shapes (kb/model/shapes.ttl): 1 violation; first: "
+    )
     assert "a p-value lies between 0 and 1 (value: 1.5)" in status.reason
     assert status.details and "\n" not in status.reason
     rejecting.close()
@@ -172,7 +174,9 @@ def test_kb_validate_reports_a_broken_store_and_exits_non_zero(settings):
     result = run_kb(settings.home, "validate")
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("paper 003_test breaks the SHACL shapes (kb/shapes.ttl): 1 violation; first:")
+    assert lines[0].startswith(
+        "paper 003_test breaks the SHACL shapes (kb/model/shapes.ttl): 1 violation; first:"
+    )
     assert any("hk:fileName" in line for line in lines[1:])
     assert lines[-1] == "Error: 1 of 1 paper graphs break the SHACL shapes"
 

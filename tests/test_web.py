@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 from tests import evidence_kb
 from tests.conftest import LiveServer
 from tests.test_error_shape import assert_canonical_error

@@ -11,8 +11,8 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.errors import UnknownParameter, error_response
-from kb.queries import SORT_KEYS, OutcomeFilters
-from kb.render import Format, negotiate
+from kb.evidence.queries import SORT_KEYS, OutcomeFilters
+from kb.exports.render import Format, negotiate
 
 FILTER_NAMES = OutcomeFilters.names()
 # Bounds of every read parameter (longer or larger: 422 invalid_parameter). No name, label or
@@ -214,7 +214,7 @@ def choose_format(
 
 
 async def not_acceptable(request: Request, exc: Exception) -> JSONResponse:
-    """kb.render.NotAcceptable -> 406 in the one error envelope (registered in api/main.py)."""
+    """kb.exports.render.NotAcceptable -> 406 in the one error envelope (registered in api/main.py)."""
     return error_response(406, "not_acceptable", str(exc))
 
 

@@ -19,12 +19,12 @@ from api.routes.common import (
     page_headers,
     reject_unknown,
 )
-from kb.citations import details_of
-from kb.compare import ComparisonTable
-from kb.comparisons import ComparisonRows
 from kb.errors import QueryRefused
-from kb.plot import forest_plot
-from kb.render import COMPARE_FORMATS, FORMATS, PLOT_FORMATS, render_comparison
+from kb.evidence.compare import ComparisonTable
+from kb.evidence.comparisons import ComparisonRows
+from kb.exports.citations import details_of
+from kb.exports.plot import forest_plot
+from kb.exports.render import COMPARE_FORMATS, FORMATS, PLOT_FORMATS, render_comparison
 
 router = APIRouter(tags=["compare"])
 
@@ -146,7 +146,9 @@ def compare(
     fmt = choose_format(request, format, COMPARE_FORMATS)
     if limit is None and fmt.name == "json":
         limit = JSON_PAGE_ROWS
-    table, records = kb.compare(filters, layout, offset=offset, limit=limit, max_records=MAX_COMPARED)
+    table, records = kb.evidence.compare(
+        filters, layout, offset=offset, limit=limit, max_records=MAX_COMPARED
+    )
     details = details_of(kb.papers()) if fmt.name in ("ris", "bibtex") else None
     csv_url = str(request.url.include_query_params(format="csv"))
     body = render_comparison(

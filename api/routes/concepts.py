@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES
 from api.routes.common import FILTER_NAMES, MAX_FILTER_CHARS, FiltersDep, reject_unknown
-from kb import concepts
 from kb.errors import QueryRefused
+from kb.evidence import concepts
 
 router = APIRouter(tags=["concepts"])
 

@@ -26,7 +26,7 @@ class Health(BaseModel):
     papers: int
     records: int
     version: str
-    reviews: int = Field(description="Reviews in force (kb/reviews.py).")
+    reviews: int = Field(description="Reviews in force (kb/evidence/reviews.py).")
     orphaned_reviews: list[OrphanedReviewOut] = Field(
         description="Reviews applied to no record: their record is gone or changed after a re-ingest."
         " Review those records again."

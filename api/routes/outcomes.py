@@ -21,9 +21,9 @@ from api.routes.common import (
     page_headers,
     reject_unknown,
 )
-from kb.queries import BROWSING_SORT, MAX_LIMIT
-from kb.records import OutcomeRecord
-from kb.render import FORMATS, OUTCOME_FORMATS, render_records
+from kb.evidence.queries import BROWSING_SORT, MAX_LIMIT
+from kb.exports.render import FORMATS, OUTCOME_FORMATS, render_records
+from kb.model.records import OutcomeRecord
 
 router = APIRouter(tags=["outcomes"])
 

@@ -26,11 +26,11 @@ from api.routes.jobs import EXAMPLE_JOB, JobOut, JobRunnerDep, job_out
 from api.routes.studies import StudySummary, summary
 from api.security import KEY_RESPONSES, RequestRefused, require_api_key
 from ingest.jobs import JobRunner, UploadRefused, checked_file_name, keep_uploads
-from kb.citations import details_of
 from kb.errors import QueryRefused
-from kb.queries import OutcomeFilters, PaperRow
-from kb.records import OutcomeRecord, PaperRef
-from kb.render import PAPER_FORMATS, render_citations
+from kb.evidence.queries import OutcomeFilters, PaperRow
+from kb.exports.citations import details_of
+from kb.exports.render import PAPER_FORMATS, render_citations
+from kb.model.records import OutcomeRecord, PaperRef
 
 router = APIRouter(tags=["papers"])
 

@@ -25,13 +25,13 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from api.routes.sparql import RESPONSES, query_dispatcher, sparql_error, without_body
 from kb.errors import KBError
-from kb.rdf_mapping import HK, concept_label
+from kb.model.rdf_mapping import HK, concept_label
+from kb.model.vocabulary_graphs import ONTOLOGY_GRAPH, SCHEMES
 from kb.settings import Settings
 from kb.sparql.errors import NotAcceptable, ProtocolError, ResourceNotFound
 from kb.sparql.pool import Job
 from kb.sparql.protocol import negotiate, parse_accept
 from kb.store import Dataset
-from kb.vocabulary_graphs import ONTOLOGY_GRAPH, SCHEMES
 
 router = APIRouter(tags=["resource"])
 

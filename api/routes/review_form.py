@@ -22,8 +22,8 @@ from api.routes.reviews import RecordId
 from api.security import RequestRefused, check_api_key
 from api.templating import TEMPLATES
 from kb.errors import StoreBusy
-from kb.records import OutcomeRecord
-from kb.reviews import ReviewRefused, ReviewRequest
+from kb.evidence.reviews import ReviewRefused, ReviewRequest
+from kb.model.records import OutcomeRecord
 
 router = APIRouter(tags=["reviews"], include_in_schema=False)
 

@@ -1,6 +1,6 @@
 """GET /outcomes/{id} and POST /outcomes/{id}/reviews: one record, and a reviewer's verdict on it.
 
-Reviews are kept by kb/reviews.py (PROV activities in their own named graph); this module only
+Reviews are kept by kb/evidence/reviews.py (PROV activities in their own named graph); this module only
 speaks HTTP. Writing takes the API key and the server's one writer slot, as uploads do.
 """
 
@@ -15,8 +15,8 @@ from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES, ErrorEnvelope
 from api.routes.jobs import JobRunnerDep
 from api.security import KEY_RESPONSES, RequestRefused, require_api_key
-from kb.records import OutcomeRecord, ReviewEntry
-from kb.reviews import ReviewRequest
+from kb.evidence.reviews import ReviewRequest
+from kb.model.records import OutcomeRecord, ReviewEntry
 
 router = APIRouter(tags=["reviews"])
 

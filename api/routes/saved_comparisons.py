@@ -1,4 +1,4 @@
-"""Saved comparisons (kb/saved_comparisons.py): POST /comparisons with an API key saves a named,
+"""Saved comparisons (kb/evidence/saved_comparisons.py): POST /comparisons with an API key saves a named,
 versioned comparison; GET /comparisons/{id}/versions/{n} always gives that version's rows, in every
 format of GET /compare; GET /comparisons/{id}/feed is an Atom feed of what later ingests and reviews
 added to or changed in its rows."""
@@ -17,10 +17,18 @@ from api.routes.common import choose_format, download, format_query, reject_unkn
 from api.routes.compare import MAX_COMPARED
 from api.security import RequestRefused, require_api_key
 from kb.errors import QueryRefused
-from kb.queries import OutcomeFilters
-from kb.records import OutcomeRecord
-from kb.render import COMPARE_FORMATS, render_comparison
-from kb.saved_comparisons import MAX_NAME_CHARS, Builder, Layout, SavedComparisons, Table, Version, atom_feed
+from kb.evidence.queries import OutcomeFilters
+from kb.evidence.saved_comparisons import (
+    MAX_NAME_CHARS,
+    Builder,
+    Layout,
+    SavedComparisons,
+    Table,
+    Version,
+    atom_feed,
+)
+from kb.exports.render import COMPARE_FORMATS, render_comparison
+from kb.model.records import OutcomeRecord
 from kb.service import KnowledgeBase
 
 router = APIRouter(tags=["saved comparisons"])
@@ -77,7 +85,7 @@ def _builder(kb: KnowledgeBase) -> Builder:
         except TypeError as exc:
             known = ", ".join(OutcomeFilters.names())
             raise QueryRefused(f"unknown filter in {sorted(filters)}; known: {known}") from exc
-        return kb.compare(chosen, layout, max_records=MAX_COMPARED)
+        return kb.evidence.compare(chosen, layout, max_records=MAX_COMPARED)
 
     return build
 

@@ -11,8 +11,8 @@ from api.deps import KnowledgeBaseDep
 from api.errors import ERROR_RESPONSES
 from api.routes.common import FILTER_NAMES, MAX_ID_CHARS, MAX_OFFSET, FiltersDep, reject_unknown
 from kb.errors import QueryRefused
-from kb.queries import MAX_LIMIT, OutcomeFilters, StudyRow
-from kb.records import ConceptRef, OutcomeRecord, PaperRef, StudyRef
+from kb.evidence.queries import MAX_LIMIT, OutcomeFilters, StudyRow
+from kb.model.records import ConceptRef, OutcomeRecord, PaperRef, StudyRef
 
 router = APIRouter(tags=["studies"])
 

@@ -20,13 +20,13 @@ from api.deps import KnowledgeBaseDep
 from api.routes.common import MAX_OFFSET, filter_query
 from api.routes.review_form import FORM_FIELDS, shown
 from api.templating import TEMPLATES
-from kb import concepts
-from kb.compare import number, p_text, value_text
-from kb.endpoints import ENDPOINTS
 from kb.errors import KBError, QueryRefused
-from kb.queries import BROWSING_SORT, SORT_KEYS, OutcomeFilters
-from kb.records import OutcomeRecord
-from kb.render import COMPARE_FORMATS, FORMATS
+from kb.evidence import concepts
+from kb.evidence.compare import number, p_text, value_text
+from kb.evidence.queries import BROWSING_SORT, SORT_KEYS, OutcomeFilters
+from kb.exports.render import COMPARE_FORMATS, FORMATS
+from kb.model.endpoints import ENDPOINTS
+from kb.model.records import OutcomeRecord
 from kb.search.gloss import reading_gloss
 
 PAGE_SIZE = 50

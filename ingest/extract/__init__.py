@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ingest.document import PaperDocument
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 
 
 def extract_records(document: PaperDocument) -> list[OutcomeRecord]:

@@ -36,7 +36,7 @@ from ingest.extract.tables import TableCell, parse_captions, parse_tables
 from ingest.extract.values import cohort_sizes, find_p_values
 from ingest.normalize import NormalizedText, normalize
 from ingest.segment import Sentence, split_sentences
-from kb.records import ConceptRef, FollowUp, OutcomeRecord, PaperRef, Span, StudyRef
+from kb.model.records import ConceptRef, FollowUp, OutcomeRecord, PaperRef, Span, StudyRef
 from kb.vocab import Concept, concept, cue
 
 _COHORT_SIZE = re.compile(

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ingest.extract.study_names import TrialMention
-from kb.records import FollowUp
+from kb.model.records import FollowUp
 from kb.vocab import concepts, cue
 
 _REGISTRY = re.compile(r"\bNCT\d{8}\b")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 from kb.vocab import concept
 
 _STATISTIC = {

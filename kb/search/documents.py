@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 
 from kb.embedding import Embedder
-from kb.records import OutcomeRecord, PaperRef
+from kb.model.records import OutcomeRecord, PaperRef
 from kb.search.cards import cards
 from kb.search.concept_terms import concept_keys, document_terms, gloss_keys
 from kb.search.gloss import Gloss, gloss_text, glosses
@@ -73,10 +73,10 @@ class Document:
 @dataclass(frozen=True)
 class PreparedPaper:
     paper: PaperRef
-    digest: str  # the content digest of the graph it goes with (kb.rdf_mapping.content_digest)
+    digest: str  # the content digest of the graph it goes with (kb.model.rdf_mapping.content_digest)
     documents: list[Document]
     vectors: np.ndarray  # unit-length rows: documents[0].embedded..., then documents[1].embedded...
-    records: tuple[OutcomeRecord, ...] = ()  # the paper's records: rows of kb/outcome_table.py
+    records: tuple[OutcomeRecord, ...] = ()  # the paper's records: rows of kb/store/outcome_table.py
 
 
 def _disease_tags(ident: str, label: str) -> set[Tag]:

@@ -10,7 +10,7 @@ Chinese query also meets the English cards and the glossed passages.
 Weights and depth were chosen by bench/search_tuning.py (results in bench/results/).
 
 Outcome hits carry the record as the graph holds it at the content digest the hit was indexed
-with: the outcome table's copy of it (kb.outcome_table, written from the same extraction, in the
+with: the outcome table's copy of it (kb.store.outcome_table, written from the same extraction, in the
 same file), one indexed row per hit; a paper graph is read and converted (cached per paper and
 digest) only for an index without that table. Reading whole graphs was a third of a search's CPU on
 1,000 papers with always-new questions (bench/results/REPORT.md).
@@ -33,10 +33,9 @@ import sqlite_utils
 
 from kb.embedding import Embedder, embedder
 from kb.errors import KBError, QueryRefused
-from kb.outcome_table import table_record
-from kb.queries import graph_digests
-from kb.rdf_mapping import Minter, triples_to_records
-from kb.records import OutcomeRecord
+from kb.evidence.queries import graph_digests
+from kb.model.rdf_mapping import Minter, triples_to_records
+from kb.model.records import OutcomeRecord
 from kb.search.concept_terms import DOC_PREFIX, query_terms
 from kb.search.documents import with_gloss
 from kb.search.gloss import gloss_text
@@ -46,6 +45,7 @@ from kb.search.rerank import Candidate, Question, shipped_reranker
 from kb.search.text import tokens
 from kb.settings import Settings
 from kb.store import GraphStore
+from kb.store.outcome_table import table_record
 
 MAX_K = 50
 DEFAULT_K = 10

@@ -51,16 +51,16 @@ import sqlite_utils
 import sqlite_vec
 from sqlite_utils.utils import sqlite3
 
-from kb import outcome_table
 from kb.errors import KBError, QueryRefused
-from kb.records import PaperRef
+from kb.model.records import PaperRef
 from kb.search.bm25 import Bm25Cache, Bm25Snapshot, load_postings
 from kb.search.concept_terms import DOC_PREFIX, PAPER_PREFIX
 from kb.search.documents import FACETS, PreparedPaper
 from kb.search.text import tokens
 from kb.search.vectors import VECTOR_TABLE, VectorCache
 from kb.settings import Settings
-from kb.thread_connections import ThreadConnections
+from kb.store import outcome_table
+from kb.store.thread_connections import ThreadConnections
 
 CONCEPT_TERM_PREFIXES = (f"{DOC_PREFIX}.", f"{PAPER_PREFIX}.")
 # A whole token that starts with a concept prefix: split-and-test in C (a search reads ~6,000 tokens).
@@ -389,7 +389,7 @@ class SearchIndex:
 
     def validate(self, db: sqlite_utils.Database, filters: dict[str, str | None]) -> IndexFilters:
         """Case-folded filters, or QueryRefused naming the values the index holds."""
-        from kb.endpoints import endpoint_code
+        from kb.model.endpoints import endpoint_code
 
         values: dict[str, str] = {}
         for name, raw in filters.items():

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kb.records import OutcomeRecord, PaperRef, Span
+from kb.model.records import OutcomeRecord, PaperRef, Span
 
 
 class SearchHit(BaseModel):

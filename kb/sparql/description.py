@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kb import __version__
-from kb.rdf_mapping import DCT, HK, PREFIXES, RDF, RDFS, SCHEMA, XSD
+from kb.model.rdf_mapping import DCT, HK, PREFIXES, RDF, RDFS, SCHEMA, XSD
 from kb.settings import Settings
 from kb.sparql.examples import examples
 from kb.sparql.protocol import FORMATS

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, serialize
 
-from kb.rdf_mapping import PREFIXES
+from kb.model.rdf_mapping import PREFIXES
 from kb.store.base import Term
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -11,7 +11,7 @@ from typing import Literal as TypingLiteral
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from kb.rdf_mapping import Minter
+from kb.model.rdf_mapping import Minter
 from kb.settings import Settings
 
 Term = NamedNode | BlankNode | Literal

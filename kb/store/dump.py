@@ -17,11 +17,11 @@ from typing import BinaryIO
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
 from kb.errors import KBError, QueryRefused
-from kb.provenance import unwritten_numbers
-from kb.rdf_mapping import PREFIXES, Minter, triples_to_records
-from kb.reviews import reviews_from_triples, reviews_graph
+from kb.evidence.reviews import reviews_from_triples, reviews_graph
+from kb.model.provenance import unwritten_numbers
+from kb.model.rdf_mapping import PREFIXES, Minter, triples_to_records
+from kb.model.validation import GraphInvalid, validate_paper_graph
 from kb.store.base import GraphStore
-from kb.validation import GraphInvalid, validate_paper_graph
 
 EXPORT_FORMATS = {"nquads": RdfFormat.N_QUADS, "jsonld": RdfFormat.JSON_LD, "turtle": RdfFormat.TURTLE}
 IMPORT_FORMATS = {"nquads": RdfFormat.N_QUADS, "jsonld": RdfFormat.JSON_LD, "trig": RdfFormat.TRIG}
@@ -34,7 +34,7 @@ def _quads(store: GraphStore, minter: Minter) -> Iterator[Quad]:
         graph = minter.graph(paper_id)
         for triple in view.paper_triples(paper_id):
             yield Quad(triple.subject, triple.predicate, triple.object, graph)
-    reviews = reviews_graph(minter)  # reviewers' work is data too (kb/reviews.py)
+    reviews = reviews_graph(minter)  # reviewers' work is data too (kb/evidence/reviews.py)
     for triple in view.graph_triples(reviews):
         yield Quad(triple.subject, triple.predicate, triple.object, reviews)
 
@@ -110,7 +110,7 @@ def import_dump(store: GraphStore, minter: Minter, path: Path, fmt: str | None =
             problems.extend([exc.reason, *exc.details])
     if reviews is not None:
         try:
-            validate_paper_graph(reviews, "reviews graph")  # kb/shapes.ttl holds the review shapes
+            validate_paper_graph(reviews, "reviews graph")  # kb/model/shapes.ttl holds the review shapes
             reviews_from_triples(minter, reviews)
         except GraphInvalid as exc:
             problems.extend([exc.reason, *exc.details])
@@ -127,7 +127,7 @@ def import_dump(store: GraphStore, minter: Minter, path: Path, fmt: str | None =
 
 def unwritten_number_problems(store: GraphStore) -> list[str]:
     """One line per stored record with a number its evidence and mentions do not state and that it
-    does not list as derived (kb/provenance.py)."""
+    does not list as derived (kb/model/provenance.py)."""
     view = store.pinned()
     lines = []
     for paper_id in view.paper_ids():

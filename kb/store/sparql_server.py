@@ -12,7 +12,7 @@ What differs from the embedded store, said honestly:
   a server that dies during the MOVE itself can leave the paper graph missing.
 - Virtuoso prints xsd:double values in SPARQL JSON/XML results with 6 significant digits, so
   graphs are read with CONSTRUCT as Turtle; the graphs hold no doubles (numbers are xsd:decimal or
-  xsd:integer, kb/rdf_mapping.py), which Virtuoso keeps and writes back exactly.
+  xsd:integer, kb/model/rdf_mapping.py), which Virtuoso keeps and writes back exactly.
 - Readers see every change at once (no snapshots), and several writers are not locked out.
 """
 

@@ -64,7 +64,8 @@ class ConceptRef(BaseModel):
 
 
 class ReviewEntry(BaseModel):
-    """One review of a record (kb/reviews.py): a reviewer's verdict, and the fields they corrected."""
+    """One review of a record (kb/evidence/reviews.py): a reviewer's verdict, and the fields they
+    corrected."""
 
     id: str
     verdict: Verdict
@@ -126,7 +127,7 @@ class OutcomeRecord(BaseModel):
     # computed from; every other number of the record is written in its evidence or mentions.
     derived: list[str] = Field(default_factory=list)
     derived_from: dict[str, str] = Field(default_factory=dict)
-    # Set on reads once a reviewer has looked at the record (kb/reviews.py): the review, and the
+    # Set on reads once a reviewer has looked at the record (kb/evidence/reviews.py): the review, and the
     # values the extractor gave the fields a reviewer corrected.
     review: RecordReview | None = None
     extracted: dict[str, Any] | None = None

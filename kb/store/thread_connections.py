@@ -1,6 +1,6 @@
 """One database connection per thread, closed when its thread ends.
 
-Readers of the SQLite files (kb/search/index.py, kb/outcome_table.py) give each thread its own
+Readers of the SQLite files (kb/search/index.py, kb/store/outcome_table.py) give each thread its own
 connection: SQLite runs a statement without the GIL, so threads reading at once do not queue
 behind one connection. Threads come and go (the server's thread pool ends a thread idle for a few
 seconds and starts another when requests come), so connections kept for the life of their owner

@@ -18,14 +18,14 @@ from pyoxigraph import Triple
 from kb import __version__
 from kb.embedding import Embedder
 from kb.errors import KBError
-from kb.queries import graph_digests, graphs_holding_results, stored_digest
-from kb.rdf_mapping import Minter, PaperMeta, RunInfo, content_digest, records_to_triples
-from kb.records import OutcomeRecord
+from kb.evidence.queries import graph_digests, graphs_holding_results, stored_digest
+from kb.model.rdf_mapping import Minter, PaperMeta, RunInfo, content_digest, records_to_triples
+from kb.model.records import OutcomeRecord
+from kb.model.validation import GraphInvalid, validate_paper_graph
 from kb.search import PreparedPaper, SearchIndex, prepare_paper
 from kb.settings import Settings
 from kb.store import GraphStore
-from kb.texts import save_text
-from kb.validation import GraphInvalid, validate_paper_graph
+from kb.store.texts import save_text
 
 Status = Literal["ingested", "unchanged", "failed"]
 

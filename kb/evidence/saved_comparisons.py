@@ -30,10 +30,10 @@ from xml.sax.saxutils import escape
 
 from sqlite_utils.utils import sqlite3
 
-from kb.compare import ComparisonTable
-from kb.comparisons import ComparisonRows
 from kb.errors import QueryRefused
-from kb.records import OutcomeRecord
+from kb.evidence.compare import ComparisonTable
+from kb.evidence.comparisons import ComparisonRows
+from kb.model.records import OutcomeRecord
 from kb.settings import Settings
 
 Layout = Literal["arms", "comparisons"]

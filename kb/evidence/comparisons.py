@@ -1,6 +1,6 @@
 """Comparison rows: one comparison of two arms per row, as RevMan and a meta-analysis take them.
 
-GET /compare?layout=comparisons. Where kb/compare.py lays results out one study arm per row, this
+GET /compare?layout=comparisons. Where kb/evidence/compare.py lays results out one study arm per row, this
 pairs the records of one comparison (the records sharing a `comparison` id, for one endpoint,
 statistic, time point, event and grade): the experimental arm and the control arm side by side,
 each with its own label, n, events, value and CI; the effect the paper reports (hazard or odds
@@ -26,10 +26,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kb.citations import Bibliographic
-from kb.compare import Column, follow_up_text, months_label, number, review_status, value_text
-from kb.endpoints import ENDPOINTS
-from kb.records import OutcomeRecord, PaperRef, StudyRef
+from kb.evidence.compare import Column, follow_up_text, months_label, number, review_status, value_text
+from kb.exports.citations import Bibliographic
+from kb.model.endpoints import ENDPOINTS
+from kb.model.records import OutcomeRecord, PaperRef, StudyRef
 
 # Evidence levels, strongest first, and how a stated design maps to one (first match wins).
 EVIDENCE_LEVELS: tuple[str, ...] = (
@@ -88,7 +88,9 @@ class ArmResult(BaseModel):
     ci_level: float | None = None
     text: str = Field(description="The value as shown: '36.4 mo (95% CI 30 to 42)'.")
     record: str = Field(description="Id of the outcome record.")
-    review: str = Field(default="unreviewed", description="The record's review status (kb/reviews.py).")
+    review: str = Field(
+        default="unreviewed", description="The record's review status (kb/evidence/reviews.py)."
+    )
 
 
 class Effect(BaseModel):
@@ -107,7 +109,9 @@ class Effect(BaseModel):
 class ComparisonRow(BaseModel):
     paper: PaperRef
     study: StudyRef
-    evidence_level: str = Field(description="From the stated design (kb/comparisons.py EVIDENCE_LEVELS).")
+    evidence_level: str = Field(
+        description="From the stated design (kb/evidence/comparisons.py EVIDENCE_LEVELS)."
+    )
     report: Literal["own report", "secondary report"] = Field(
         description="own report: the paper reports its own study; secondary: a paper citing the study."
     )

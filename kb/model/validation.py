@@ -1,4 +1,4 @@
-"""SHACL validation of paper graphs (kb/shapes.ttl) with pySHACL, before they are stored.
+"""SHACL validation of paper graphs (kb/model/shapes.ttl) with pySHACL, before they are stored.
 
 `validate_paper_graph` is called by the ingest (kb/service.py) and by `kb import` before a graph is
 written, and by `kb validate` over the whole store. A graph that does not conform is refused with a
@@ -16,7 +16,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, Triple, serialize
 
 from kb.errors import KBError
-from kb.rdf_mapping import PREFIXES
+from kb.model.rdf_mapping import PREFIXES
 
 SHAPES = Path(__file__).resolve().parent / "shapes.ttl"
 _SH = "http://www.w3.org/ns/shacl#"
@@ -103,7 +103,7 @@ def violations(triples: Iterable[Triple]) -> list[Violation]:
 
 
 def validate_paper_graph(triples: Iterable[Triple], label: str = "graph") -> None:
-    """Raise GraphInvalid (one-line reason, details) when the triples break kb/shapes.ttl."""
+    """Raise GraphInvalid (one-line reason, details) when the triples break kb/model/shapes.ttl."""
     found = violations(triples)
     if not found:
         return
@@ -111,5 +111,6 @@ def validate_paper_graph(triples: Iterable[Triple], label: str = "graph") -> Non
     shown = lines[:_SHOWN] + ([f"… and {len(lines) - _SHOWN} more"] if len(lines) > _SHOWN else [])
     noun = "violation" if len(found) == 1 else "violations"
     raise GraphInvalid(
-        f"{label} breaks the SHACL shapes (kb/shapes.ttl): {len(found)} {noun}; first: {lines[0]}", shown
+        f"{label} breaks the SHACL shapes (kb/model/shapes.ttl): {len(found)} {noun}; first: {lines[0]}",
+        shown,
     )

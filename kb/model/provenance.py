@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kb.records import OutcomeRecord
+from kb.model.records import OutcomeRecord
 from kb.vocab import cue_group
 
 NUMBER_FIELDS = ("value", "p_value", "ci_low", "ci_high", "hazard_ratio", "pm", "n", "count")

@@ -8,7 +8,7 @@ Like an ORKG comparison or a Cochrane summary-of-findings table, built from outc
   "value (CI low to high)" or "value ± se", with event counts when the paper gives them;
 - a p column follows a value column when any of its results carries a p-value or hazard ratio.
 
-Everything here is plain data; kb/render.py writes it as CSV, XLSX, Markdown, HTML, JSON, CSVW.
+Everything here is plain data; kb/exports/render.py writes it as CSV, XLSX, Markdown, HTML, JSON, CSVW.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kb.endpoints import ENDPOINTS
-from kb.records import FollowUp, OutcomeRecord, PaperRef, StudyRef
+from kb.model.endpoints import ENDPOINTS
+from kb.model.records import FollowUp, OutcomeRecord, PaperRef, StudyRef
 
 _STATISTICS = ("rate", "median", "mean", "count", "hazard_ratio", "odds_ratio")
 _UNITS = {"%": "%", "months": " mo", "years": " y", "days": " d", "ratio": "", "n": ""}
@@ -90,7 +90,8 @@ class Row(BaseModel):
     cells: dict[str, Cell] = Field(description="Value-column key -> cell; absent: no result.")
     review: str = Field(
         default="unreviewed",
-        description="Review status of the row's records (kb/reviews.py): one status, or counts by status.",
+        description="Review status of the row's records (kb/evidence/reviews.py): one status, or counts"
+        " by status.",
     )
 
 

@@ -17,7 +17,7 @@ for a cut one:
 - no graph, index rows (a delete cut after its graph was dropped): the rows are deleted, so the
   delete is completed;
 - a graph the index does not describe (an ingest cut after its graph was published): the index
-  rows are rebuilt from the graph and the paper's saved text (kb/texts.py), as the ingest would
+  rows are rebuilt from the graph and the paper's saved text (kb/store/texts.py), as the ingest would
   have written them, so the ingest is completed; without the saved text (not to be expected: it is
   saved before the graph) the graph is dropped and the paper is gone from every view.
 """
@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kb.embedding import Embedder
-from kb.rdf_mapping import read_paper_meta, read_run, triples_to_records
+from kb.model.rdf_mapping import read_paper_meta, read_run, triples_to_records
 from kb.search import SearchIndex, prepare_paper
 from kb.settings import Settings
 from kb.store import GraphStore
-from kb.texts import load_text
+from kb.store.texts import load_text
 
 Outcome = Literal["nothing cut", "delete completed", "ingest completed", "rolled back"]
 

@@ -1,7 +1,7 @@
 """SPARQL the service runs: outcome filters, sorting, paging, facets, studies and papers, the values a
 filter may take, ingest bookkeeping.
 
-Outcome reads are answered from the outcome table (kb/outcome_table.py) once it is built; the SPARQL
+Outcome reads are answered from the outcome table (kb/store/outcome_table.py) once it is built; the SPARQL
 functions here answer them for stores without it, and tests/test_outcome_table.py holds the two
 paths to the same answers. `validated` serves both: it resolves filters against any `ValueSource`.
 
@@ -15,11 +15,11 @@ from typing import Protocol
 
 from pyoxigraph import Literal, NamedNode
 
-from kb import concepts
-from kb.endpoints import ENDPOINTS, endpoint_code
 from kb.errors import QueryRefused
-from kb.rdf_mapping import HK, PaperSection, ordered_languages, sparql_prefixes
-from kb.reviews import VERDICTS, ReviewBook, parse_review_filter
+from kb.evidence import concepts
+from kb.evidence.reviews import VERDICTS, ReviewBook, parse_review_filter
+from kb.model.endpoints import ENDPOINTS, endpoint_code
+from kb.model.rdf_mapping import HK, PaperSection, ordered_languages, sparql_prefixes
 from kb.store import GraphStore, Row
 
 MAX_LIMIT = 500
@@ -32,7 +32,7 @@ class OutcomeFilters:
     """What GET /outcomes (and /compare, /studies, /concepts facets) can filter on.
 
     Every match is case-insensitive. Concept filters are resolved through the vocabularies
-    (kb/concepts.py): an intervention may be named in any corpus language, a disease includes its
+    (kb/evidence/concepts.py): an intervention may be named in any corpus language, a disease includes its
     subtypes. antigen, intervention and drug_class also match the results compared with a matching
     result (see `_treatment_match`), so a comparison is never returned with one side missing.
     """
@@ -52,7 +52,9 @@ class OutcomeFilters:
     min_n: int | None = None  # results with at least this many patients
     min_confidence: float | None = None  # results at least this likely to be right (0 to 1)
     text: str | None = None  # part of the source sentence, e.g. "95% CI"
-    review: str | None = None  # review status (kb/reviews.py), comma-separated; default: all but rejected
+    review: str | None = (
+        None  # review status (kb/evidence/reviews.py), comma-separated; default: all but rejected
+    )
 
     @classmethod
     def names(cls) -> list[str]:
@@ -88,12 +90,13 @@ class Selection:
     min_n: int | None = None
     min_confidence: float | None = None
     text: str | None = None
-    # review statuses (kb/reviews.py) as record ids: only these, or all but these; None: no constraint
+    # review statuses (kb/evidence/reviews.py) as record ids: only these, or all but these;
+    # None: no constraint
     record_ids: frozenset[str] | None = None
     excluded_ids: frozenset[str] | None = None
 
 
-# Value, sample size and time point sit on the result's statistic node (kb/rdf_mapping.py); the
+# Value, sample size and time point sit on the result's statistic node (kb/model/rdf_mapping.py); the
 # optional step also reads graphs written before the statistic had a node of its own.
 _STATISTIC = "hk:statistic?/"
 # Sort keys: name -> (pattern binding the variable, variable). Ties: paper file, offset, id.
@@ -596,7 +599,7 @@ class PaperRow:
     sha256: str | None
     results: int
     studies: int
-    # The bibliographic record, where ingest found it (kb.rdf_mapping.PaperMeta).
+    # The bibliographic record, where ingest found it (kb.model.rdf_mapping.PaperMeta).
     authors: tuple[str, ...] = ()
     journal: str | None = None
     year: int | None = None

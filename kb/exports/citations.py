@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from kb.records import PaperRef, StudyRef
+from kb.model.records import PaperRef, StudyRef
 
 # ISO 639-1 -> the language names citation managers expect in BibTeX's `language` field.
 _LANGUAGE_NAMES = {"en": "english", "ru": "russian", "tr": "turkish", "zh": "chinese", "ja": "japanese"}
@@ -24,7 +24,7 @@ _LANGUAGE_NAMES = {"en": "english", "ru": "russian", "tr": "turkish", "zh": "chi
 
 @dataclass(frozen=True)
 class Bibliographic:
-    """What ingest found of a paper's bibliographic record (kb.queries.PaperRow)."""
+    """What ingest found of a paper's bibliographic record (kb.evidence.queries.PaperRow)."""
 
     authors: Sequence[str] = ()
     journal: str | None = None
@@ -47,7 +47,7 @@ class PaperCitation:
 
 
 def details_of(papers: Iterable[Any]) -> dict[str, Bibliographic]:
-    """Bibliographic details by paper id, from rows such as kb.queries.PaperRow."""
+    """Bibliographic details by paper id, from rows such as kb.evidence.queries.PaperRow."""
     return {
         p.id: Bibliographic(
             authors=tuple(p.authors),

@@ -1,7 +1,7 @@
 """The outcome table: one row per outcome result, in the search index's SQLite file, for the reads of
 GET /outcomes, /compare, /studies and /concepts.
 
-The SPARQL path (kb/queries.py) joins over the union of every paper graph and costs 0.1-32 s of CPU
+The SPARQL path (kb/evidence/queries.py) joins over the union of every paper graph and costs 0.1-32 s of CPU
 per call on 1,000 papers (bench/results/load_notes.md); the same filters, sorts, counts and facets
 over these indexed rows take milliseconds, and a page is the stored contract JSON of its records,
 so no graph is read or converted.
@@ -19,7 +19,7 @@ all-or-nothing protocol of kb/service.py `_write_paper` covers them):
                                       `outcomes` stay narrow
     outcome_terms(outcome_id, kind, term)   treatment filter terms (lower-cased antigen labels,
                                       intervention ids and labels) of the result and of the results
-                                      compared with it, as kb.queries `_treatment_match` matches
+                                      compared with it, as kb.evidence.queries `_treatment_match` matches
     outcome_facets(outcome_id, facet, key, label, folded)  the result's own antigens and
                                       interventions: facet counts, study rows
     outcome_values(paper_id, kind, id, label)   the distinct values of each filter kind in a
@@ -27,7 +27,7 @@ all-or-nothing protocol of kb/service.py `_write_paper` covers them):
 
 Only what the graph says is stored. Everything the vocabularies decide (any-language names,
 drug classes, disease subtypes, the endpoint order) is resolved when a query runs
-(kb.queries.validated), so editing a vocabulary needs no rebuild.
+(kb.evidence.queries.validated), so editing a vocabulary needs no rebuild.
 
 Existing stores: `sync_with_store` (run by `kb ingest` before it writes, and by `kb reindex`)
 creates the tables when they are missing or of an older version and fills them from the graph,
@@ -52,13 +52,13 @@ from pyoxigraph import Literal, NamedNode, Triple
 # process break each other's POSIX locks, and with them a reader's snapshot.
 from sqlite_utils.utils import sqlite3
 
-from kb import concepts
-from kb.endpoints import ENDPOINTS
-from kb.queries import FACETS, Selection, StudyRow
-from kb.rdf_mapping import DCT, HK, RDF, triples_to_records
-from kb.records import OutcomeRecord, PaperRef
+from kb.evidence import concepts
+from kb.evidence.queries import FACETS, Selection, StudyRow
+from kb.model.endpoints import ENDPOINTS
+from kb.model.rdf_mapping import DCT, HK, RDF, triples_to_records
+from kb.model.records import OutcomeRecord, PaperRef
 from kb.store import GraphStore
-from kb.thread_connections import ThreadConnections
+from kb.store.thread_connections import ThreadConnections
 
 TABLE_VERSION = "2"
 _TABLES = (
@@ -117,7 +117,7 @@ CREATE INDEX outcome_values_kind ON outcome_values (kind, label, id);
 CREATE INDEX outcome_values_paper ON outcome_values (paper_id);
 """
 
-# Sort keys of kb.queries.SORT_KEYS -> the column (an expression for the endpoint's contract rank).
+# Sort keys of kb.evidence.queries.SORT_KEYS -> the column (an expression for the endpoint's contract rank).
 _SORT_COLUMNS = {
     "paper": "o.file",
     "study": "o.study_label_key",
@@ -127,7 +127,7 @@ _SORT_COLUMNS = {
     "p_value": "o.p_value",
     "time": "o.time_months",
     "language": "o.language",
-    # kb.queries.EVIDENCE_RANKS
+    # kb.evidence.queries.EVIDENCE_RANKS
     "evidence": (
         "(CASE WHEN instr(COALESCE(o.design_key, ''), 'case report') > 0 THEN 4"
         " WHEN instr(COALESCE(o.design_key, ''), 'randomi') > 0"
@@ -138,7 +138,7 @@ _SORT_COLUMNS = {
 }
 _ORDER_TIES = "o.file, o.char_start, o.record_id"
 
-# Filter kinds whose values kb.queries.known_values reads off the graph (all of them but drug_class).
+# Filter kinds whose values kb.evidence.queries.known_values reads off the graph (all of them but drug_class).
 _KNOWN_KINDS = (
     "paper",
     "antigen",
@@ -252,7 +252,7 @@ def insert_paper(
 
 
 def _known_of(paper: PaperRef, records: Sequence[OutcomeRecord]) -> set[tuple[str, str, str]]:
-    """(kind, id, label) of every filter value the paper's graph holds, as kb.queries._KNOWN_PATTERNS
+    """(kind, id, label) of every filter value the paper's graph holds, as kb.evidence.queries._KNOWN_PATTERNS
     finds them: concepts by id and label, stated texts (line, population, design) as both."""
     known = {("paper", paper.id, paper.file)}
     if paper.language is not None:
@@ -345,7 +345,7 @@ def _connect(path: Path, *, writable: bool) -> sqlite3.Connection:
 
 def _store_digests(store: GraphStore) -> dict[str, str]:
     """paper id -> content digest of its graph ('' for a graph without an ingest run)."""
-    from kb.queries import _select, _value  # the SPARQL helpers of the graph path
+    from kb.evidence.queries import _select, _value  # the SPARQL helpers of the graph path
 
     digests = dict.fromkeys(store.paper_ids(), "")
     rows = _select(
@@ -439,7 +439,8 @@ def _marks(values: Sequence[object]) -> str:
 
 
 def _where(selection: Selection) -> tuple[str, list[object]]:
-    """The SQL condition on `outcomes o` that kb.queries `_where` expresses in SPARQL, and its parameters."""
+    """The SQL condition on `outcomes o` that kb.evidence.queries `_where` expresses in SPARQL, and
+    its parameters."""
     s = selection
     clauses: list[str] = []
     params: list[object] = []
@@ -544,7 +545,7 @@ class OutcomeView:
         self._conn = conn
         self._cache = cache if cache is not None else RecordCache(0)
 
-    # The value source kb.queries.validated resolves filters against.
+    # The value source kb.evidence.queries.validated resolves filters against.
     def paper_ids(self) -> list[str]:
         return [row[0] for row in self._conn.execute("SELECT paper_id FROM outcome_papers ORDER BY paper_id")]
 
@@ -599,7 +600,8 @@ class OutcomeView:
         return [found[row[0]] for row in rows]  # type: ignore[misc]
 
     def facet_counts(self, selection: Selection, kind: str) -> dict[str, int]:
-        """Number of matching results per value of one facet, as kb.queries.facet_counts counts them."""
+        """Number of matching results per value of one facet, as kb.evidence.queries.facet_counts
+        counts them."""
         where, params = _where(selection)
         if kind in ("antigen", "intervention"):
             sql = (
@@ -631,7 +633,7 @@ class OutcomeView:
         raise ValueError(f"Unexpected facet: {kind!r} (allowed: {', '.join(FACETS)})")
 
     def study_rows(self, selection: Selection) -> list[StudyRow]:
-        """Every study with at least one matching result, as kb.queries.study_rows gives them.
+        """Every study with at least one matching result, as kb.evidence.queries.study_rows gives them.
 
         A paper graph describes a study once, so (paper, study id) is the group."""
         return self._study_rows(*_where(selection))

@@ -2,7 +2,7 @@
 
 One endpoint and statistic per figure, one time point per panel (a 1-year and a 3-year rate are
 never on one axis; a figure holds as many panels as there are time points). In a panel, results of
-randomised trials and of single-arm trials and cohorts are drawn apart (kb/comparisons.py evidence
+randomised trials and of single-arm trials and cohorts are drawn apart (kb/evidence/comparisons.py evidence
 levels), each under its study's name, one line per arm: the value as a square (its area grows with
 n when n is stated), the confidence interval as a solid line where the paper gives one, "± se" as a
 dashed line, a median not reached as an arrow at the right edge; the cell text of the comparison
@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kb.compare import months_label, review_status, value_text
-from kb.comparisons import evidence_level
-from kb.endpoints import ENDPOINTS
 from kb.errors import QueryRefused
-from kb.records import OutcomeRecord
+from kb.evidence.compare import months_label, review_status, value_text
+from kb.evidence.comparisons import evidence_level
+from kb.model.endpoints import ENDPOINTS
+from kb.model.records import OutcomeRecord
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -1,14 +1,14 @@
-"""The model as a Mermaid class diagram, generated from kb/ontology.ttl (the README shows it).
+"""The model as a Mermaid class diagram, generated from kb/model/ontology.ttl (the README shows it).
 
 Every object property whose domain and range are hemekb classes is an arrow; `python -m
-kb.ontology_diagram` prints the block, and tests/test_ontology.py checks that the README's copy is
+kb.model.ontology_diagram` prints the block, and tests/test_ontology.py checks that the README's copy is
 what the ontology says now.
 """
 
 from __future__ import annotations
 
-from kb.rdf_mapping import HK, RDF, RDFS
-from kb.vocabulary_graphs import ontology_triples
+from kb.model.rdf_mapping import HK, RDF, RDFS
+from kb.model.vocabulary_graphs import ontology_triples
 
 _OBJECT_PROPERTY = "http://www.w3.org/2002/07/owl#ObjectProperty"
 

@@ -7,7 +7,7 @@ union default graph of the SPARQL endpoint holds every triple once, however many
 concept, and a query can ask for a concept's Russian label or its HGNC id.
 
 - the ontology graph is named by the ontology IRI (`https://w3id.org/hemekb/ontology`) and holds
-  kb/ontology.ttl as written;
+  kb/model/ontology.ttl as written;
 - a vocabulary graph is named by its concept scheme, `KB_BASE_IRI + "vocabulary/" + kind`
   (antigen, intervention, drug_class, disease, endpoint, line, population), and holds the scheme
   and its concepts. Endpoint concepts keep their ontology IRIs (`hk:Endpoint_OS`); the others are
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 
-from kb import concepts
-from kb.rdf_mapping import (
+from kb.evidence import concepts
+from kb.model.rdf_mapping import (
     DCT,
     EXACT_MATCH,
     HK,
@@ -76,7 +76,7 @@ def concept_iri(base_iri: str, kind: str, concept_id: str) -> NamedNode:
 
 @cache
 def ontology_triples() -> tuple[Triple, ...]:
-    """kb/ontology.ttl as triples, in file order."""
+    """kb/model/ontology.ttl as triples, in file order."""
     with ONTOLOGY_FILE.open("rb") as fh:
         # parse() gives quads (in the default graph); as triples they compare with the vocabularies'
         return tuple(Triple(q.subject, q.predicate, q.object) for q in parse(fh, format=RdfFormat.TURTLE))

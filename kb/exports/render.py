@@ -8,10 +8,10 @@ Renderers return bytes:
 
 - outcome records: JSON (array), JSON Lines, CSV, XLSX (a results sheet and a sources sheet),
   Markdown, HTML — one row per record with its source sentence in the paper's language;
-- comparison tables (kb/compare.py): JSON, CSV, XLSX (comparison, results and sources sheets),
+- comparison tables (kb/evidence/compare.py): JSON, CSV, XLSX (comparison, results and sources sheets),
   Markdown, HTML, a CSV-on-the-Web metadata file describing the CSV, and the citations of the
-  papers behind the table as RIS or BibTeX (kb/citations.py);
-- plots (kb/plot.py): PNG, SVG.
+  papers behind the table as RIS or BibTeX (kb/exports/citations.py);
+- plots (kb/exports/plot.py): PNG, SVG.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from typing import Any
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
-from kb.citations import Bibliographic, bibtex, citations_for, ris
-from kb.compare import ComparisonTable, number, p_text, value_text
-from kb.comparisons import LINKED_COLUMNS, ComparisonRows
 from kb.errors import QueryRefused
-from kb.records import OutcomeRecord, PaperRef, StudyRef
+from kb.evidence.compare import ComparisonTable, number, p_text, value_text
+from kb.evidence.comparisons import LINKED_COLUMNS, ComparisonRows
+from kb.exports.citations import Bibliographic, bibtex, citations_for, ris
+from kb.model.records import OutcomeRecord, PaperRef, StudyRef
 
 
 class UnknownFormat(QueryRefused):
@@ -179,7 +179,7 @@ RECORD_COLUMNS: tuple[RecordColumn, ...] = (
     ("evidence", lambda r: r.evidence.text),
     ("evidence_start", lambda r: r.evidence.char_start),
     ("evidence_end", lambda r: r.evidence.char_end),
-    # the review status (kb/reviews.py), and the fields a reviewer corrected
+    # the review status (kb/evidence/reviews.py), and the fields a reviewer corrected
     ("review", lambda r: r.review.status if r.review is not None else "unreviewed"),
     ("corrected_fields", lambda r: "; ".join(r.review.changes) if r.review is not None else None),
 )
@@ -275,8 +275,8 @@ def render_comparison(
     title: str = "hemekb comparison",
     details: Mapping[str, Bibliographic] | None = None,
 ) -> bytes:
-    """A comparison table, one study arm per row (kb/compare.py) or one comparison per row
-    (kb/comparisons.py), in one of COMPARE_FORMATS; `records` feed the XLSX results sheet,
+    """A comparison table, one study arm per row (kb/evidence/compare.py) or one comparison per row
+    (kb/evidence/comparisons.py), in one of COMPARE_FORMATS; `records` feed the XLSX results sheet,
     `details` (bibliographic details by paper id) the citations."""
     if fmt == "json":
         return table.model_dump_json().encode("utf-8")  # compact: a 1,700-row table is 2 MB indented
@@ -324,7 +324,7 @@ class Link(str):
 
 
 def _linked(table: ComparisonTable | ComparisonRows, rows: list[list[str]]) -> list[list[Any]]:
-    """The rows with the registry ids and DOIs as Links (kb/comparisons.py LINKED_COLUMNS)."""
+    """The rows with the registry ids and DOIs as Links (kb/evidence/comparisons.py LINKED_COLUMNS)."""
     keys = [c.key for c in table.columns]
     linked: list[list[Any]] = []
     for row in rows:
@@ -362,7 +362,7 @@ def render_citations(
     base_iri: str,
     details: Mapping[str, Bibliographic] | None = None,
 ) -> bytes:
-    """RIS or BibTeX of the papers, with their studies and bibliographic details (kb/citations.py)."""
+    """RIS or BibTeX of the papers, with their studies and bibliographic details (kb/exports/citations.py)."""
     citations = citations_for(papers, studies_by_paper, base_iri, details)
     text = ris(citations) if fmt == "ris" else bibtex(citations)
     return text.encode("utf-8")

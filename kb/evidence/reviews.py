@@ -27,8 +27,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pyoxigraph import Literal, NamedNode, Triple
 
 from kb.errors import KBError, QueryRefused
-from kb.rdf_mapping import DCT, HK, PROV, RDF, RDFS, XSD_DATETIME, XSD_INTEGER, Minter, triples_to_records
-from kb.records import OutcomeRecord, RecordReview, ReviewEntry, ReviewStatus, Verdict
+from kb.model.rdf_mapping import (
+    DCT,
+    HK,
+    PROV,
+    RDF,
+    RDFS,
+    XSD_DATETIME,
+    XSD_INTEGER,
+    Minter,
+    triples_to_records,
+)
+from kb.model.records import OutcomeRecord, RecordReview, ReviewEntry, ReviewStatus, Verdict
 from kb.store.base import GraphStore
 
 VERDICTS: tuple[str, ...] = ("accepted", "rejected", "corrected")

@@ -7,7 +7,7 @@ indexed paper should have a graph, and no FTS, vector or tag row should outlive 
 An ingest commits the graph and then the index, so a process killed between the two leaves one
 paper disagreeing; the index's `pending` journal names it (kb/search/index.py). Such a paper is an
 interrupted write, not damage: the search skips its stale rows, and the next writer (`kb ingest`,
-`kb delete`, the server's start) completes or undoes it (kb/recovery.py). A disagreement the
+`kb delete`, the server's start) completes or undoes it (kb/store/recovery.py). A disagreement the
 journal does not explain is a problem.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import sqlite_vec
 from sqlite_utils.utils import sqlite3
 
-from kb.queries import graph_digests
-from kb.rdf_mapping import Minter
+from kb.evidence.queries import graph_digests
+from kb.model.rdf_mapping import Minter
 from kb.search.index import DELETED
 from kb.store import GraphStore
 
@@ -46,7 +46,7 @@ class Agreement:
         return not self.problems
 
 
-_SETTLED_BY = " (`kb ingest`, `kb delete`, or the start of `kb serve`: kb/recovery.py)"
+_SETTLED_BY = " (`kb ingest`, `kb delete`, or the start of `kb serve`: kb/store/recovery.py)"
 
 
 def _short(digest: str | None) -> str:

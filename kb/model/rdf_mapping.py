@@ -14,7 +14,7 @@ record that was written (tests/test_rdf_mapping.py holds that). Rules:
   are also linked from the result directly, so SPARQL filters stay one triple pattern.
 - A paper graph only points at concepts (antigens, interventions, diseases, endpoints, lines of
   therapy, populations); what a concept is (labels in every language, `skos:exactMatch` to HGNC or
-  NCIt) is said once, in the vocabulary graphs of kb/vocabulary_graphs.py, so that the union of the
+  NCIt) is said once, in the vocabulary graphs of kb/model/vocabulary_graphs.py, so that the union of the
   graphs holds each triple once. A concept read back takes its label from the vocabulary; only a
   concept the vocabulary lacks (or labels otherwise) is described in the paper graph itself.
 - Numbers are xsd:decimal (values, bounds, hazard ratios, confidence: to 15 significant digits), and
@@ -40,9 +40,9 @@ from urllib.parse import quote, unquote
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from kb import concepts
-from kb.endpoints import ENDPOINTS
-from kb.records import ConceptRef, FollowUp, OutcomeRecord, PaperRef, Span, StudyRef
+from kb.evidence import concepts
+from kb.model.endpoints import ENDPOINTS
+from kb.model.records import ConceptRef, FollowUp, OutcomeRecord, PaperRef, Span, StudyRef
 from kb.vocab import read_yaml
 
 # Bump when the triples written for a record change, so that re-ingesting rewrites stored papers.
@@ -108,7 +108,7 @@ ISSUED = NamedNode(DCT + "issued")
 SAME_AS = NamedNode(SCHEMA + "sameAs")
 SEE_ALSO = NamedNode(RDFS + "seeAlso")
 # Bibliographic properties reused where their definitions fit a journal article (checked against
-# the Dublin Core terms, schema.org and BIBO 1.3 definitions; see kb/ontology.ttl for the hk: ones).
+# the Dublin Core terms, schema.org and BIBO 1.3 definitions; see kb/model/ontology.ttl for the hk: ones).
 ALTERNATIVE_TITLE = NamedNode(DCT + "alternative")
 IN_LANGUAGE = NamedNode(SCHEMA + "inLanguage")
 KEYWORDS = NamedNode(SCHEMA + "keywords")
@@ -175,7 +175,8 @@ _ROLES = {
     "exposure": _hk("Role_exposure"),
     "outcome": _hk("Role_measuredVariable"),
 }
-# Classes of the concepts a paper graph may have to describe itself (kb/vocabulary_graphs.py has the rest).
+# Classes of the concepts a paper graph may have to describe itself
+# (kb/model/vocabulary_graphs.py has the rest).
 _CONCEPT_CLASSES = {
     "intervention": "Intervention",
     "antigen": "Antigen",
@@ -363,7 +364,7 @@ def registry_iri(registry_id: str) -> NamedNode:
     raise ValueError(f"Unexpected registry id: {registry_id!r} (supported: NCT followed by 8 digits)")
 
 
-_VOCAB_DIR = Path(__file__).resolve().parent / "vocab"
+_VOCAB_DIR = Path(__file__).resolve().parents[1] / "vocab"
 
 
 @cache

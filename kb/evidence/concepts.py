@@ -28,7 +28,7 @@ from typing import Any, Literal
 import regex
 
 from kb import vocab
-from kb.endpoints import ENDPOINTS
+from kb.model.endpoints import ENDPOINTS
 from kb.vocab import read_yaml
 
 Kind = Literal["antigen", "intervention", "drug_class", "disease", "endpoint", "line", "population", "design"]

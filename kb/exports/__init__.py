@@ -1,0 +1,1 @@
+"""Renderers of records and comparisons: every output format, forest plots, RIS and BibTeX."""
