@@ -226,7 +226,7 @@ def export_compare(
     kb = _knowledge_base(ctx)
     try:
         chosen = OutcomeFilters(**{k: v for k, v in filters.items() if v is not None})
-        table, records = kb.evidence.compare(chosen, layout)
+        table, records = kb.compare(chosen, layout)
         csv_url = output.name.replace("-metadata.json", "").removesuffix(".json") if output else "compare.csv"
         if not csv_url.endswith(".csv"):
             csv_url += ".csv"

@@ -58,8 +58,8 @@ def test_smoke_20_clients_for_5_seconds(corpus_server):
 
 
 def test_always_new_questions_are_answered_without_error(corpus_server):
-    """The uncached benchmark's questions (FreshQuestions): every one a valid question the server
-    answers 200, and no two /outcomes or /search requests alike."""
+    """The uncached benchmark's questions (FreshQuestions): every one a question the server answers
+    with 200 (a filter value it holds, a page it has, a lookup of a result or paper it stores)."""
     result = run_load(corpus_server.url, clients=10, duration=4, max_requests=400, fresh=True)
     assert_clean(result)
     assert result["fresh"] and result["endpoints"]["/outcomes"]["requests"] > 5, describe(result)

@@ -146,7 +146,7 @@ def compare(
     fmt = choose_format(request, format, COMPARE_FORMATS)
     if limit is None and fmt.name == "json":
         limit = JSON_PAGE_ROWS
-    table, records = kb.evidence.compare(
+    table, records = kb.compare(
         filters, layout, offset=offset, limit=limit, max_records=MAX_COMPARED
     )
     details = details_of(kb.papers()) if fmt.name in ("ris", "bibtex") else None

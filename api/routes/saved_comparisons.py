@@ -85,7 +85,7 @@ def _builder(kb: KnowledgeBase) -> Builder:
         except TypeError as exc:
             known = ", ".join(OutcomeFilters.names())
             raise QueryRefused(f"unknown filter in {sorted(filters)}; known: {known}") from exc
-        return kb.evidence.compare(chosen, layout, max_records=MAX_COMPARED)
+        return kb.compare(chosen, layout, max_records=MAX_COMPARED)
 
     return build
 
