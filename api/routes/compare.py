@@ -146,9 +146,7 @@ def compare(
     fmt = choose_format(request, format, COMPARE_FORMATS)
     if limit is None and fmt.name == "json":
         limit = JSON_PAGE_ROWS
-    table, records = kb.compare(
-        filters, layout, offset=offset, limit=limit, max_records=MAX_COMPARED
-    )
+    table, records = kb.compare(filters, layout, offset=offset, limit=limit, max_records=MAX_COMPARED)
     details = details_of(kb.papers()) if fmt.name in ("ris", "bibtex") else None
     csv_url = str(request.url.include_query_params(format="csv"))
     body = render_comparison(
