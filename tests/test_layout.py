@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ingest.layout import noise_spans
 from ingest.normalize import normalize
 from ingest.segment import split_sentences
 
-# Real text from the Russian paper: a sentence broken by a page's running head and footer.
+# Real text from the corpus's Russian paper (data/papers), by offset: a sentence broken by a page's
+# running head and footer.
 ACROSS_PAGE = (
-    "Topp и соавт. сообщили, что 45% \nпациентов, которым не была проведена трансплан-\n"
-    "тация, сохраняли ремиссию при среднем периоде \n\n\n\n71Г е м а т о л о г и я\n\n"
-    "Вопросы гематологии/онкологии и иммунопатологии в педиатрии\n2023 | Том 22 | № 1 | 62‒72\n\n"
-    "наблюдения 50,8 мес по сравнению с 56% пациентов, \nкоторым была проведена ТГСК."
-)
+    Path(__file__).resolve().parents[1] / "data" / "papers" / "000_4c4594d802944b47.txt"
+).read_text(encoding="utf-8")[35321:35645]
 
 
 def test_running_head_and_footer_are_found() -> None:

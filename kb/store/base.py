@@ -9,10 +9,11 @@ from types import TracebackType
 from typing import ClassVar
 from typing import Literal as TypingLiteral
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, QuerySolutions, Triple
 
 from kb.model.rdf_mapping import Minter
 from kb.settings import Settings
+from kb.sparql.errors import ResultTooLarge
 
 Term = NamedNode | BlankNode | Literal
 Row = dict[str, Term | None]
@@ -126,6 +127,18 @@ class GraphStore(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def capped_solutions(result: QuerySolutions, max_results: int) -> Solutions:
+    """A SELECT result of pyoxigraph's (read from Oxigraph or parsed from a server's answer) as
+    Solutions, ResultTooLarge past `max_results` rows: read no further than the cap."""
+    names = [variable.value for variable in result.variables]
+    rows: list[tuple[Term | None, ...]] = []
+    for solution in result:
+        if len(rows) == max_results:
+            raise ResultTooLarge(too_many_results(max_results, "rows"))
+        rows.append(tuple(solution[name] for name in names))
+    return Solutions(names, rows)
 
 
 def too_many_results(cap: int, what: str) -> str:

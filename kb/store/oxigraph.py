@@ -32,7 +32,15 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, 
 from kb.errors import KBError, StoreBusy
 from kb.settings import Settings
 from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
-from kb.store.base import Answer, Dataset, GraphStore, Kind, QueryResult, Solutions, too_many_results
+from kb.store.base import (
+    Answer,
+    Dataset,
+    GraphStore,
+    Kind,
+    QueryResult,
+    capped_solutions,
+    too_many_results,
+)
 
 KEEP_SNAPSHOTS = 3
 
@@ -177,13 +185,7 @@ class OxigraphStore(GraphStore):
             if isinstance(result, QueryBoolean):
                 return bool(result)
             if isinstance(result, QuerySolutions):
-                names = [variable.value for variable in result.variables]
-                rows = []
-                for solution in result:
-                    if len(rows) == max_results:
-                        raise ResultTooLarge(too_many_results(max_results, "rows"))
-                    rows.append(tuple(solution[name] for name in names))
-                return Solutions(names, rows)
+                return capped_solutions(result, max_results)
             triples = []
             for triple in result:
                 if len(triples) == max_results:

@@ -39,7 +39,15 @@ from pyoxigraph import (
 from kb.errors import KBError, StoreMisconfigured
 from kb.settings import Settings
 from kb.sparql.errors import QuerySyntaxError, ResultTooLarge
-from kb.store.base import Answer, Dataset, GraphStore, Kind, QueryResult, Solutions, too_many_results
+from kb.store.base import (
+    Answer,
+    Dataset,
+    GraphStore,
+    Kind,
+    QueryResult,
+    capped_solutions,
+    too_many_results,
+)
 
 _TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _CHUNK = 500  # triples per INSERT DATA into the staging graph: Virtuoso refuses long ones (10,000 SQL lines)
@@ -184,13 +192,7 @@ class SparqlServerStore(GraphStore):
         result = self._select(query, given)
         if isinstance(result, QueryBoolean):
             return bool(result)
-        names = [variable.value for variable in result.variables]
-        rows = []
-        for solution in result:
-            if len(rows) == max_results:
-                raise ResultTooLarge(too_many_results(max_results, "rows"))
-            rows.append(tuple(solution[name] for name in names))
-        return Solutions(names, rows)
+        return capped_solutions(result, max_results)
 
     def triple_count(self) -> int:
         rows = self.query(
