@@ -978,3 +978,22 @@ def test_an_italian_share_of_complete_responses_is_the_complete_response_rate() 
 def test_a_combination_group_is_labelled_in_english(text: str, language: str) -> None:
     records = {r.value: r for r in extract(text, language)}
     assert (records[78.3].arm, records[65.1].arm) == ("combination", "control")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "drug", "antigens"),
+    [
+        ("Patients given magrolimab with azacitidine had a CR rate of 33%.", "en", "magrolimab", {"CD47"}),
+        ("Частота общего ответа на цевостамаб составила 55%.", "ru", "cevostamab", {"FcRH5", "CD3"}),
+        ("伊匹木单抗联合纳武利尤单抗的总缓解率为30%。", "zh", "ipilimumab", {"CTLA-4", "PD-1"}),
+    ],
+)
+def test_an_immunotherapy_beyond_the_corpus_gives_its_targets(
+    text: str, language: str, drug: str, antigens: set[str]
+) -> None:
+    """Drugs of the field the corpus never names (kb/vocab/interventions.yaml): a result of one
+    carries the drug and its target antigens (sentences written for these tests)."""
+    records = extract(text, language)
+    assert records, text
+    assert drug in {c.id for c in records[0].interventions}
+    assert antigens <= set(records[0].antigens)
