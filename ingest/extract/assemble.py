@@ -666,36 +666,4 @@ def to_records(
                 ),
             )
         )
-    return _one_description_per_study(out)
-
-
-def _one_description_per_study(
-    records: list[tuple[ResultDraft, OutcomeRecord]],
-) -> list[tuple[ResultDraft, OutcomeRecord]]:
-    """Every record of one study id describes the study alike: two study objects of one paper may
-    share an id (the same name met in two places), and only one of them may have found the design
-    or the follow-up; the graph has one node per study and refuses a paper that describes it twice
-    differently. Each field is the first record's, or the first one stated; registry ids all."""
-    merged: dict[str, StudyRef] = {}
-    for _, record in records:
-        study = record.study
-        known = merged.get(study.id)
-        if known is None:
-            merged[study.id] = study
-            continue
-        merged[study.id] = known.model_copy(
-            update={
-                "registry_ids": list(dict.fromkeys([*known.registry_ids, *study.registry_ids])),
-                "design": known.design or study.design,
-                "follow_up": known.follow_up or study.follow_up,
-            }
-        )
-    return [
-        (
-            d,
-            record
-            if record.study == merged[record.study.id]
-            else record.model_copy(update={"study": merged[record.study.id]}),
-        )
-        for d, record in records
-    ]
+    return out

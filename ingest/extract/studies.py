@@ -203,6 +203,9 @@ class StudyTracker:
             self.own.registry_ids = known.registry_ids if known else []
             self.own.design = self.own.design or (known.design if known else None)
         self.by_ref: dict[str, StudyContext] = {}
+        # one object per study of the paper, by key: what a sentence finds (its follow-up, design,
+        # registry ids) is the study's, whichever sentence named it (the graph has one node per study)
+        self._studies: dict[str, StudyContext] = {"own": self.own}
         self.previous: StudyContext | None = None
         self.carried = 0
         self._unnamed = 0
@@ -227,17 +230,20 @@ class StudyTracker:
             self.previous, self.carried = self.own, 0
             return self.own
         study = self._explicit(sentence)
+        if study is not None:
+            study = self._one_per_key(study)
         if study is None and _ANAPHOR.search(sentence) and self.previous and not self.previous.is_primary:
             study = self.previous
         if study is None and cue("own_study").search(sentence):
             study = self.own  # "в нашей работе также ... [1, 14]": our result, compared with the cited
         if study is None and refs:
-            study = self._from_ref(refs[0], sentence)
+            study = self._one_per_key(self._from_ref(refs[0], sentence))
         if study is None and self._prior_report(sentence):
             self._unnamed += 1
             study = StudyContext(
                 f"study-{self._unnamed}", "previously reported study", False, [], design_of(sentence)
             )
+            study = self._one_per_key(study)
         elif study is not None and refs:
             for ref in refs:
                 self.by_ref.setdefault(ref, study)
@@ -281,6 +287,14 @@ class StudyTracker:
         """'Previous studies have reported an ORR of 73%', 'по данным литературы ...': others' result,
         named by no trial, author or reference; not when it is set beside the paper's own result."""
         return bool(cue("prior_reports").search(sentence)) and not cue("compared_with_prior").search(sentence)
+
+    def _one_per_key(self, study: StudyContext) -> StudyContext:
+        """The study met first under this key, with the registry ids and design this mention adds."""
+        known = self._studies.setdefault(study.key, study)
+        if known is not study:
+            known.registry_ids = sorted(set(known.registry_ids) | set(study.registry_ids))
+            known.design = known.design or study.design
+        return known
 
     def _tagged_trial(self, sentence: str) -> StudyContext | None:
         """A trial the tagger found in the text, named in this sentence."""
